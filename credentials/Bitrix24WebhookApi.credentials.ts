@@ -1,0 +1,43 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IHttpRequestOptions,
+	INodeProperties,
+	Icon,
+} from 'n8n-workflow';
+
+import { parseWebhookUrl } from '../nodes/Bitrix24Sip/transport/webhookUrl';
+
+export class Bitrix24WebhookApi implements ICredentialType {
+	name = 'bitrix24WebhookApi';
+
+	displayName = 'Bitrix24 Webhook API';
+
+	icon: Icon = { light: 'file:bitrix24.svg', dark: 'file:bitrix24.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-bitrix24-sip/n8n-nodes-bitrix24-sip#credentials';
+
+	properties: INodeProperties[] = [
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- the URL's path holds the webhook's secret code
+		{
+			displayName: 'Webhook URL',
+			name: 'webhookUrl',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			placeholder: 'https://your-portal.bitrix24.com/rest/1/abcdef0123456789/',
+			description:
+				'The inbound webhook URL from Bitrix24 → Developer resources → Other → Inbound webhook. Tick the "Telephony (telephony)" scope; the user who creates it needs the telephony permission "Manage numbers — modify". The URL contains the secret code, so it is stored like a password.',
+		},
+	];
+
+	/** Every request names only the method; the webhook URL (with its secret) is added here. */
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const { baseUrl } = parseWebhookUrl(credentials.webhookUrl);
+		return { ...requestOptions, baseURL: baseUrl };
+	}
+}

@@ -1,0 +1,20 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { requirePositiveId } from '../../helpers/validation';
+import { lineIdField } from '../common';
+import type { ItemRun } from '../types';
+
+const properties: INodeProperties[] = [
+	{ ...lineIdField, description: 'CONFIG_ID of the SIP line to delete. A cloud line\'s registration is deleted with it.' },
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['delete'] } }, properties);
+
+export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
+	const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);
+	return async (client) => {
+		await client.call('voximplant.sip.delete', { CONFIG_ID: configId });
+		return [{ CONFIG_ID: configId, deleted: true }];
+	};
+}

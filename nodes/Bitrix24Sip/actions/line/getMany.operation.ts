@@ -1,0 +1,186 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import type { Bitrix24Client } from '../../transport/client';
+import { includePasswordsOption, outputLine, readIncludePasswords } from '../common';
+import type { ItemRun } from '../types';
+
+export const PAGE_SIZE = 50;
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Line IDs',
+				name: 'configIds',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. 3, 7, 9',
+				description: 'Only these lines: CONFIG_IDs separated by commas',
+			},
+			{
+				displayName: 'PBX Type',
+				name: 'type',
+				type: 'options',
+				options: [
+					{ name: 'Cloud PBX', value: 'cloud' },
+					{ name: 'Office PBX', value: 'office' },
+				],
+				default: 'cloud',
+			},
+			{
+				displayName: 'Server Contains',
+				name: 'server',
+				type: 'string',
+				default: '',
+				description: 'Only lines whose server contains this text',
+			},
+			{
+				displayName: 'Title Contains',
+				name: 'title',
+				type: 'string',
+				default: '',
+				description: 'Only lines whose title contains this text (case-insensitive)',
+			},
+		],
+	},
+	{
+		displayName: 'Sort',
+		name: 'sort',
+		type: 'collection',
+		placeholder: 'Add Sort',
+		default: {},
+		options: [
+			{
+				displayName: 'Sort By',
+				name: 'field',
+				type: 'options',
+				options: [
+					{ name: 'Line ID', value: 'CONFIG_ID' },
+					{ name: 'Server', value: 'SERVER' },
+					{ name: 'Title', value: 'TITLE' },
+					{ name: 'Type', value: 'TYPE' },
+				],
+				default: 'CONFIG_ID',
+			},
+			{
+				displayName: 'Order',
+				name: 'order',
+				type: 'options',
+				options: [
+					{ name: 'Ascending', value: 'ASC' },
+					{ name: 'Descending', value: 'DESC' },
+				],
+				default: 'ASC',
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [includePasswordsOption],
+	},
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['getMany'] } }, properties);
+
+function parseIds(ctx: IExecuteFunctions, text: string, itemIndex: number): number[] {
+	const parts = text.split(/[\s,;]+/).filter((part) => part !== '');
+	const bad = parts.filter((part) => !/^\d+$/.test(part) || Number(part) <= 0);
+	if (bad.length > 0) {
+		throw new NodeOperationError(ctx.getNode(), `Line IDs must be positive whole numbers, got "${bad[0]}"`, {
+			itemIndex,
+			description: 'Enter CONFIG_IDs separated by commas, e.g. 3, 7, 9.',
+		});
+	}
+	return parts.map(Number);
+}
+
+/** Builds the FILTER, SORT and ORDER parameters of voximplant.sip.get from the UI fields. */
+export function buildQuery(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+	const filters = ctx.getNodeParameter('filters', itemIndex, {}) as IDataObject;
+	const sort = ctx.getNodeParameter('sort', itemIndex, {}) as IDataObject;
+	const filter: IDataObject = {};
+	if (typeof filters.type === 'string' && filters.type) filter.TYPE = filters.type;
+	if (typeof filters.title === 'string' && filters.title.trim()) filter['%TITLE'] = filters.title.trim();
+	if (typeof filters.server === 'string' && filters.server.trim()) filter['%SERVER'] = filters.server.trim();
+	if (typeof filters.configIds === 'string' && filters.configIds.trim()) {
+		filter.CONFIG_ID = parseIds(ctx, filters.configIds, itemIndex);
+	}
+	const query: IDataObject = {};
+	if (Object.keys(filter).length > 0) query.FILTER = filter;
+	// Bitrix24 sorts only when both SORT and ORDER are given
+	if (sort.field || sort.order) {
+		query.SORT = (sort.field as string) || 'CONFIG_ID';
+		query.ORDER = (sort.order as string) || 'ASC';
+	}
+	return query;
+}
+
+/**
+ * Reads up to `limit` lines (all when undefined): the first page tells the total, then the
+ * remaining pages are requested together, so that the client sends them as one batch.
+ */
+export async function fetchLines(client: Bitrix24Client, query: IDataObject, limit?: number): Promise<IDataObject[]> {
+	const first = await client.call<IDataObject[]>('voximplant.sip.get', { ...query, start: 0 });
+	const lines = Array.isArray(first.result) ? [...first.result] : [];
+	const wanted = Math.min(first.total ?? lines.length, limit ?? Number.POSITIVE_INFINITY);
+	if (first.next !== undefined && lines.length < wanted) {
+		const starts: number[] = [];
+		for (let start = first.next; start < wanted; start += PAGE_SIZE) starts.push(start);
+		const pages = await Promise.all(
+			starts.map(async (start) => await client.call<IDataObject[]>('voximplant.sip.get', { ...query, start })),
+		);
+		for (const page of pages) if (Array.isArray(page.result)) lines.push(...page.result);
+	}
+	// a line added or removed between two pages shifts the others: never output one twice
+	const seen = new Set<string>();
+	const unique = lines.filter((line) => {
+		const id = String(line.CONFIG_ID);
+		if (seen.has(id)) return false;
+		seen.add(id);
+		return true;
+	});
+	return limit === undefined ? unique : unique.slice(0, limit);
+}
+
+export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
+	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
+	const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
+	if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+		throw new NodeOperationError(this.getNode(), `Limit must be a whole number of at least 1, got ${limit}`, {
+			itemIndex,
+			description: 'Set Limit to 1 or more, or turn on Return All.',
+		});
+	}
+	const query = buildQuery(this, itemIndex);
+	const includePasswords = readIncludePasswords(this, itemIndex);
+	return async (client) => {
+		const lines = await fetchLines(client, query, limit);
+		return lines.map((line) => outputLine(line, includePasswords));
+	};
+}

@@ -1,0 +1,123 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { ClientOptions } from '../transport/client';
+import { Bitrix24Client } from '../transport/client';
+import { Bitrix24Error, toNodeApiError } from '../transport/errors';
+import { ENTERPRISE_PLAN, STANDARD_PLAN } from '../transport/limiter';
+import * as connector from './connector/Connector.resource';
+import * as line from './line/Line.resource';
+import * as registration from './registration/Registration.resource';
+import type { ItemRun, Operation } from './types';
+
+const resources: Record<string, Record<string, Operation>> = {
+	line: line.operations,
+	registration: registration.operations,
+	connector: connector.operations,
+};
+
+/** Operations that change the portal: a failure report mentions the items already done. */
+const WRITES = new Set(['create', 'update', 'delete', 'setDefaultOutgoing']);
+
+export function readClientOptions(ctx: IExecuteFunctions): Partial<ClientOptions> {
+	const options = ctx.getNodeParameter('requestOptions', 0, {}) as IDataObject;
+	const result: Partial<ClientOptions> = {};
+	if (typeof options.batching === 'boolean') result.batching = options.batching;
+	if (options.rateLimit === 'enterprise') result.rateLimit = ENTERPRISE_PLAN;
+	else if (options.rateLimit === 'standard') result.rateLimit = STANDARD_PLAN;
+	if (typeof options.timeout === 'number' && options.timeout > 0) result.timeoutMs = options.timeout * 1000;
+	if (typeof options.maxWait === 'number' && options.maxWait >= 0) result.maxWaitMs = options.maxWait * 1000;
+	return result;
+}
+
+type Outcome = { data: IDataObject[] } | { error: NodeApiError | NodeOperationError };
+
+function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof Bitrix24Error) {
+		if (error.code === 'INVALID_WEBHOOK_URL') {
+			return new NodeOperationError(ctx.getNode(), error.message, { itemIndex, description: error.description });
+		}
+		return toNodeApiError(ctx.getNode(), error, itemIndex);
+	}
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+}
+
+function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+	const json: IDataObject = { error: error.message };
+	const code = error.context?.bitrix24Code;
+	if (typeof code === 'string') json.code = code;
+	if (error instanceof NodeApiError && error.httpCode) json.httpCode = Number(error.httpCode);
+	if (error.description) json.description = error.description;
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+/**
+ * Runs the chosen operation for every input item: first every item's parameters are checked
+ * (nothing is sent if one is wrong, unless the node continues on fail), then all items run
+ * together through one client, which batches and paces their calls.
+ */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const chosen = resources[resource]?.[operation];
+	if (!chosen) {
+		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
+	}
+	const continueOnFail = this.continueOnFail();
+
+	const prepared: Array<ItemRun | NodeApiError | NodeOperationError> = items.map((_, itemIndex) => {
+		try {
+			return chosen.prepare.call(this, itemIndex);
+		} catch (error) {
+			if (!continueOnFail) throw asNodeError(this, error, itemIndex);
+			return asNodeError(this, error, itemIndex);
+		}
+	});
+
+	let client: Bitrix24Client | undefined;
+	let clientError: unknown;
+	if (prepared.some((entry) => typeof entry === 'function')) {
+		try {
+			client = await Bitrix24Client.create(this, readClientOptions(this));
+		} catch (error) {
+			if (!continueOnFail) throw asNodeError(this, error, 0);
+			clientError = error;
+		}
+	}
+
+	const outcomes: Outcome[] = await Promise.all(
+		prepared.map(async (entry, itemIndex): Promise<Outcome> => {
+			if (typeof entry !== 'function') return { error: entry };
+			if (!client) return { error: asNodeError(this, clientError, itemIndex) };
+			try {
+				return { data: await entry(client) };
+			} catch (error) {
+				return { error: asNodeError(this, error, itemIndex) };
+			}
+		}),
+	);
+
+	const output: INodeExecutionData[] = [];
+	const failed = outcomes.findIndex((outcome) => 'error' in outcome);
+	if (failed >= 0 && !continueOnFail) {
+		const error = (outcomes[failed] as { error: NodeApiError | NodeOperationError }).error;
+		const done = outcomes.filter((outcome) => 'data' in outcome).length;
+		if (WRITES.has(operation) && done > 0) {
+			error.description = `${error.description ? `${error.description} ` : ''}${done} other item(s) of this run succeeded before the node stopped; turn on "Continue On Fail" (Settings → On Error) to keep their results.`;
+		}
+		throw error;
+	}
+	outcomes.forEach((outcome, itemIndex) => {
+		if ('error' in outcome) {
+			output.push(errorItem(outcome.error, itemIndex));
+			return;
+		}
+		const executionData = this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(outcome.data), {
+			itemData: { item: itemIndex },
+		});
+		output.push(...executionData);
+	});
+	return [output];
+}

@@ -1,0 +1,296 @@
+import type { IDataObject } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+
+import { buildBatchBody, MAX_BATCH_COMMANDS, readBatchResult } from './batch';
+import { Bitrix24Error } from './errors';
+import type { ApiContext, Envelope, TimeInfo } from './http';
+import { CREDENTIAL_TYPE, sendRequest } from './http';
+import type { RateLimit } from './limiter';
+import { LeakyBucket, sharedBucket, STANDARD_PLAN, WaitBudget } from './limiter';
+import { mayFormBatchReference } from './phpQuery';
+import type { ParsedWebhookUrl } from './webhookUrl';
+import { parseWebhookUrl } from './webhookUrl';
+
+export interface ClientOptions {
+	/** send the calls of several items as one `batch` request */
+	batching: boolean;
+	rateLimit: RateLimit;
+	timeoutMs: number;
+	/** how long one node run may spend waiting in all (pacing, back-off, limits) */
+	maxWaitMs: number;
+	/** how often a failed call that is safe to repeat is tried in all */
+	maxAttempts: number;
+}
+
+export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
+	batching: true,
+	rateLimit: STANDARD_PLAN,
+	timeoutMs: 60_000,
+	maxWaitMs: 300_000,
+	maxAttempts: 4,
+};
+
+export interface CallOptions {
+	/** false for a call that must never be repeated blindly: it may have run before its answer was lost */
+	idempotent?: boolean;
+}
+
+interface PendingCall {
+	restMethod: string;
+	params: IDataObject;
+	idempotent: boolean;
+	attempts: number;
+	resolve: (envelope: Envelope) => void;
+	reject: (error: Bitrix24Error) => void;
+}
+
+/** The portal may have run the call even though it failed: repeating it could do it twice. */
+export function mayHaveRun(error: unknown): boolean {
+	if (!(error instanceof Bitrix24Error) || error.notExecuted) return false;
+	if (error.kind === 'timeout' || error.kind === 'network') return true;
+	if (error.kind === 'html' || error.kind === 'http') return (error.httpStatus ?? 500) >= 500;
+	return error.kind === 'api' && (error.httpStatus ?? 0) >= 500 && !NEVER_RETRY.has(error.code);
+}
+
+const NEVER_RETRY = new Set(['OVERLOAD_LIMIT', 'PORTAL_DELETED']);
+
+function isTransient(error: Bitrix24Error): boolean {
+	if (NEVER_RETRY.has(error.code)) return false;
+	if (error.kind === 'timeout' || error.kind === 'network') return error.code !== 'CANCELED';
+	if (error.kind === 'html' || error.kind === 'http') return (error.httpStatus ?? 0) >= 500;
+	if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'ERROR_UNEXPECTED_ANSWER') return true;
+	return false;
+}
+
+/** Exponential back-off with jitter: 0.5 s, 1 s, 2 s, … (±50 %), at most 30 s. */
+function backoffMs(attempt: number): number {
+	const base = Math.min(30_000, 500 * 2 ** Math.max(0, attempt - 1));
+	return Math.round(base * (0.5 + Math.random()));
+}
+
+function formatMoment(unixSeconds: number): string {
+	return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Every call of a node run goes through one client. Calls made at the same moment (the items of
+ * the run) are sent together as `batch` requests of up to 50 commands, one HTTP request at a time,
+ * paced by the portal's leaky bucket; refusals and transient faults are retried where that is safe.
+ */
+export class Bitrix24Client {
+	private readonly queue: PendingCall[] = [];
+	private running = false;
+	private readonly budget: WaitBudget;
+	private readonly resetAt = new Map<string, number>();
+	private keySeq = 0;
+
+	private constructor(
+		private readonly ctx: ApiContext,
+		private readonly options: ClientOptions,
+		private readonly bucket: LeakyBucket,
+		private readonly secret: string,
+	) {
+		this.budget = new WaitBudget(options.maxWaitMs);
+	}
+
+	/** Reads the credential once; a malformed webhook URL fails here with a message naming the fix. */
+	static async create(ctx: ApiContext, options: Partial<ClientOptions> = {}): Promise<Bitrix24Client> {
+		const merged = { ...DEFAULT_CLIENT_OPTIONS, ...options };
+		const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+		let parsed: ParsedWebhookUrl | undefined;
+		let problem = '';
+		try {
+			parsed = parseWebhookUrl(credentials.webhookUrl);
+		} catch (error) {
+			problem = (error as Error).message;
+		}
+		if (!parsed) {
+			throw new Bitrix24Error(
+				'network',
+				'INVALID_WEBHOOK_URL',
+				problem,
+				undefined,
+				'Fix the Webhook URL in the Bitrix24 Webhook API credential.',
+				true,
+			);
+		}
+		const execution = 'getExecutionId' in ctx ? String(ctx.getExecutionId() ?? '') : '';
+		const bucket = sharedBucket(`${execution}|${parsed.origin}|${parsed.userId}`, merged.rateLimit);
+		return new Bitrix24Client(ctx, merged, bucket, parsed.secret);
+	}
+
+	/** Calls one REST method; resolves with its envelope or rejects with a Bitrix24Error. */
+	async call<T = unknown>(restMethod: string, params: IDataObject = {}, options: CallOptions = {}): Promise<Envelope<T>> {
+		return await new Promise<Envelope<T>>((resolve, reject) => {
+			this.queue.push({
+				restMethod,
+				params,
+				idempotent: options.idempotent ?? true,
+				attempts: 0,
+				resolve: resolve as (envelope: Envelope) => void,
+				reject,
+			});
+			if (!this.running) {
+				this.running = true;
+				void this.drain();
+			}
+		});
+	}
+
+	private async drain(): Promise<void> {
+		try {
+			while (this.queue.length > 0) {
+				// let every item of the run queue its call first, so that they share a batch
+				await sleep(0);
+				const group = this.nextGroup();
+				if (group.length === 1) await this.sendPlain(group[0]);
+				else await this.sendBatch(group);
+			}
+		} finally {
+			this.running = false;
+		}
+	}
+
+	private nextGroup(): PendingCall[] {
+		const first = this.queue[0];
+		if (!this.options.batching || mayFormBatchReference(first.params)) return this.queue.splice(0, 1);
+		const group: PendingCall[] = [];
+		for (let index = 0; index < this.queue.length && group.length < MAX_BATCH_COMMANDS; ) {
+			if (mayFormBatchReference(this.queue[index].params)) {
+				index++;
+				continue;
+			}
+			group.push(...this.queue.splice(index, 1));
+		}
+		return group;
+	}
+
+	/** Waits until the bucket has room; false when the waiting budget does not allow it. */
+	private async pace(): Promise<boolean> {
+		for (;;) {
+			const delay = this.bucket.delayFor();
+			if (delay === 0) {
+				this.bucket.take();
+				return true;
+			}
+			if (!(await this.budget.wait(delay))) return false;
+		}
+	}
+
+	private budgetError(): Bitrix24Error {
+		return new Bitrix24Error(
+			'budget',
+			'WAIT_BUDGET_EXHAUSTED',
+			`The node stopped waiting for the portal's rate limit after ${Math.round(this.options.maxWaitMs / 1000)} s; this call was not sent`,
+			undefined,
+			'Raise "Max Wait" in the node options, choose the Enterprise rate limit if your plan has it, or feed the node fewer items per run.',
+			true,
+		);
+	}
+
+	private async sendPlain(call: PendingCall): Promise<void> {
+		if (!(await this.pace())) return call.reject(this.budgetError());
+		call.attempts++;
+		try {
+			const envelope = await sendRequest(this.ctx, call.restMethod, call.params, {
+				timeoutMs: this.options.timeoutMs,
+				secret: this.secret,
+			});
+			this.noteTime(call.restMethod, envelope.time);
+			call.resolve(envelope);
+		} catch (error) {
+			await this.handleFailure([call], error as Bitrix24Error);
+		}
+	}
+
+	private async sendBatch(group: PendingCall[]): Promise<void> {
+		if (!(await this.pace())) {
+			const error = this.budgetError();
+			for (const call of group) call.reject(error);
+			return;
+		}
+		const keyed = group.map((call) => ({ call, key: `c${this.keySeq++}` }));
+		for (const { call } of keyed) call.attempts++;
+		let envelope: Envelope;
+		try {
+			envelope = await sendRequest(
+				this.ctx,
+				'batch',
+				buildBatchBody(keyed.map(({ call, key }) => ({ key, restMethod: call.restMethod, params: call.params }))),
+				{ timeoutMs: this.options.timeoutMs, secret: this.secret },
+			);
+		} catch (error) {
+			// the batch as a whole failed: every command shares its fate, each by its own rules
+			await this.handleFailure(group, error as Bitrix24Error);
+			return;
+		}
+		const outcomes = readBatchResult(envelope.result, keyed.map(({ key }) => key));
+		const retry: PendingCall[] = [];
+		let limited: Bitrix24Error | undefined;
+		for (const { call, key } of keyed) {
+			const outcome = outcomes.get(key);
+			if (outcome?.ok) {
+				this.noteTime(call.restMethod, outcome.envelope.time);
+				call.resolve(outcome.envelope);
+			} else if (outcome && this.shouldRetry(call, outcome.error)) {
+				if (outcome.error.code === 'OPERATION_TIME_LIMIT') limited = outcome.error;
+				retry.push(call);
+			} else {
+				call.reject(outcome?.error ?? new Bitrix24Error('http', 'BATCH_RESULT_MISSING', 'No result', undefined));
+			}
+		}
+		if (retry.length > 0) await this.requeue(retry, limited ?? new Bitrix24Error('api', 'INTERNAL_SERVER_ERROR', '', 500));
+	}
+
+	private shouldRetry(call: PendingCall, error: Bitrix24Error): boolean {
+		if (error.code === 'QUERY_LIMIT_EXCEEDED' || error.code === 'OPERATION_TIME_LIMIT') return true;
+		if (!isTransient(error) || call.attempts >= this.options.maxAttempts) return false;
+		return call.idempotent || error.notExecuted;
+	}
+
+	private async handleFailure(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
+		if (error.code === 'QUERY_LIMIT_EXCEEDED') this.bucket.markFull();
+		const retry = calls.filter((call) => this.shouldRetry(call, error));
+		for (const call of calls) if (!retry.includes(call)) call.reject(error);
+		if (retry.length > 0) await this.requeue(retry, error);
+	}
+
+	/** Waits as the failure asks, then puts the calls back at the head of the queue. */
+	private async requeue(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
+		let delay: number;
+		if (error.code === 'OPERATION_TIME_LIMIT') {
+			const method = calls[0].restMethod;
+			const resetAt = this.resetAt.get(method) ?? Date.now() / 1000 + 60;
+			delay = Math.max(1000, Math.ceil(resetAt * 1000 - Date.now()) + 500);
+			if (!(await this.budget.wait(delay))) {
+				const available = new Bitrix24Error(
+					'api',
+					'OPERATION_TIME_LIMIT',
+					`Bitrix24 blocked ${method} until ${formatMoment(resetAt)}: its run time in the last 10 minutes is over the portal's limit`,
+					error.httpStatus ?? 429,
+					`The method will be available again at ${formatMoment(resetAt)} (in ${Math.ceil(delay / 1000)} s), which is beyond the node's "Max Wait". Run again after that time.`,
+					true,
+				);
+				for (const call of calls) call.reject(available);
+				return;
+			}
+		} else {
+			const attempt = Math.max(...calls.map((call) => call.attempts));
+			delay = backoffMs(attempt);
+			if (!(await this.budget.wait(delay))) {
+				const gaveUp =
+					error.code === 'QUERY_LIMIT_EXCEEDED'
+						? this.budgetError()
+						: error;
+				for (const call of calls) call.reject(gaveUp);
+				return;
+			}
+		}
+		this.queue.unshift(...calls);
+	}
+
+	private noteTime(restMethod: string, time?: TimeInfo): void {
+		const resetAt = Number(time?.operating_reset_at);
+		if (Number.isFinite(resetAt) && resetAt > 0) this.resetAt.set(restMethod, resetAt);
+	}
+}

@@ -1,0 +1,70 @@
+/**
+ * The inbound webhook URL carries the secret, so everything that reads, rebuilds or prints it
+ * goes through this module.
+ */
+
+export const WEBHOOK_URL_SHAPE = 'https://<portal>/rest/<user id>/<webhook code>/';
+
+export interface ParsedWebhookUrl {
+	/** Normalised base, always ending in a slash: https://portal/rest/1/secret/ */
+	baseUrl: string;
+	/** scheme://host[:port] — safe to show */
+	origin: string;
+	userId: number;
+	secret: string;
+}
+
+export class WebhookUrlError extends Error {
+	constructor(reason: string) {
+		super(
+			`The webhook URL ${reason}. Expected the shape ${WEBHOOK_URL_SHAPE} — copy the URL from Bitrix24 → Developer resources → Other → Inbound webhook`,
+		);
+		this.name = 'WebhookUrlError';
+	}
+}
+
+// origin, optional path prefix (on-premise installs may live below a folder), /rest/<id>/<code>,
+// then an optional method name people paste along (profile.json, scope) and an optional query.
+const WEBHOOK_PATTERN =
+	/^(https?:\/\/[^/\s?#@]+)((?:\/[^/\s?#]+)*?)\/rest\/(\d+)\/([A-Za-z0-9_]+)(?:\/(?:[A-Za-z0-9_.]+)?)?\/?(?:[?#].*)?$/;
+
+export function parseWebhookUrl(raw: unknown): ParsedWebhookUrl {
+	if (typeof raw !== 'string' || raw.trim() === '') {
+		throw new WebhookUrlError('is empty');
+	}
+	const value = raw.trim();
+	if (!/^https?:\/\//i.test(value)) {
+		throw new WebhookUrlError('must start with https:// (or http:// for an on-premise portal)');
+	}
+	const match = WEBHOOK_PATTERN.exec(value);
+	if (!match) {
+		throw new WebhookUrlError('is not a Bitrix24 inbound webhook URL');
+	}
+	const [, rawOrigin, prefix, userId, secret] = match;
+	const origin = rawOrigin.replace(/^https?/i, (scheme) => scheme.toLowerCase());
+	return {
+		baseUrl: `${origin}${prefix}/rest/${userId}/${secret}/`,
+		origin,
+		userId: Number(userId),
+		secret,
+	};
+}
+
+const SECRET_IN_PATH = /(\/rest\/\d+\/)[A-Za-z0-9_]+/g;
+
+/**
+ * Removes the webhook secret from any text: the known secret wherever it appears, and anything
+ * that looks like the secret part of a webhook path.
+ */
+export function redact(text: string, secret?: string): string {
+	let out = text.replace(SECRET_IN_PATH, '$1***');
+	if (secret && secret.length >= 4) {
+		out = out.split(secret).join('***');
+	}
+	return out;
+}
+
+/** The URL as it is safe to show: the secret replaced. */
+export function describeWebhook(parsed: ParsedWebhookUrl): string {
+	return `${parsed.origin}/…/rest/${parsed.userId}/***/`;
+}
