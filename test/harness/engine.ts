@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentials,
+	ICredentialType,
+	IDataObject,
+	IExecuteData,
+	IHttpRequestOptions,
+	INodeCredentialsDetails,
+	INodeExecutionData,
+	INodeProperties,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IRunExecutionData,
+	IVersionedNodeType,
+	IWorkflowBase,
+	IWorkflowExecuteAdditionalData,
+	WorkflowExecuteMode,
+} from 'n8n-workflow';
+import { createDeferredPromise, ICredentialsHelper, Workflow } from 'n8n-workflow';
+
+import type { LoadedPackage } from './package';
+import { loadPackage } from './package';
+import { standIns } from './standins';
+
+export class NodeTypes implements INodeTypes {
+	constructor(private readonly types: Record<string, INodeType>) {}
+
+	getByName(nodeType: string): INodeType | IVersionedNodeType {
+		const type = this.types[nodeType];
+		if (!type) throw new Error(`Unknown node type ${nodeType}`);
+		return type;
+	}
+
+	getByNameAndVersion(nodeType: string): INodeType {
+		return this.getByName(nodeType) as INodeType;
+	}
+
+	getKnownTypes(): IDataObject {
+		return {};
+	}
+}
+
+/**
+ * Hands out the test's credential data and applies the credential type's own authenticate(),
+ * as n8n's CredentialsHelper does.
+ */
+export class CredentialsHelper extends ICredentialsHelper {
+	constructor(
+		private readonly types: Record<string, ICredentialType>,
+		private readonly data: Record<string, ICredentialDataDecryptedObject>,
+	) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const type = this.types[typeName];
+		if (type && typeof type.authenticate === 'function') {
+			return await type.authenticate(credentials, requestOptions);
+		}
+		return requestOptions;
+	}
+
+	async preAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('not used by these tests');
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
+		const found = this.data[type];
+		if (!found) throw new Error(`No credential data of type ${type} given to the test`);
+		return { ...found };
+	}
+
+	async updateCredentials(): Promise<void> {}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {}
+
+	getCredentialsProperties(): INodeProperties[] {
+		return [];
+	}
+}
+
+export interface RunOptions {
+	/** items the start node emits */
+	input?: INodeExecutionData[];
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	mode?: WorkflowExecuteMode;
+	executionId?: string;
+}
+
+export interface RunResult {
+	run: IRun;
+	/** the items a node put out (first output, first run) */
+	output(nodeName: string): INodeExecutionData[];
+	/** the error a node stopped with, if any */
+	nodeError(nodeName: string): (Error & IDataObject) | undefined;
+	/** the workflow's error, if any */
+	error?: Error & IDataObject;
+}
+
+let executionCounter = 0;
+
+/** Builds what WorkflowExecute needs besides the workflow: the credentials and a few URLs. */
+export function additionalData(
+	loaded: LoadedPackage,
+	credentials: Record<string, ICredentialDataDecryptedObject>,
+	hooks?: ExecutionLifecycleHooks,
+	executionId = `test-${++executionCounter}`,
+): IWorkflowExecuteAdditionalData {
+	return {
+		credentialsHelper: new CredentialsHelper(loaded.credentials, credentials),
+		hooks,
+		executionId,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
+		webhookBaseUrl: 'http://127.0.0.1/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
+		variables: {},
+		executeWorkflow: async () => {
+			throw new Error('sub-workflows are not used');
+		},
+		getRunExecutionData: async () => undefined,
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('task runners are not used');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/**
+ * Runs workflows through n8n-core's real WorkflowExecute, with this package's node and
+ * credential loaded from the build as n8n loads them, and n8n's real HTTP helpers.
+ */
+export class Engine {
+	readonly loaded: LoadedPackage;
+	readonly nodeTypes: NodeTypes;
+
+	constructor(loaded: LoadedPackage = loadPackage()) {
+		this.loaded = loaded;
+		this.nodeTypes = new NodeTypes({ ...standIns(), ...loaded.nodes });
+	}
+
+	static readWorkflow(file: string): IWorkflowBase {
+		return JSON.parse(readFileSync(file, 'utf8')) as IWorkflowBase;
+	}
+
+	async run(workflowData: IWorkflowBase, options: RunOptions = {}): Promise<RunResult> {
+		const workflow = new Workflow({
+			id: workflowData.id ?? 'test',
+			name: workflowData.name,
+			nodes: workflowData.nodes,
+			connections: workflowData.connections,
+			active: false,
+			nodeTypes: this.nodeTypes,
+			settings: workflowData.settings,
+			staticData: workflowData.staticData as IDataObject | undefined,
+		});
+		const startNode =
+			workflowData.nodes.find((node) => this.nodeTypes.getByNameAndVersion(node.type).description.inputs.length === 0) ??
+			workflowData.nodes[0];
+
+		const executionId = options.executionId ?? `test-${++executionCounter}`;
+		const hooks = new ExecutionLifecycleHooks(options.mode ?? 'manual', executionId, workflowData);
+		const done = createDeferredPromise<IRun>();
+		hooks.addHandler('workflowExecuteAfter', (fullRunData) => done.resolve(fullRunData));
+
+		const data = additionalData(this.loaded, options.credentials ?? {}, hooks, executionId);
+		const stack: IExecuteData[] = [
+			{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null },
+		];
+		const runExecutionData: IRunExecutionData = {
+			startData: {},
+			resultData: { runData: {} },
+			executionData: {
+				contextData: {},
+				metadata: {},
+				nodeExecutionStack: stack,
+				waitingExecution: {},
+				waitingExecutionSource: {},
+			},
+		} as IRunExecutionData;
+
+		const execute = new WorkflowExecute(data, options.mode ?? 'manual', runExecutionData);
+		await execute.processRunExecutionData(workflow);
+		const run = await done.promise;
+		const runData = run.data.resultData.runData;
+		return {
+			run,
+			output: (nodeName) => runData[nodeName]?.[0]?.data?.main?.[0] ?? [],
+			nodeError: (nodeName) => runData[nodeName]?.[0]?.error as (Error & IDataObject) | undefined,
+			error: run.data.resultData.error as (Error & IDataObject) | undefined,
+		};
+	}
+}

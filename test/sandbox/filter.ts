@@ -1,0 +1,138 @@
+/**
+ * FILTER / SORT / ORDER of voximplant.sip.get, with the semantics of Bitrix's ORM over MySQL:
+ * string comparisons ignore case (the collation does), ids compare as numbers, NULL matches nothing
+ * but "is empty".
+ */
+import { isPhpArray, phpString, type PhpValue } from './php';
+
+export type Row = Record<string, string | null>;
+
+export const FILTER_FIELDS = [
+	'ID',
+	'APP_ID',
+	'CONFIG_ID',
+	'TYPE',
+	'TITLE',
+	'REG_ID',
+	'SERVER',
+	'LOGIN',
+	'PASSWORD',
+	'INCOMING_SERVER',
+	'INCOMING_LOGIN',
+	'INCOMING_PASSWORD',
+	'AUTH_USER',
+	'OUTBOUND_PROXY',
+	'DETECT_LINE_NUMBER',
+	'LINE_DETECT_HEADER_ORDER',
+	'REGISTRATION_STATUS_CODE',
+	'REGISTRATION_ERROR_MESSAGE',
+];
+
+const NUMERIC_FIELDS = new Set(['ID', 'CONFIG_ID', 'REG_ID', 'REGISTRATION_STATUS_CODE']);
+
+// Longest first, so `!><` is not read as `!` + `><`.
+const OPERATORS = ['!><', '!=', '!%', '><', '>=', '<=', '=', '%', '?', '!', '>', '<'];
+
+export class FilterError extends Error {}
+
+function listOf(value: PhpValue): PhpValue[] {
+	if (Array.isArray(value)) return value;
+	if (isPhpArray(value)) return Object.values(value);
+	return [value];
+}
+
+function compare(field: string, rowValue: string, wanted: PhpValue): number {
+	if (NUMERIC_FIELDS.has(field)) return Number(rowValue) - Number(phpString(wanted) || 0);
+	const a = rowValue.toLowerCase();
+	const b = phpString(wanted).toLowerCase();
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function equals(field: string, rowValue: string | null, wanted: PhpValue): boolean {
+	if (wanted === null || wanted === false) return rowValue === null;
+	if (phpString(wanted) === '') return rowValue === null || rowValue === '';
+	return rowValue !== null && compare(field, rowValue, wanted) === 0;
+}
+
+function contains(rowValue: string | null, wanted: PhpValue): boolean {
+	return rowValue !== null && rowValue.toLowerCase().includes(phpString(wanted).toLowerCase());
+}
+
+function matchesCondition(row: Row, key: string, wanted: PhpValue): boolean {
+	const operator = OPERATORS.find((op) => key.startsWith(op)) ?? '';
+	const field = key.slice(operator.length);
+	if (!FILTER_FIELDS.includes(field)) {
+		throw new FilterError(`Unknown field definition \`${field}\``);
+	}
+	const value = row[field] ?? null;
+	const values = listOf(wanted);
+	switch (operator) {
+		case '':
+		case '=':
+			return values.some((v) => equals(field, value, v));
+		case '!':
+		case '!=':
+			return !values.some((v) => equals(field, value, v));
+		case '%':
+			return values.some((v) => contains(value, v));
+		case '!%':
+			return !values.some((v) => contains(value, v));
+		case '?':
+			// Search syntax: `a | b` means either.
+			return values.some((v) =>
+				phpString(v)
+					.split('|')
+					.map((term) => term.trim())
+					.some((term) => term !== '' && contains(value, term)),
+			);
+		case '><':
+		case '!><': {
+			const inside =
+				value !== null &&
+				values.length >= 2 &&
+				compare(field, value, values[0]) >= 0 &&
+				compare(field, value, values[1]) <= 0;
+			return operator === '><' ? inside : value !== null && !inside;
+		}
+		default: {
+			if (value === null) return false;
+			const diff = compare(field, value, values[0] ?? null);
+			if (operator === '>') return diff > 0;
+			if (operator === '>=') return diff >= 0;
+			if (operator === '<') return diff < 0;
+			return diff <= 0;
+		}
+	}
+}
+
+export function applyFilter(rows: Row[], filter: PhpValue | undefined): Row[] {
+	if (!isPhpArray(filter) || Array.isArray(filter)) return rows;
+	const conditions = Object.entries(filter);
+	return rows.filter((row) =>
+		conditions.every(([key, wanted]) => matchesCondition(row, key, wanted)),
+	);
+}
+
+/** SORT and ORDER apply only together; NULLs come first ascending, as MySQL sorts them. */
+export function applySort(
+	rows: Row[],
+	sort: PhpValue | undefined,
+	order: PhpValue | undefined,
+): Row[] {
+	if (sort === undefined || sort === null || order === undefined || order === null) return rows;
+	const field = phpString(sort);
+	const direction = phpString(order).toUpperCase();
+	if (!FILTER_FIELDS.includes(field))
+		throw new FilterError(`Unknown field definition \`${field}\``);
+	if (direction !== 'ASC' && direction !== 'DESC')
+		throw new FilterError(`Invalid order "${phpString(order)}"`);
+	const sign = direction === 'ASC' ? 1 : -1;
+	return [...rows].sort((a, b) => {
+		const av = a[field] ?? null;
+		const bv = b[field] ?? null;
+		let diff: number;
+		if (av === null || bv === null) diff = av === bv ? 0 : av === null ? -1 : 1;
+		else diff = compare(field, av, bv);
+		return diff !== 0 ? sign * diff : Number(a.ID) - Number(b.ID);
+	});
+}
