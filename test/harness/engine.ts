@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import type {
@@ -6,8 +7,10 @@ import type {
 	ICredentials,
 	ICredentialType,
 	IDataObject,
+	IConnections,
 	IExecuteData,
 	IHttpRequestOptions,
+	INode,
 	INodeCredentialsDetails,
 	INodeExecutionData,
 	INodeProperties,
@@ -18,6 +21,7 @@ import type {
 	IVersionedNodeType,
 	IWorkflowBase,
 	IWorkflowExecuteAdditionalData,
+	IWorkflowSettings,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { createDeferredPromise, ICredentialsHelper, Workflow } from 'n8n-workflow';
@@ -99,6 +103,16 @@ export class CredentialsHelper extends ICredentialsHelper {
 	}
 }
 
+/** The parts of an n8n workflow file the engine needs (as exported from the n8n editor). */
+export interface WorkflowJson {
+	id?: string;
+	name?: string;
+	nodes: INode[];
+	connections: IConnections;
+	settings?: IWorkflowSettings;
+	staticData?: IDataObject | null;
+}
+
 export interface RunOptions {
 	/** items the start node emits */
 	input?: INodeExecutionData[];
@@ -162,11 +176,11 @@ export class Engine {
 		this.nodeTypes = new NodeTypes({ ...standIns(), ...loaded.nodes });
 	}
 
-	static readWorkflow(file: string): IWorkflowBase {
-		return JSON.parse(readFileSync(file, 'utf8')) as IWorkflowBase;
+	static readWorkflow(file: string): WorkflowJson {
+		return JSON.parse(readFileSync(file, 'utf8')) as WorkflowJson;
 	}
 
-	async run(workflowData: IWorkflowBase, options: RunOptions = {}): Promise<RunResult> {
+	async run(workflowData: WorkflowJson, options: RunOptions = {}): Promise<RunResult> {
 		const workflow = new Workflow({
 			id: workflowData.id ?? 'test',
 			name: workflowData.name,
@@ -175,14 +189,14 @@ export class Engine {
 			active: false,
 			nodeTypes: this.nodeTypes,
 			settings: workflowData.settings,
-			staticData: workflowData.staticData as IDataObject | undefined,
+			staticData: workflowData.staticData ?? undefined,
 		});
 		const startNode =
 			workflowData.nodes.find((node) => this.nodeTypes.getByNameAndVersion(node.type).description.inputs.length === 0) ??
 			workflowData.nodes[0];
 
 		const executionId = options.executionId ?? `test-${++executionCounter}`;
-		const hooks = new ExecutionLifecycleHooks(options.mode ?? 'manual', executionId, workflowData);
+		const hooks = new ExecutionLifecycleHooks(options.mode ?? 'manual', executionId, workflowData as IWorkflowBase);
 		const done = createDeferredPromise<IRun>();
 		hooks.addHandler('workflowExecuteAfter', (fullRunData) => done.resolve(fullRunData));
 
@@ -213,4 +227,21 @@ export class Engine {
 			error: run.data.resultData.error as (Error & IDataObject) | undefined,
 		};
 	}
+}
+
+/**
+ * n8n-core starts a 60-second clean-up interval for SSH tunnels the first time a node runs and
+ * only clears it when n8n shuts down; tests and scripts end their runs the same way.
+ */
+export function shutdownEngine(): void {
+	const corePath = path.dirname(require.resolve('n8n-core/package.json'));
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { Container } = require(require.resolve('@n8n/di', { paths: [corePath] })) as {
+		Container: { has(type: unknown): boolean; get<T>(type: new (...args: never[]) => T): T };
+	};
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { SSHClientsManager } = require('n8n-core/dist/execution-engine/ssh-clients-manager') as {
+		SSHClientsManager: new (...args: never[]) => { onShutdown(): void };
+	};
+	if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
 }

@@ -1,0 +1,114 @@
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import type { RunResult, WorkflowJson } from '../harness/engine';
+import { Engine } from '../harness/engine';
+import type { SandboxOptions, Webhook } from '../sandbox';
+import { Bitrix24Sandbox } from '../sandbox';
+
+export const NODE_TYPE = 'n8n-nodes-bitrix24-sip.bitrix24Sip';
+export const NODE = 'Bitrix24 SIP';
+
+let engine: Engine | undefined;
+
+/** One engine per test file: loading the built package is the slow part. */
+export function sharedEngine(): Engine {
+	engine ??= new Engine();
+	return engine;
+}
+
+export interface NodeSettings {
+	continueOnFail?: boolean;
+}
+
+/** Manual trigger → Bitrix24 SIP, with the given parameters. */
+export function sipWorkflow(parameters: INodeParameters, settings: NodeSettings = {}): WorkflowJson {
+	return {
+		id: 'wf',
+		name: 'Bitrix24 SIP test',
+		connections: { Start: { main: [[{ node: NODE, type: 'main', index: 0 }]] } },
+		nodes: [
+			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'sip',
+				name: NODE,
+				type: NODE_TYPE,
+				typeVersion: 1,
+				position: [220, 0],
+				parameters,
+				credentials: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },
+				...(settings.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+			},
+		],
+	};
+}
+
+export interface NodeRun extends RunResult {
+	items: INodeExecutionData[];
+	json: IDataObject[];
+	/** the node's error, if it stopped */
+	failure?: Error & IDataObject;
+}
+
+/** A sandbox portal plus a way to run the node against it through n8n's engine. */
+export class TestPortal {
+	private constructor(readonly sandbox: Bitrix24Sandbox, public webhookUrl: string) {}
+
+	static async start(options: SandboxOptions = {}): Promise<TestPortal> {
+		const sandbox = await Bitrix24Sandbox.start({ rateLimit: false, ...options });
+		return new TestPortal(sandbox, sandbox.webhook.url);
+	}
+
+	get webhook(): Webhook {
+		return this.sandbox.webhook;
+	}
+
+	async run(
+		parameters: INodeParameters,
+		input: IDataObject[] = [{}],
+		settings: NodeSettings & { webhookUrl?: string } = {},
+	): Promise<NodeRun> {
+		const result = await sharedEngine().run(sipWorkflow(parameters, settings), {
+			input: input.map((json) => ({ json })),
+			credentials: { bitrix24WebhookApi: { webhookUrl: settings.webhookUrl ?? this.webhookUrl } },
+		});
+		const items = result.output(NODE);
+		return { ...result, items, json: items.map((item) => item.json), failure: result.nodeError(NODE) };
+	}
+
+	/** Creates lines directly through the node (cloud lines need distinct titles). */
+	async createLines(count: number, type: 'cloud' | 'office' = 'office', prefix = 'Line'): Promise<IDataObject[]> {
+		const input = Array.from({ length: count }, (_, index) => ({ title: `${prefix} ${index + 1}` }));
+		const run = await this.run(
+			{
+				resource: 'line',
+				operation: 'create',
+				type,
+				title: '={{ $json.title }}',
+				server: 'sip.example.com',
+				login: '={{ "user" + $itemIndex }}',
+				password: 'secret-pass',
+			},
+			input,
+		);
+		if (run.failure) throw run.failure;
+		return run.json;
+	}
+
+	async close(): Promise<void> {
+		await this.sandbox.close();
+	}
+}
+
+/** Every string reachable from a value, including the message, stack and description of errors. */
+export function allText(value: unknown, seen = new Set<unknown>()): string {
+	if (value === null || value === undefined) return '';
+	if (typeof value !== 'object') return String(value);
+	if (seen.has(value)) return '';
+	seen.add(value);
+	const parts: string[] = [];
+	if (value instanceof Error) parts.push(value.message, value.stack ?? '');
+	for (const key of Object.getOwnPropertyNames(value)) {
+		parts.push(key, allText((value as Record<string, unknown>)[key], seen));
+	}
+	return parts.join('\n');
+}

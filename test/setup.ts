@@ -1,0 +1,5 @@
+import { shutdownEngine } from './harness/engine';
+
+afterAll(() => {
+	shutdownEngine();
+});
