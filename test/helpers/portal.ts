@@ -63,11 +63,11 @@ export class TestPortal {
 	}
 
 	async run(
-		parameters: INodeParameters,
+		parameters: IDataObject,
 		input: IDataObject[] = [{}],
 		settings: NodeSettings & { webhookUrl?: string } = {},
 	): Promise<NodeRun> {
-		const result = await sharedEngine().run(sipWorkflow(parameters, settings), {
+		const result = await sharedEngine().run(sipWorkflow(parameters as INodeParameters, settings), {
 			input: input.map((json) => ({ json })),
 			credentials: { bitrix24WebhookApi: { webhookUrl: settings.webhookUrl ?? this.webhookUrl } },
 		});

@@ -1,4 +1,5 @@
 export { Bitrix24Sandbox } from './server';
+export type { InjectedError } from './server';
 export type { OperatingLimit, RateLimit } from './limits';
 export { buildQuery, parseQuery, phpJsonEncode, intval } from './php';
 export type {

@@ -36,9 +36,17 @@ const HTTP_REASONS: Record<number, string> = {
 };
 
 interface PendingFault {
-	kind: FaultKind;
+	kind: FaultKind | 'apiError';
 	remaining: number;
 	restMethods?: string[];
+	answer?: InjectedError;
+}
+
+/** Any error answer of the spec, for the codes the sandbox has no natural way to produce. */
+export interface InjectedError {
+	status: number;
+	error: string;
+	description: string;
 }
 
 type Route =
@@ -211,6 +219,16 @@ export class Bitrix24Sandbox {
 		});
 	}
 
+	/** The next `count` matching requests get this error answer, without running anything. */
+	injectError(answer: InjectedError, count: number, filter?: { restMethods?: string[] }): void {
+		this.faults.push({
+			kind: 'apiError',
+			remaining: count,
+			restMethods: filter?.restMethods?.map((m) => m.toLowerCase()),
+			answer,
+		});
+	}
+
 	async close(): Promise<void> {
 		this.closed = true;
 		for (const timer of this.timers) clearTimeout(timer);
@@ -231,14 +249,14 @@ export class Bitrix24Sandbox {
 		});
 	}
 
-	private takeFault(methods: string[]): FaultKind | undefined {
+	private takeFault(methods: string[]): PendingFault | undefined {
 		const fault = this.faults.find(
 			(f) => f.remaining > 0 && (!f.restMethods || f.restMethods.some((m) => methods.includes(m))),
 		);
 		if (!fault) return undefined;
 		fault.remaining -= 1;
 		this.faults = this.faults.filter((f) => f.remaining > 0);
-		return fault.kind;
+		return fault;
 	}
 
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -273,11 +291,17 @@ export class Bitrix24Sandbox {
 			entry.batchCommands = batchCommands;
 		}
 
-		const fault = this.takeFault([
+		const pending = this.takeFault([
 			entry.restMethod,
 			...(batchCommands ?? []).map((c) => c.restMethod),
 		]);
-		if (fault) entry.fault = fault;
+		const fault = pending?.kind;
+		if (pending?.answer) {
+			if (this.latencyMs > 0) await this.delay(this.latencyMs);
+			const { status, error, description } = pending.answer;
+			return this.answer(res, entry, failure(status, error, description));
+		}
+		if (fault && fault !== 'apiError') entry.fault = fault;
 		if (this.latencyMs > 0) await this.delay(this.latencyMs);
 		if (this.closed) return;
 

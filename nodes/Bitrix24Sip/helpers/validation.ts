@@ -54,10 +54,12 @@ export function checkText(
 			description: `Enter the ${rule.label.toLowerCase()} given by your SIP provider.`,
 		});
 	}
-	if (value.length > MAX_FIELD_LENGTH) {
+	// Bitrix24 counts characters, not UTF-16 units: an emoji is one
+	const length = [...value].length;
+	if (length > MAX_FIELD_LENGTH) {
 		throw new NodeOperationError(
 			ctx.getNode(),
-			`${rule.label} is ${value.length} characters long; Bitrix24 allows at most ${MAX_FIELD_LENGTH}`,
+			`${rule.label} is ${length} characters long; Bitrix24 allows at most ${MAX_FIELD_LENGTH}`,
 			{ itemIndex, description: `Shorten "${rule.label}" to ${MAX_FIELD_LENGTH} characters or fewer.` },
 		);
 	}

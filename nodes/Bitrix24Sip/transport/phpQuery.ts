@@ -40,9 +40,10 @@ export function buildPhpQuery(params: IDataObject): string {
 }
 
 /**
- * Inside a batch, Bitrix24 replaces `$result[...]` (and its `$result_*` siblings) in any value with
- * an earlier command's result. A value that could be read so must never go through a batch.
+ * Inside a batch, Bitrix24 replaces `$result[...]` (and `$error`, `$total`, `$next`, `$time`) in
+ * any value, after decoding, with an earlier command's answer. A value that could be read so must
+ * never go through a batch: such an item is sent as a plain call.
  */
 export function mayFormBatchReference(params: IDataObject): boolean {
-	return /\$result/i.test(JSON.stringify(params));
+	return /\$(result|error|total|next|time)/i.test(JSON.stringify(params));
 }

@@ -75,8 +75,9 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const updateFields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 
 	const changes: IDataObject = {};
-	for (const [name, raw] of Object.entries(updateFields)) {
-		if (!(name in LABELS) || raw === undefined || raw === null) continue;
+	for (const name of Object.keys(LABELS)) {
+		const raw = updateFields[name];
+		if (raw === undefined || raw === null) continue;
 		const label = LABELS[name];
 		let value = String(raw);
 		if (name === 'server') value = normaliseServer(value);
