@@ -35,10 +35,37 @@ function asMap(part: unknown): Record<string, unknown> {
 	return {};
 }
 
+/** A batch reports errors without HTTP statuses; give each the status the plain call would get. */
+function statusOf(code: string, restMethod: string): number | undefined {
+	if (code === 'ERROR_NOT_FOUND') return restMethod === 'voximplant.sip.update' ? 404 : 400;
+	return STATUS_BY_CODE[code];
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+	NO_AUTH_FOUND: 401,
+	expired_token: 401,
+	insufficient_scope: 403,
+	INVALID_CREDENTIALS: 403,
+	ACCESS_DENIED: 403,
+	user_access_error: 403,
+	ERROR_METHOD_NOT_FOUND: 404,
+	QUERY_LIMIT_EXCEEDED: 503,
+	OVERLOAD_LIMIT: 503,
+	OPERATION_TIME_LIMIT: 429,
+	INTERNAL_SERVER_ERROR: 500,
+	ERROR_UNEXPECTED_ANSWER: 500,
+	REG_ID_NOT_FOUND: 400,
+	TITLE_EXISTS: 400,
+	MAX_CLOUD_PBX: 400,
+	CHECK_FIELDS_ERROR: 400,
+	ERROR_BATCH_LENGTH_EXCEEDED: 400,
+	ERROR_BATCH_METHOD_NOT_ALLOWED: 405,
+};
+
 export type CommandOutcome = { ok: true; envelope: Envelope } | { ok: false; error: Bitrix24Error };
 
-/** Splits a batch answer into one outcome per command key. */
-export function readBatchResult(result: unknown, keys: string[]): Map<string, CommandOutcome> {
+/** Splits a batch answer into one outcome per command. */
+export function readBatchResult(result: unknown, commands: Array<Pick<BatchCommand, 'key' | 'restMethod'>>): Map<string, CommandOutcome> {
 	const whole = asMap(result);
 	const results = asMap(whole.result);
 	const errors = asMap(whole.result_error);
@@ -46,17 +73,18 @@ export function readBatchResult(result: unknown, keys: string[]): Map<string, Co
 	const nexts = asMap(whole.result_next);
 	const times = asMap(whole.result_time);
 	const outcomes = new Map<string, CommandOutcome>();
-	for (const key of keys) {
+	for (const { key, restMethod } of commands) {
 		const failure = errors[key];
 		if (failure !== undefined && failure !== null) {
 			const { error, error_description: description } = asMap(failure);
 			const code = typeof error === 'string' ? error : 'BATCH_COMMAND_FAILED';
 			const text = typeof description === 'string' ? description : '';
-			const { message, hint } = explain(code, text);
+			const status = statusOf(code, restMethod);
+			const { message, hint } = explain(code, text, status);
 			const refused = code === 'OPERATION_TIME_LIMIT' || code === 'QUERY_LIMIT_EXCEEDED';
 			outcomes.set(key, {
 				ok: false,
-				error: new Bitrix24Error('api', code, message, undefined, hint, refused),
+				error: new Bitrix24Error('api', code, message, status, hint, refused),
 			});
 			continue;
 		}

@@ -177,13 +177,16 @@ export class Bitrix24Client {
 		}
 	}
 
-	private budgetError(): Bitrix24Error {
+	private budgetError(refusedByPortal = false): Bitrix24Error {
+		const seconds = Math.round(this.options.maxWaitMs / 1000);
 		return new Bitrix24Error(
 			'budget',
-			'WAIT_BUDGET_EXHAUSTED',
-			`The node stopped waiting for the portal's rate limit after ${Math.round(this.options.maxWaitMs / 1000)} s; this call was not sent`,
-			undefined,
-			'Raise "Max Wait" in the node options, choose the Enterprise rate limit if your plan has it, or feed the node fewer items per run.',
+			refusedByPortal ? 'QUERY_LIMIT_EXCEEDED' : 'WAIT_BUDGET_EXHAUSTED',
+			refusedByPortal
+				? `Bitrix24 kept refusing requests (too many per second) until the node's Max Wait of ${seconds} s ran out; this call was not sent`
+				: `The node stopped pacing its requests after its Max Wait of ${seconds} s; this call was not sent`,
+			refusedByPortal ? 503 : undefined,
+			'Raise "Max Wait" in the node options, choose the Enterprise rate limit if your plan has it, or run fewer workflows against the portal at the same time.',
 			true,
 		);
 	}
@@ -224,7 +227,10 @@ export class Bitrix24Client {
 			await this.handleFailure(group, error as Bitrix24Error);
 			return;
 		}
-		const outcomes = readBatchResult(envelope.result, keyed.map(({ key }) => key));
+		const outcomes = readBatchResult(
+			envelope.result,
+			keyed.map(({ call, key }) => ({ key, restMethod: call.restMethod })),
+		);
 		const retry: PendingCall[] = [];
 		let limited: Bitrix24Error | undefined;
 		for (const { call, key } of keyed) {
@@ -278,10 +284,7 @@ export class Bitrix24Client {
 			const attempt = Math.max(...calls.map((call) => call.attempts));
 			delay = backoffMs(attempt);
 			if (!(await this.budget.wait(delay))) {
-				const gaveUp =
-					error.code === 'QUERY_LIMIT_EXCEEDED'
-						? this.budgetError()
-						: error;
+				const gaveUp = error.code === 'QUERY_LIMIT_EXCEEDED' ? this.budgetError(true) : error;
 				for (const call of calls) call.reject(gaveUp);
 				return;
 			}

@@ -142,8 +142,9 @@ export function explain(code: string, description: string, httpStatus?: number):
 
 /** The error an item fails with: readable message, the hint as description, the code kept. */
 export function toNodeApiError(node: INode, error: Bitrix24Error, itemIndex?: number): NodeApiError {
+	// not under `code`: NodeApiError would replace the message with its own for system codes
 	const response: JsonObject = {
-		code: error.code,
+		bitrix24Code: error.code,
 		message: error.message,
 		...(error.httpStatus !== undefined ? { httpCode: error.httpStatus } : {}),
 	};

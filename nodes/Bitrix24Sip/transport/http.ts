@@ -107,7 +107,10 @@ export function networkFailure(error: unknown, timeoutMs: number): Bitrix24Error
 			true,
 		);
 	}
-	const codes = chain.map((link) => link.code).filter((code): code is string => typeof code === 'string');
+	// axios puts the system error code in `code`; n8n's NodeApiError moves it to `httpCode`
+	const codes = chain
+		.flatMap((link) => [link.code, link.httpCode])
+		.filter((code): code is string => typeof code === 'string');
 	const messages = chain.map((link) => String(link.message ?? '')).join(' ');
 	const code = codes.find((c) => /^E[A-Z_]+$/.test(c)) ?? codes[0] ?? '';
 	if (code === 'ERR_CANCELED') {
@@ -124,16 +127,16 @@ export function networkFailure(error: unknown, timeoutMs: number): Bitrix24Error
 	}
 	// refused or unresolvable: the request never reached the portal
 	const neverSent = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code);
+	// the system code goes into the description: NodeApiError rewrites messages that contain one
+	const detail = code ? ` (system error ${code})` : '';
 	return new Bitrix24Error(
 		'network',
 		code || 'NETWORK_ERROR',
-		neverSent
-			? `The portal could not be reached (${code})`
-			: `The connection to the portal was lost before it answered${code ? ` (${code})` : ''}`,
+		neverSent ? 'The portal could not be reached' : 'The connection to the portal was lost before it answered',
 		undefined,
 		neverSent
-			? 'Check the portal address in the webhook URL and that the portal is online.'
-			: 'The network or a proxy dropped the connection; the node retries calls that are safe to repeat.',
+			? `Check the portal address in the webhook URL and that the portal is online${detail}.`
+			: `The network or a proxy dropped the connection; the node retries calls that are safe to repeat${detail}.`,
 		neverSent,
 	);
 }

@@ -26,7 +26,7 @@ export class WebhookUrlError extends Error {
 // origin, optional path prefix (on-premise installs may live below a folder), /rest/<id>/<code>,
 // then an optional method name people paste along (profile.json, scope) and an optional query.
 const WEBHOOK_PATTERN =
-	/^(https?:\/\/[^/\s?#@]+)((?:\/[^/\s?#]+)*?)\/rest\/(\d+)\/([A-Za-z0-9_]+)(?:\/(?:[A-Za-z0-9_.]+)?)?\/?(?:[?#].*)?$/;
+	/^(https?:\/\/[^/\s?#@]+)((?:\/[^/\s?#]+)*?)\/rest\/(\d+)\/([A-Za-z0-9_]+)(?:\/(?:[A-Za-z0-9_.]+)?)?\/?(?:[?#].*)?$/i;
 
 export function parseWebhookUrl(raw: unknown): ParsedWebhookUrl {
 	if (typeof raw !== 'string' || raw.trim() === '') {

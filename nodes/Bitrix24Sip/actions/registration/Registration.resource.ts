@@ -1,9 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import type { Operation } from '../types';
+import * as checkAll from './checkAll.operation';
 import * as getStatus from './getStatus.operation';
 
-export const operations: Record<string, Operation> = { getStatus };
+export const operations: Record<string, Operation> = { getStatus, checkAll };
 
 export const description: INodeProperties[] = [
 	{
@@ -14,6 +15,12 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { resource: ['registration'] } },
 		options: [
 			{
+				name: 'Check All Lines',
+				value: 'checkAll',
+				description: 'Check the registration of every cloud line and say which are unhealthy and why',
+				action: 'Check all lines',
+			},
+			{
 				name: 'Get Status',
 				value: 'getStatus',
 				description: 'Get the SIP registration status of a cloud line',
@@ -23,4 +30,5 @@ export const description: INodeProperties[] = [
 		default: 'getStatus',
 	},
 	...getStatus.description,
+	...checkAll.description,
 ];

@@ -1,11 +1,27 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { lineLabel, lineIdentity } from '../../helpers/health';
 import { normaliseStatus } from '../../helpers/mapping';
 import { requirePositiveId } from '../../helpers/validation';
+import { findLine, lineIdField, lineNotFound } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
+	{
+		displayName: 'Look Up By',
+		name: 'lookUpBy',
+		type: 'options',
+		options: [
+			{ name: 'Registration ID', value: 'regId', description: 'The REG_ID of a cloud line' },
+			{
+				name: 'Line ID',
+				value: 'configId',
+				description: "The CONFIG_ID of a cloud line; the node looks up the line's REG_ID first",
+			},
+		],
+		default: 'regId',
+	},
 	{
 		displayName: 'Registration ID',
 		name: 'regId',
@@ -15,7 +31,9 @@ const properties: INodeProperties[] = [
 		typeOptions: { minValue: 1, numberPrecision: 0 },
 		placeholder: 'e.g. 150907',
 		description: 'REG_ID of a cloud line, as returned by Line → Create or Line → Get Many. Office PBX lines have none.',
+		displayOptions: { show: { lookUpBy: ['regId'] } },
 	},
+	{ ...lineIdField, displayOptions: { show: { lookUpBy: ['configId'] } } },
 ];
 
 export const description = updateDisplayOptions(
@@ -24,6 +42,30 @@ export const description = updateDisplayOptions(
 );
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
+	const lookUpBy = this.getNodeParameter('lookUpBy', itemIndex, 'regId') as string;
+	if (lookUpBy === 'configId') {
+		const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);
+		return async (client) => {
+			const line = await findLine(client, configId);
+			if (!line) throw lineNotFound(configId);
+			const { REG_ID: regId, TYPE: type } = lineIdentity(line);
+			if (regId === null) {
+				throw new NodeOperationError(
+					this.getNode(),
+					`Line ${lineLabel(lineIdentity(line))} is ${type === 'office' ? 'an office PBX line: office lines have no registration' : 'a cloud line without a registration'}`,
+					{
+						itemIndex,
+						description:
+							type === 'office'
+								? 'Only cloud PBX lines register at a SIP server; an office PBX connects to Bitrix24 itself. Choose a cloud line, or use Line → Get to read the office line.'
+								: 'Open the line in Bitrix24 and save its settings again so that Bitrix24 registers it.',
+					},
+				);
+			}
+			const { result } = await client.call<IDataObject>('voximplant.sip.status', { REG_ID: regId });
+			return [{ CONFIG_ID: configId, ...normaliseStatus(result) }];
+		};
+	}
 	const regId = requirePositiveId(this, 'regId', 'Registration ID', itemIndex);
 	return async (client) => {
 		const { result } = await client.call<IDataObject>('voximplant.sip.status', { REG_ID: regId });

@@ -1,0 +1,240 @@
+import type {
+	IDataObject,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IPollFunctions,
+} from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { pendingAsOption, checkLines } from '../Bitrix24Sip/actions/registration/checkAll.operation';
+import { requestOptions } from '../Bitrix24Sip/actions/requestOptions';
+import { bitrix24WebhookApiTest } from '../Bitrix24Sip/methods/credentialTest';
+import type { ClientOptions } from '../Bitrix24Sip/transport/client';
+import { Bitrix24Client } from '../Bitrix24Sip/transport/client';
+import { Bitrix24Error, toNodeApiError } from '../Bitrix24Sip/transport/errors';
+import { ENTERPRISE_PLAN, STANDARD_PLAN } from '../Bitrix24Sip/transport/limiter';
+import type { ConnectorReading, SeenLines, TriggerEvent, TriggerSettings } from './changes';
+import {
+	CONNECTOR_EVENTS,
+	connectorChanges,
+	currentConnectorItem,
+	currentLineItems,
+	LINE_EVENTS,
+	lineChanges,
+	readConnector,
+	seeLines,
+} from './changes';
+import type { TriggerState } from './state';
+import { readState, writeState } from './state';
+
+const ALL_EVENTS: readonly string[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS];
+
+function readSettings(ctx: IPollFunctions): TriggerSettings {
+	const chosen = ctx.getNodeParameter('events', []) as string[];
+	const events = new Set(chosen.filter((event): event is TriggerEvent => ALL_EVENTS.includes(event)));
+	if (events.size === 0) {
+		throw new NodeOperationError(ctx.getNode(), 'No event chosen', {
+			description: 'Choose at least one event under "Events" for the trigger to watch.',
+		});
+	}
+	const number = (name: string, label: string, fallback: number, min: number): number => {
+		const value = ctx.getNodeParameter(name, fallback) as unknown;
+		if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+			throw new NodeOperationError(ctx.getNode(), `${label} must be a number of at least ${min}, got ${JSON.stringify(value)}`, {
+				description: `Set "${label}" to ${min} or more.`,
+			});
+		}
+		return value;
+	};
+	const options = ctx.getNodeParameter('options', {}) as IDataObject;
+	return {
+		events,
+		pendingAs: options.pendingAs === 'unhealthy' ? 'unhealthy' : 'healthy',
+		minutesThreshold: events.has('connectorMinutesLow') ? number('minutesThreshold', 'Free Minutes Below', 10, 0) : 0,
+		paidWithinDays: events.has('connectorPaidEnding') ? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0) : 0,
+	};
+}
+
+function readClientOptions(ctx: IPollFunctions): Partial<ClientOptions> {
+	const options = ctx.getNodeParameter('requestOptions', {}) as IDataObject;
+	const result: Partial<ClientOptions> = {};
+	if (typeof options.batching === 'boolean') result.batching = options.batching;
+	if (options.rateLimit === 'enterprise') result.rateLimit = ENTERPRISE_PLAN;
+	else if (options.rateLimit === 'standard') result.rateLimit = STANDARD_PLAN;
+	if (typeof options.timeout === 'number' && options.timeout > 0) result.timeoutMs = options.timeout * 1000;
+	if (typeof options.maxWait === 'number' && options.maxWait >= 0) result.maxWaitMs = options.maxWait * 1000;
+	return result;
+}
+
+interface Reading {
+	lines?: SeenLines;
+	connector?: ConnectorReading;
+}
+
+/** Reads only what the chosen events need: the lines with their registrations, and/or the connector. */
+async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promise<Reading> {
+	const wantLines = LINE_EVENTS.some((event) => settings.events.has(event));
+	const wantConnector = CONNECTOR_EVENTS.some((event) => settings.events.has(event));
+	try {
+		const client = await Bitrix24Client.create(ctx, readClientOptions(ctx));
+		const [checks, connector] = await Promise.all([
+			wantLines ? checkLines(client) : undefined,
+			wantConnector ? client.call<IDataObject>('voximplant.sip.connector.status') : undefined,
+		]);
+		return {
+			lines: checks ? seeLines(checks) : undefined,
+			connector: connector ? readConnector(connector.result ?? {}) : undefined,
+		};
+	} catch (error) {
+		throw asNodeError(ctx, error);
+	}
+}
+
+/** What the portal answered becomes a NodeApiError, a bad credential URL a NodeOperationError. */
+function asNodeError(ctx: IPollFunctions, error: unknown): NodeApiError | NodeOperationError {
+	if (error instanceof Bitrix24Error) {
+		if (error.code === 'INVALID_WEBHOOK_URL') {
+			return new NodeOperationError(ctx.getNode(), error.message, { description: error.description });
+		}
+		return toNodeApiError(ctx.getNode(), error);
+	}
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(ctx.getNode(), error as Error);
+}
+
+export class Bitrix24SipTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Bitrix24 SIP Trigger',
+		name: 'bitrix24SipTrigger',
+		icon: { light: 'file:bitrix24SipTrigger.svg', dark: 'file:bitrix24SipTrigger.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["events"].join(", ")}}',
+		description: 'Starts the workflow when a SIP line of a Bitrix24 portal changes: registration, health, lines, connector',
+		defaults: { name: 'Bitrix24 SIP Trigger' },
+		polling: true,
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' }],
+		properties: [
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				options: [
+					{
+						name: 'Connector Free Minutes Low',
+						value: 'connectorMinutesLow',
+						description: "The SIP connector's free minutes dropped below the threshold",
+					},
+					{
+						name: 'Connector Paid Period Ending',
+						value: 'connectorPaidEnding',
+						description: "The SIP connector's paid period ends within the given number of days",
+					},
+					{ name: 'Line Added', value: 'lineAdded', description: 'A line of this webhook appeared' },
+					{
+						name: 'Line Became Unhealthy',
+						value: 'lineUnhealthy',
+						description: 'The registration of a cloud line started failing (or a new line fails)',
+					},
+					{
+						name: 'Line Recovered',
+						value: 'lineRecovered',
+						description: 'The registration of a cloud line that was failing works again',
+					},
+					{ name: 'Line Removed', value: 'lineRemoved', description: 'A line of this webhook disappeared' },
+					{
+						name: 'Registration Status Changed',
+						value: 'registrationChanged',
+						description: 'The registration status or SIP code of a cloud line changed, e.g. success → error',
+					},
+				],
+				default: ['lineUnhealthy', 'lineRecovered'],
+				description:
+					'What to start the workflow for; each change is one item. The trigger compares every poll with the previous one, so the first poll only remembers the current state.',
+			},
+			{
+				displayName: 'Free Minutes Below',
+				name: 'minutesThreshold',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 10,
+				description: 'Fire once when the free minutes drop below this number; fires again only after they rose to it or above',
+				displayOptions: { show: { events: ['connectorMinutesLow'] } },
+			},
+			{
+				displayName: 'Paid Period Ends Within (Days)',
+				name: 'paidWithinDays',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 0 },
+				default: 7,
+				description: 'Fire once per paid period when its end date is this many days away or closer',
+				displayOptions: { show: { events: ['connectorPaidEnding'] } },
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Emit Current State on First Run',
+						name: 'emitOnFirstRun',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether the first poll, which has nothing to compare with yet, outputs the current state (one item per line, one for the connector) instead of nothing',
+					},
+					pendingAsOption,
+				],
+			},
+			requestOptions,
+		],
+	};
+
+	methods = {
+		credentialTest: { bitrix24WebhookApiTest },
+	};
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const settings = readSettings(this);
+		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const reading = await readPortal(this, settings);
+		const now = new Date();
+		const detectedAt = now.toISOString();
+
+		// a test run in the editor shows what there is to map, and leaves the remembered state alone
+		if (this.getMode() === 'manual') {
+			const items = [
+				...(reading.lines ? currentLineItems(reading.lines, settings, detectedAt) : []),
+				...(reading.connector ? [currentConnectorItem(reading.connector, now)] : []),
+			];
+			return items.length > 0 ? [this.helpers.returnJsonArray(items)] : null;
+		}
+
+		const staticData = this.getWorkflowStaticData('node');
+		const before = readState(staticData);
+		const emitCurrent = options.emitOnFirstRun === true;
+		const items: IDataObject[] = [];
+		const after: TriggerState = {};
+
+		if (reading.lines) {
+			if (before?.lines) items.push(...lineChanges(before.lines, reading.lines, settings, detectedAt));
+			else if (emitCurrent) items.push(...currentLineItems(reading.lines, settings, detectedAt));
+			after.lines = reading.lines;
+		}
+		if (reading.connector) {
+			const outcome = connectorChanges(before?.connector, reading.connector, settings, now);
+			if (before?.connector) items.push(...outcome.items);
+			else if (emitCurrent) items.push(currentConnectorItem(reading.connector, now));
+			after.connector = outcome.seen;
+		}
+
+		writeState(staticData, after);
+		return items.length > 0 ? [this.helpers.returnJsonArray(items)] : null;
+	}
+}

@@ -1,0 +1,50 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { SeenConnector, SeenLines } from './changes';
+
+/** Bumped when the remembered shape changes; an older shape counts as "never polled". */
+const STATE_VERSION = 1;
+
+/**
+ * What the trigger remembers between polls. It lives only in the workflow's static data, which
+ * n8n saves with the workflow, so any instance that runs the next poll sees it (queue mode).
+ * A part is absent until its events are chosen and it has been read once.
+ */
+export interface TriggerState {
+	lines?: SeenLines;
+	connector?: SeenConnector;
+}
+
+function isRecord(value: unknown): value is IDataObject {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A plain copy of the remembered state; undefined when this node has never polled. */
+export function readState(staticData: IDataObject): TriggerState | undefined {
+	if (staticData.version !== STATE_VERSION) return undefined;
+	const copy = JSON.parse(JSON.stringify({ lines: staticData.lines, connector: staticData.connector })) as IDataObject;
+	return {
+		lines: isRecord(copy.lines) ? (copy.lines as unknown as SeenLines) : undefined,
+		connector: isRecord(copy.connector) ? (copy.connector as unknown as SeenConnector) : undefined,
+	};
+}
+
+function same(a: unknown, b: unknown): boolean {
+	return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Writes the state through top-level assignments only: n8n notices changes to static data by
+ * watching its keys, and saves the workflow's static data only when it changed.
+ */
+export function writeState(staticData: IDataObject, state: TriggerState): void {
+	if (staticData.version !== STATE_VERSION) staticData.version = STATE_VERSION;
+	for (const key of ['lines', 'connector'] as const) {
+		const value = state[key];
+		if (value === undefined) {
+			if (key in staticData) delete staticData[key];
+		} else if (!same(staticData[key], value)) {
+			staticData[key] = value as unknown as IDataObject;
+		}
+	}
+}
