@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- test tooling that loads the package from disk, not code shipped to n8n */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- test tooling that loads the package from disk, not code shipped to n8n */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
