@@ -7,14 +7,15 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { pendingAsOption, checkLines } from '../Bitrix24Sip/actions/registration/checkAll.operation';
+import { checkLines } from '../Bitrix24Sip/actions/registration/checkAll.operation';
 import { requestOptions } from '../Bitrix24Sip/actions/requestOptions';
 import { bitrix24WebhookApiTest } from '../Bitrix24Sip/methods/credentialTest';
 import type { ClientOptions } from '../Bitrix24Sip/transport/client';
 import { Bitrix24Client } from '../Bitrix24Sip/transport/client';
 import { Bitrix24Error, toNodeApiError } from '../Bitrix24Sip/transport/errors';
 import { ENTERPRISE_PLAN, STANDARD_PLAN } from '../Bitrix24Sip/transport/limiter';
-import type { ConnectorReading, SeenLines, TriggerEvent, TriggerSettings } from './changes';
+import type { LineCheck } from '../Bitrix24Sip/actions/registration/checkAll.operation';
+import type { ConnectorReading, TriggerEvent, TriggerSettings } from './changes';
 import {
 	CONNECTOR_EVENTS,
 	connectorChanges,
@@ -50,7 +51,7 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	return {
 		events,
-		pendingAs: options.pendingAs === 'unhealthy' ? 'unhealthy' : 'healthy',
+		pendingAs: options.pendingAs === 'healthy' || options.pendingAs === 'unhealthy' ? options.pendingAs : 'unchanged',
 		minutesThreshold: events.has('connectorMinutesLow') ? number('minutesThreshold', 'Free Minutes Below', 10, 0) : 0,
 		paidWithinDays: events.has('connectorPaidEnding') ? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0) : 0,
 	};
@@ -68,7 +69,7 @@ function readClientOptions(ctx: IPollFunctions): Partial<ClientOptions> {
 }
 
 interface Reading {
-	lines?: SeenLines;
+	lines?: LineCheck[];
 	connector?: ConnectorReading;
 }
 
@@ -83,7 +84,7 @@ async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promi
 			wantConnector ? client.call<IDataObject>('voximplant.sip.connector.status') : undefined,
 		]);
 		return {
-			lines: checks ? seeLines(checks) : undefined,
+			lines: checks,
 			connector: connector ? readConnector(connector.result ?? {}) : undefined,
 		};
 	} catch (error) {
@@ -189,7 +190,23 @@ export class Bitrix24SipTrigger implements INodeType {
 						description:
 							'Whether the first poll, which has nothing to compare with yet, outputs the current state (one item per line, one for the connector) instead of nothing',
 					},
-					pendingAsOption,
+					{
+						displayName: 'Treat Pending Registrations As',
+						name: 'pendingAs',
+						type: 'options',
+						options: [
+							{
+								name: 'Unchanged',
+								value: 'unchanged',
+								description:
+									'A registration in progress keeps the verdict it had: a line is reported as recovered only once it is registered again',
+							},
+							{ name: 'Healthy', value: 'healthy', description: 'A line that is still registering counts as healthy' },
+							{ name: 'Unhealthy', value: 'unhealthy', description: 'A line counts as healthy only once it is registered' },
+						],
+						default: 'unchanged',
+						description: 'How to count a registration whose status is "in_progress" or "wait"',
+					},
 				],
 			},
 			requestOptions,
@@ -209,8 +226,10 @@ export class Bitrix24SipTrigger implements INodeType {
 
 		// a test run in the editor shows what there is to map, and leaves the remembered state alone
 		if (this.getMode() === 'manual') {
+			const staticData = this.getWorkflowStaticData('node');
+			const lines = reading.lines ? seeLines(reading.lines, readState(staticData)?.lines, settings.pendingAs) : undefined;
 			const items = [
-				...(reading.lines ? currentLineItems(reading.lines, settings, detectedAt) : []),
+				...(lines ? currentLineItems(lines, detectedAt) : []),
 				...(reading.connector ? [currentConnectorItem(reading.connector, now)] : []),
 			];
 			return items.length > 0 ? [this.helpers.returnJsonArray(items)] : null;
@@ -223,9 +242,10 @@ export class Bitrix24SipTrigger implements INodeType {
 		const after: TriggerState = {};
 
 		if (reading.lines) {
-			if (before?.lines) items.push(...lineChanges(before.lines, reading.lines, settings, detectedAt));
-			else if (emitCurrent) items.push(...currentLineItems(reading.lines, settings, detectedAt));
-			after.lines = reading.lines;
+			const lines = seeLines(reading.lines, before?.lines, settings.pendingAs);
+			if (before?.lines) items.push(...lineChanges(before.lines, lines, settings, detectedAt));
+			else if (emitCurrent) items.push(...currentLineItems(lines, detectedAt));
+			after.lines = lines;
 		}
 		if (reading.connector) {
 			const outcome = connectorChanges(before?.connector, reading.connector, settings, now);

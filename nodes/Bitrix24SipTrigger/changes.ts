@@ -11,9 +11,12 @@ export type LineEvent = (typeof LINE_EVENTS)[number];
 export type ConnectorEvent = (typeof CONNECTOR_EVENTS)[number];
 export type TriggerEvent = LineEvent | ConnectorEvent;
 
+/** The trigger may also leave the verdict of a line unchanged while its registration is pending. */
+export type TriggerPendingAs = PendingAs | 'unchanged';
+
 export interface TriggerSettings {
 	events: Set<TriggerEvent>;
-	pendingAs: PendingAs;
+	pendingAs: TriggerPendingAs;
 	/** connectorMinutesLow fires when FREE_MINUTES drops below this */
 	minutesThreshold: number;
 	/** connectorPaidEnding fires when the paid period ends within this many days */
@@ -28,6 +31,8 @@ export interface SeenLine {
 	LOGIN: string;
 	REG_ID: number | null;
 	registration: Registration;
+	/** the verdict when last seen; kept while a registration is pending if so configured */
+	healthy: boolean;
 }
 
 export type SeenLines = Record<string, SeenLine>;
@@ -45,11 +50,27 @@ export interface SeenConnector extends ConnectorReading {
 	paidEndingReportedFor: string | null;
 }
 
-export function seeLines(checks: LineCheck[]): SeenLines {
+function isPending(registration: Registration): boolean {
+	return typeof registration === 'object' && registration !== null && ['in_progress', 'wait'].includes(registration.STATUS_RESULT);
+}
+
+/**
+ * The lines as seen now, each with its verdict. With "unchanged", a pending registration keeps
+ * the verdict it had, so that error → in_progress → error is not reported as a recovery; a new
+ * line that is still pending counts as healthy.
+ */
+export function seeLines(checks: LineCheck[], before: SeenLines | undefined, pendingAs: TriggerPendingAs): SeenLines {
 	const seen: SeenLines = {};
 	for (const { line, registration } of checks) {
 		const { CONFIG_ID: configId, TITLE, TYPE, SERVER, LOGIN, REG_ID } = lineIdentity(line);
-		seen[String(configId)] = { TITLE, TYPE, SERVER, LOGIN, REG_ID, registration };
+		const id = String(configId);
+		const healthy =
+			pendingAs === 'unchanged'
+				? isPending(registration)
+					? (before?.[id]?.healthy ?? true)
+					: isHealthy(registration, 'healthy')
+				: isHealthy(registration, pendingAs);
+		seen[id] = { TITLE, TYPE, SERVER, LOGIN, REG_ID, registration, healthy };
 	}
 	return seen;
 }
@@ -79,16 +100,22 @@ function statusWords(registration: Registration): string {
 interface LineItemInput {
 	event: TriggerEvent | 'currentState';
 	configId: string;
+	/** the line as it is now, or as it was last seen when it is gone */
 	line: SeenLine;
-	previous?: Registration;
-	current?: Registration;
+	before?: SeenLine;
+	after?: SeenLine;
 }
 
-function lineItem(input: LineItemInput, pendingAs: PendingAs, detectedAt: string): IDataObject {
+function health(seen: SeenLine | undefined): StatusHealth | null {
+	if (!seen) return null;
+	return { ...statusHealth(seen.registration, 'healthy'), healthy: seen.healthy };
+}
+
+function lineItem(input: LineItemInput, detectedAt: string): IDataObject {
 	const { TITLE, TYPE, SERVER, LOGIN, REG_ID } = input.line;
 	const line: LineIdentity = { CONFIG_ID: Number(input.configId), TITLE, TYPE, SERVER, LOGIN, REG_ID };
-	const previous: StatusHealth | null = input.previous === undefined ? null : statusHealth(input.previous, pendingAs);
-	const current: StatusHealth | null = input.current === undefined ? null : statusHealth(input.current, pendingAs);
+	const previous = health(input.before);
+	const current = health(input.after);
 	const label = lineLabel(line);
 	let message: string;
 	switch (input.event) {
@@ -99,7 +126,7 @@ function lineItem(input: LineItemInput, pendingAs: PendingAs, detectedAt: string
 			message = `Line ${label} was removed`;
 			break;
 		case 'registrationChanged':
-			message = `The registration of line ${label} changed from ${statusWords(input.previous ?? null)} to ${statusWords(input.current ?? null)}: ${current?.summary ?? ''}`;
+			message = `The registration of line ${label} changed from ${statusWords(input.before?.registration ?? null)} to ${statusWords(input.after?.registration ?? null)}: ${current?.summary ?? ''}`;
 			break;
 		case 'lineUnhealthy':
 			message = `Line ${label} became unhealthy: ${current?.summary ?? ''}`;
@@ -124,46 +151,37 @@ export function lineChanges(
 	settings: TriggerSettings,
 	detectedAt: string,
 ): IDataObject[] {
-	const { events, pendingAs } = settings;
+	const { events } = settings;
 	const items: IDataObject[] = [];
 	const ids = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(byConfigId);
 	for (const configId of ids) {
-		const old = before[configId];
-		const now = after[configId];
-		const emit = (event: LineEvent, line: SeenLine, previous?: Registration, current?: Registration) => {
-			if (events.has(event)) items.push(lineItem({ event, configId, line, previous, current }, pendingAs, detectedAt));
+		const old = before[configId] as SeenLine | undefined;
+		const now = after[configId] as SeenLine | undefined;
+		const emit = (event: LineEvent) => {
+			const line = now ?? old;
+			if (line && events.has(event)) items.push(lineItem({ event, configId, line, before: old, after: now }, detectedAt));
 		};
 		if (!now) {
-			emit('lineRemoved', old, old.registration);
+			emit('lineRemoved');
 			continue;
 		}
 		if (!old) {
-			emit('lineAdded', now, undefined, now.registration);
+			emit('lineAdded');
 			// nothing was known about a new line: a failing one is news worth an alert
-			if (!isHealthy(now.registration, pendingAs)) emit('lineUnhealthy', now, undefined, now.registration);
+			if (!now.healthy) emit('lineUnhealthy');
 			continue;
 		}
-		if (statusKey(old.registration) !== statusKey(now.registration)) {
-			emit('registrationChanged', now, old.registration, now.registration);
-		}
-		const wasHealthy = isHealthy(old.registration, pendingAs);
-		const isHealthyNow = isHealthy(now.registration, pendingAs);
-		if (wasHealthy && !isHealthyNow) emit('lineUnhealthy', now, old.registration, now.registration);
-		if (!wasHealthy && isHealthyNow) emit('lineRecovered', now, old.registration, now.registration);
+		if (statusKey(old.registration) !== statusKey(now.registration)) emit('registrationChanged');
+		if (old.healthy && !now.healthy) emit('lineUnhealthy');
+		if (!old.healthy && now.healthy) emit('lineRecovered');
 	}
 	return items;
 }
 
-export function currentLineItems(lines: SeenLines, settings: TriggerSettings, detectedAt: string): IDataObject[] {
+export function currentLineItems(lines: SeenLines, detectedAt: string): IDataObject[] {
 	return Object.keys(lines)
 		.sort(byConfigId)
-		.map((configId) =>
-			lineItem(
-				{ event: 'currentState', configId, line: lines[configId], current: lines[configId].registration },
-				settings.pendingAs,
-				detectedAt,
-			),
-		);
+		.map((configId) => lineItem({ event: 'currentState', configId, line: lines[configId], after: lines[configId] }, detectedAt));
 }
 
 function connectorItem(

@@ -96,7 +96,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const type = this.getNodeParameter('type', itemIndex) as string;
 	const title = (this.getNodeParameter('title', itemIndex, '') as string).trim();
 	const server = checkText(this, normaliseServer(this.getNodeParameter('server', itemIndex) as string), { label: 'Server', required: true }, itemIndex);
-	const login = checkText(this, (this.getNodeParameter('login', itemIndex) as string).trim(), { label: 'Login', required: true }, itemIndex);
+	// login and password go to the portal exactly as entered; only the title is trimmed, as Bitrix24 does
+	const login = checkText(this, this.getNodeParameter('login', itemIndex) as string, { label: 'Login', required: true }, itemIndex);
 	const password = checkText(this, this.getNodeParameter('password', itemIndex, '') as string, { label: 'Password' }, itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const ifTitleExists = (options.ifTitleExists as IfTitleExists | undefined) ?? 'error';

@@ -81,7 +81,7 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		const label = LABELS[name];
 		let value = String(raw);
 		if (name === 'server') value = normaliseServer(value);
-		else if (name !== 'password') value = value.trim();
+		else if (name === 'title') value = value.trim();
 		// Server and login may not be emptied; an empty title or password is simply not sent
 		if (value === '' && (name === 'title' || name === 'password')) continue;
 		changes[name.toUpperCase()] = checkText(this, value, { label, required: true }, itemIndex);
