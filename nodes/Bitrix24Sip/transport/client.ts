@@ -54,6 +54,17 @@ export function mayHaveRun(error: unknown): boolean {
 
 const NEVER_RETRY = new Set(['OVERLOAD_LIMIT', 'PORTAL_DELETED']);
 
+/** Answers that every further call of the run would get too: the calls not yet sent fail at once. */
+const FATAL = new Set([
+	'OVERLOAD_LIMIT',
+	'PORTAL_DELETED',
+	'NO_AUTH_FOUND',
+	'expired_token',
+	'insufficient_scope',
+	'ACCESS_DENIED',
+	'INVALID_WEBHOOK_URL',
+]);
+
 function isTransient(error: Bitrix24Error): boolean {
 	if (NEVER_RETRY.has(error.code)) return false;
 	if (error.kind === 'timeout' || error.kind === 'network') return error.code !== 'CANCELED';
@@ -83,6 +94,7 @@ export class Bitrix24Client {
 	private readonly budget: WaitBudget;
 	private readonly resetAt = new Map<string, number>();
 	private keySeq = 0;
+	private fatal?: Bitrix24Error;
 
 	private constructor(
 		private readonly ctx: ApiContext,
@@ -142,6 +154,10 @@ export class Bitrix24Client {
 			while (this.queue.length > 0) {
 				// let every item of the run queue its call first, so that they share a batch
 				await sleep(0);
+				if (this.fatal) {
+					for (const call of this.queue.splice(0)) call.reject(this.fatal);
+					break;
+				}
 				const group = this.nextGroup();
 				if (group.length === 1) await this.sendPlain(group[0]);
 				else await this.sendBatch(group);
@@ -242,7 +258,9 @@ export class Bitrix24Client {
 				if (outcome.error.code === 'OPERATION_TIME_LIMIT') limited = outcome.error;
 				retry.push(call);
 			} else {
-				call.reject(outcome?.error ?? new Bitrix24Error('http', 'BATCH_RESULT_MISSING', 'No result', undefined));
+				const error = outcome?.error ?? new Bitrix24Error('http', 'BATCH_RESULT_MISSING', 'No result', undefined);
+				if (FATAL.has(error.code)) this.fatal = error;
+				call.reject(error);
 			}
 		}
 		if (retry.length > 0) await this.requeue(retry, limited ?? new Bitrix24Error('api', 'INTERNAL_SERVER_ERROR', '', 500));
@@ -256,6 +274,7 @@ export class Bitrix24Client {
 
 	private async handleFailure(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
 		if (error.code === 'QUERY_LIMIT_EXCEEDED') this.bucket.markFull();
+		if (FATAL.has(error.code)) this.fatal = error;
 		const retry = calls.filter((call) => this.shouldRetry(call, error));
 		for (const call of calls) if (!retry.includes(call)) call.reject(error);
 		if (retry.length > 0) await this.requeue(retry, error);
