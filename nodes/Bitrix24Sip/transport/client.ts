@@ -63,6 +63,7 @@ const FATAL = new Set([
 	'insufficient_scope',
 	'ACCESS_DENIED',
 	'INVALID_WEBHOOK_URL',
+	'CANCELED',
 ]);
 
 function isTransient(error: Bitrix24Error): boolean {
