@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import type { LineCheck } from '../Bitrix24Sip/actions/registration/checkAll.operation';
 import { checkLines } from '../Bitrix24Sip/actions/registration/checkAll.operation';
 import { requestOptions } from '../Bitrix24Sip/actions/requestOptions';
 import { bitrix24WebhookApiTest } from '../Bitrix24Sip/methods/credentialTest';
@@ -14,7 +15,6 @@ import type { ClientOptions } from '../Bitrix24Sip/transport/client';
 import { Bitrix24Client } from '../Bitrix24Sip/transport/client';
 import { Bitrix24Error, toNodeApiError } from '../Bitrix24Sip/transport/errors';
 import { ENTERPRISE_PLAN, STANDARD_PLAN } from '../Bitrix24Sip/transport/limiter';
-import type { LineCheck } from '../Bitrix24Sip/actions/registration/checkAll.operation';
 import type { ConnectorReading, TriggerEvent, TriggerSettings } from './changes';
 import {
 	CONNECTOR_EVENTS,
@@ -111,7 +111,7 @@ export class Bitrix24SipTrigger implements INodeType {
 		icon: { light: 'file:bitrix24SipTrigger.svg', dark: 'file:bitrix24SipTrigger.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{$parameter["events"].join(", ")}}',
+		subtitle: '={{($parameter["events"] || []).join(", ")}}',
 		description: 'Starts the workflow when a SIP line of a Bitrix24 portal changes: registration, health, lines, connector',
 		defaults: { name: 'Bitrix24 SIP Trigger' },
 		polling: true,

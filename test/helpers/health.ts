@@ -1,0 +1,66 @@
+import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
+
+import { PollRunner } from '../harness/poll';
+import type { TestPortal } from './portal';
+import { sharedEngine } from './portal';
+
+export const TRIGGER_TYPE = 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger';
+export const TRIGGER = 'Bitrix24 SIP Trigger';
+
+export interface LineSpec {
+	title: string;
+	type?: 'cloud' | 'office';
+	server?: string;
+	password?: string;
+}
+
+/** Creates lines through the node (Line → Create), in one run, and returns them as it output them. */
+export async function addLines(portal: TestPortal, specs: LineSpec[]): Promise<IDataObject[]> {
+	const run = await portal.run(
+		{
+			resource: 'line',
+			operation: 'create',
+			type: '={{ $json.type }}',
+			title: '={{ $json.title }}',
+			server: '={{ $json.server }}',
+			login: '={{ "user" + $itemIndex }}',
+			password: '={{ $json.password }}',
+		},
+		specs.map((spec) => ({
+			type: spec.type ?? 'cloud',
+			title: spec.title,
+			server: spec.server ?? 'sip.example.com',
+			password: spec.password ?? 'secret-pass',
+		})),
+	);
+	if (run.failure) throw run.failure;
+	return run.json;
+}
+
+export function triggerNode(parameters: INodeParameters, name = TRIGGER): INode {
+	return {
+		id: 'trigger',
+		name,
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },
+	};
+}
+
+/** A poll runner for the trigger against the portal, starting from the given static data. */
+export function triggerRunner(
+	portal: TestPortal,
+	parameters: INodeParameters,
+	staticData: IDataObject = {},
+	webhookUrl = portal.webhookUrl,
+): PollRunner {
+	return new PollRunner(sharedEngine(), triggerNode(parameters), { bitrix24WebhookApi: { webhookUrl } }, staticData);
+}
+
+/** A date `days` from today (UTC) as Bitrix24 writes PAID_DATE_END. */
+export function dateInDays(days: number): string {
+	const now = new Date();
+	return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days)).toISOString().slice(0, 10);
+}
