@@ -1,11 +1,16 @@
+const fs = require('fs');
 const path = require('path');
 const { task, src, dest } = require('gulp');
 
-// tsc emits only JavaScript; n8n also needs the icons and codex files next to the built nodes.
-task('build:icons', copyStatic);
+// A stale file from a renamed or deleted source would otherwise ship in the package.
+task('clean', (done) => {
+	fs.rmSync(path.resolve('dist'), { recursive: true, force: true });
+	done();
+});
 
-function copyStatic() {
-	return src(['nodes/**/*.{png,svg,json}', 'credentials/**/*.{png,svg}'], { base: '.', encoding: false }).pipe(
+// tsc emits only JavaScript; n8n also needs the icons and codex files next to the built nodes.
+task('build:icons', () =>
+	src(['nodes/**/*.{png,svg,json}', 'credentials/**/*.{png,svg}'], { base: '.', encoding: false }).pipe(
 		dest(path.resolve('dist')),
-	);
-}
+	),
+);
