@@ -74,6 +74,21 @@ describe('fault injection with many items', () => {
 		});
 	});
 
+	it.each([true, false])('deletes lines whose answer was lost: every item reports its line deleted (batching %s)', async (batching) => {
+		const lines = await portal.createLines(batching ? SIZE : 3, 'office');
+		portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.delete'] });
+
+		const run = await portal.run(
+			{ resource: 'line', operation: 'delete', configId: '={{ $json.id }}', requestOptions: { batching } },
+			lines.map((line) => ({ id: line.CONFIG_ID })),
+		);
+
+		expect(run.failure).toBeUndefined();
+		expect(portal.sandbox.log.filter((entry) => entry.fault === 'lostAfterRun')).toHaveLength(1);
+		expect(run.json).toEqual(lines.map((line) => ({ CONFIG_ID: line.CONFIG_ID, deleted: true })));
+		expect(portal.sandbox.lines()).toEqual([]);
+	});
+
 	it('never repeats a create without a title whose answer was lost', async () => {
 		portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.add'] });
 

@@ -35,11 +35,18 @@ export interface CallOptions {
 	idempotent?: boolean;
 }
 
+interface Retry {
+	call: PendingCall;
+	error: Bitrix24Error;
+}
+
 interface PendingCall {
 	restMethod: string;
 	params: IDataObject;
 	idempotent: boolean;
 	attempts: number;
+	/** an earlier attempt failed in a way that may have run it on the portal */
+	mayHaveRun: boolean;
 	resolve: (envelope: Envelope) => void;
 	reject: (error: Bitrix24Error) => void;
 }
@@ -140,6 +147,7 @@ export class Bitrix24Client {
 				params,
 				idempotent: options.idempotent ?? true,
 				attempts: 0,
+				mayHaveRun: false,
 				resolve: resolve as (envelope: Envelope) => void,
 				reject,
 			});
@@ -248,23 +256,22 @@ export class Bitrix24Client {
 			envelope.result,
 			keyed.map(({ call, key }) => ({ key, restMethod: call.restMethod })),
 		);
-		const retry: PendingCall[] = [];
-		let limited: Bitrix24Error | undefined;
+		const retries: Retry[] = [];
 		for (const { call, key } of keyed) {
-			const outcome = outcomes.get(key);
-			if (outcome?.ok) {
+			const outcome = outcomes.get(key) ?? {
+				ok: false as const,
+				error: new Bitrix24Error('http', 'BATCH_RESULT_MISSING', 'Bitrix24 returned no result for this command', undefined),
+			};
+			if (outcome.ok) {
 				this.noteTime(call.restMethod, outcome.envelope.time);
 				call.resolve(outcome.envelope);
-			} else if (outcome && this.shouldRetry(call, outcome.error)) {
-				if (outcome.error.code === 'OPERATION_TIME_LIMIT') limited = outcome.error;
-				retry.push(call);
+			} else if (this.shouldRetry(call, outcome.error)) {
+				retries.push({ call, error: outcome.error });
 			} else {
-				const error = outcome?.error ?? new Bitrix24Error('http', 'BATCH_RESULT_MISSING', 'No result', undefined);
-				if (FATAL.has(error.code)) this.fatal = error;
-				call.reject(error);
+				this.fail(call, outcome.error);
 			}
 		}
-		if (retry.length > 0) await this.requeue(retry, limited ?? new Bitrix24Error('api', 'INTERNAL_SERVER_ERROR', '', 500));
+		if (retries.length > 0) await this.requeue(retries);
 	}
 
 	private shouldRetry(call: PendingCall, error: Bitrix24Error): boolean {
@@ -273,43 +280,55 @@ export class Bitrix24Client {
 		return call.idempotent || error.notExecuted;
 	}
 
-	private async handleFailure(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
-		if (error.code === 'QUERY_LIMIT_EXCEEDED') this.bucket.markFull();
+	/** Rejects a call; an error answer to a repeat of a call that may have run already says so. */
+	private fail(call: PendingCall, error: Bitrix24Error): void {
 		if (FATAL.has(error.code)) this.fatal = error;
-		const retry = calls.filter((call) => this.shouldRetry(call, error));
-		for (const call of calls) if (!retry.includes(call)) call.reject(error);
-		if (retry.length > 0) await this.requeue(retry, error);
+		call.reject(call.mayHaveRun && error.kind === 'api' ? error.afterLostAnswer() : error);
 	}
 
-	/** Waits as the failure asks, then puts the calls back at the head of the queue. */
-	private async requeue(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
-		let delay: number;
-		if (error.code === 'OPERATION_TIME_LIMIT') {
-			const method = calls[0].restMethod;
-			const resetAt = this.resetAt.get(method) ?? Date.now() / 1000 + 60;
-			delay = Math.max(1000, Math.ceil(resetAt * 1000 - Date.now()) + 500);
-			if (!(await this.budget.wait(delay))) {
-				const available = new Bitrix24Error(
-					'api',
-					'OPERATION_TIME_LIMIT',
-					`Bitrix24 blocked ${method} until ${formatMoment(resetAt)}: its run time in the last 10 minutes is over the portal's limit`,
-					error.httpStatus ?? 429,
-					`The method will be available again at ${formatMoment(resetAt)} (in ${Math.ceil(delay / 1000)} s), which is beyond the node's "Max Wait". Run again after that time.`,
-					true,
-				);
-				for (const call of calls) call.reject(available);
-				return;
-			}
-		} else {
-			const attempt = Math.max(...calls.map((call) => call.attempts));
-			delay = backoffMs(attempt);
-			if (!(await this.budget.wait(delay))) {
-				const gaveUp = error.code === 'QUERY_LIMIT_EXCEEDED' ? this.budgetError(true) : error;
-				for (const call of calls) call.reject(gaveUp);
-				return;
-			}
+	private async handleFailure(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
+		if (error.code === 'QUERY_LIMIT_EXCEEDED') this.bucket.markFull();
+		const retries: Retry[] = [];
+		for (const call of calls) {
+			if (this.shouldRetry(call, error)) retries.push({ call, error });
+			else this.fail(call, error);
 		}
-		this.queue.unshift(...calls);
+		if (retries.length > 0) await this.requeue(retries);
+	}
+
+	/** What a retry must wait: until the method's operating time resets, or a growing back-off. */
+	private delayFor({ call, error }: Retry): number {
+		if (error.code === 'OPERATION_TIME_LIMIT') {
+			const resetAt = this.resetAt.get(call.restMethod) ?? Date.now() / 1000 + 60;
+			return Math.max(1000, Math.ceil(resetAt * 1000 - Date.now()) + 500);
+		}
+		return backoffMs(call.attempts);
+	}
+
+	/** The error a retry ends with when its wait does not fit into Max Wait. */
+	private gaveUp({ call, error }: Retry, delay: number): Bitrix24Error {
+		if (error.code === 'QUERY_LIMIT_EXCEEDED') return this.budgetError(true);
+		if (error.code !== 'OPERATION_TIME_LIMIT') return error;
+		const resetAt = this.resetAt.get(call.restMethod) ?? (Date.now() + delay) / 1000;
+		return new Bitrix24Error(
+			'api',
+			'OPERATION_TIME_LIMIT',
+			`Bitrix24 blocked ${call.restMethod} until ${formatMoment(resetAt)}: its run time in the last 10 minutes is over the portal's limit`,
+			error.httpStatus ?? 429,
+			`The method will be available again at ${formatMoment(resetAt)} (in ${Math.ceil(delay / 1000)} s), which is beyond the node's "Max Wait". Run again after that time.`,
+			true,
+		);
+	}
+
+	/** Waits as long as the neediest retry asks, then puts the calls back at the head of the queue. */
+	private async requeue(retries: Retry[]): Promise<void> {
+		for (const retry of retries) if (mayHaveRun(retry.error)) retry.call.mayHaveRun = true;
+		const delay = Math.max(...retries.map((retry) => this.delayFor(retry)));
+		if (!(await this.budget.wait(delay))) {
+			for (const retry of retries) this.fail(retry.call, this.gaveUp(retry, delay));
+			return;
+		}
+		this.queue.unshift(...retries.map(({ call }) => call));
 	}
 
 	private noteTime(restMethod: string, time?: TimeInfo): void {

@@ -24,6 +24,15 @@ export class Bitrix24Error extends Error {
 		super(message);
 		this.name = 'Bitrix24Error';
 	}
+
+	/** true when this answers a repeat of a call whose first answer was lost: the first may have done the work */
+	repeatedAfterLostAnswer = false;
+
+	afterLostAnswer(): Bitrix24Error {
+		const copy = new Bitrix24Error(this.kind, this.code, this.message, this.httpStatus, this.description, this.notExecuted);
+		copy.repeatedAfterLostAnswer = true;
+		return copy;
+	}
 }
 
 interface Explanation {
@@ -67,7 +76,7 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 	}),
 	QUERY_LIMIT_EXCEEDED: () => ({
 		message: 'Bitrix24 refused the request: too many requests per second',
-		hint: 'The node already paces and retries; lower "Requests per Second" in the node options or run fewer workflows against the portal at once.',
+		hint: 'The node already paces and retries; raise "Max Wait" in the node options, or run fewer workflows against the portal at once.',
 	}),
 	OPERATION_TIME_LIMIT: () => ({
 		message: 'Bitrix24 blocked the method for a while: its run time in the last 10 minutes is over the limit',
