@@ -114,7 +114,7 @@ function describeError(error: Error & IDataObject): string {
 function cell(value: unknown): string {
 	if (value === null || value === undefined || value === '') return '—';
 	const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-	return text.length > 36 ? `${text.slice(0, 35)}…` : text;
+	return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 function formatTable(rows: IDataObject[], columns: Column[]): string[] {
@@ -125,23 +125,20 @@ function formatTable(rows: IDataObject[], columns: Column[]): string[] {
 	return [format(columns.map(([header]) => header)), format(widths.map((width) => '─'.repeat(width))), ...cells.map(format)];
 }
 
-/** Columns for items of unknown shape: their scalar fields, in the order they first appear. */
-function autoColumns(rows: IDataObject[], max = 8): Column[] {
-	const fields: string[] = [];
-	for (const row of rows) {
-		for (const [field, value] of Object.entries(row)) {
-			if (typeof value === 'object' && value !== null) continue;
-			if (!fields.includes(field)) fields.push(field);
-		}
-	}
-	return fields.slice(0, max).map((field) => [field, field]);
-}
-
 function requireOne(items: IDataObject[], what: string): IDataObject {
 	if (items.length !== 1) throw new StepFailed(`expected one item from ${what}, got ${items.length}`);
 	if (typeof items[0].error === 'string') throw new StepFailed(`${what}: ${items[0].error}`);
 	return items[0];
 }
+
+const HEALTH_COLUMNS: Column[] = [
+	['Line ID', 'CONFIG_ID'],
+	['Title', 'TITLE'],
+	['Status', 'STATUS_RESULT'],
+	['SIP', 'STATUS_CODE'],
+	['Healthy', 'healthy'],
+	['Summary', 'summary'],
+];
 
 async function checkAllLines(demo: Demo): Promise<void> {
 	if (!existsSync(path.join(EXAMPLES, HEALTH_CHECK))) {
@@ -150,7 +147,7 @@ async function checkAllLines(demo: Demo): Promise<void> {
 	}
 	await demo.step(`Check All Lines (examples/${HEALTH_CHECK})`, async () => {
 		const items = await demo.runExample(HEALTH_CHECK);
-		if (items.length > 0) demo.table(items, autoColumns(items));
+		if (items.length > 0) demo.table(items, HEALTH_COLUMNS);
 		else demo.say('  no items: the workflow outputs only unhealthy lines, and every line is healthy');
 	});
 }
@@ -222,7 +219,26 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 		}
 	});
 
+	// a second line whose provider refuses the login, so that the health check has something to report
+	const broken = { title: 'Demo broken trunk', server: 'sip.refuses.example', login: 'old_user', password: 'expired' };
+	sandbox.setServerBehaviour(broken.server, { statusCode: 403, errorMessage: 'Forbidden' });
+	let brokenId: number | undefined;
+	await demo.step('Provision a second line at a server that refuses its login', async () => {
+		const created = requireOne(await demo.runExample('provision-cloud-line.json', [broken]), 'Line → Create');
+		brokenId = Number(created.CONFIG_ID);
+		sandbox.advanceRegistrations(3);
+		demo.say(`  line ${brokenId} created; sip.refuses.example answers its registration with SIP 403`);
+	});
+
 	await checkAllLines(demo);
+
+	if (brokenId !== undefined) {
+		const id = brokenId;
+		await demo.step('Delete the broken line (examples/delete-line.json)', async () => {
+			const done = requireOne(await demo.runExample('delete-line.json', [{ configId: id }]), 'Line → Delete');
+			demo.say(`  line ${cell(done.CONFIG_ID)}: deleted = ${cell(done.deleted)}`);
+		});
+	}
 
 	await demo.step('Set as default outgoing line (examples/set-default-outgoing.json)', async () => {
 		const done = requireOne(await demo.runExample('set-default-outgoing.json', [{ configId }]), 'Line → Set as Default Outgoing');
