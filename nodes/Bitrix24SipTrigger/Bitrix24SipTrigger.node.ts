@@ -9,12 +9,10 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 
 import type { LineCheck } from '../Bitrix24Sip/actions/registration/checkAll.operation';
 import { checkLines } from '../Bitrix24Sip/actions/registration/checkAll.operation';
-import { requestOptions } from '../Bitrix24Sip/actions/requestOptions';
+import { clientOptionsFrom, requestOptions } from '../Bitrix24Sip/actions/requestOptions';
 import { bitrix24WebhookApiTest } from '../Bitrix24Sip/methods/credentialTest';
-import type { ClientOptions } from '../Bitrix24Sip/transport/client';
 import { Bitrix24Client } from '../Bitrix24Sip/transport/client';
 import { Bitrix24Error, toNodeApiError } from '../Bitrix24Sip/transport/errors';
-import { ENTERPRISE_PLAN, STANDARD_PLAN } from '../Bitrix24Sip/transport/limiter';
 import type { ConnectorReading, TriggerEvent, TriggerSettings } from './changes';
 import {
 	CONNECTOR_EVENTS,
@@ -57,17 +55,6 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 	};
 }
 
-function readClientOptions(ctx: IPollFunctions): Partial<ClientOptions> {
-	const options = ctx.getNodeParameter('requestOptions', {}) as IDataObject;
-	const result: Partial<ClientOptions> = {};
-	if (typeof options.batching === 'boolean') result.batching = options.batching;
-	if (options.rateLimit === 'enterprise') result.rateLimit = ENTERPRISE_PLAN;
-	else if (options.rateLimit === 'standard') result.rateLimit = STANDARD_PLAN;
-	if (typeof options.timeout === 'number' && options.timeout > 0) result.timeoutMs = options.timeout * 1000;
-	if (typeof options.maxWait === 'number' && options.maxWait >= 0) result.maxWaitMs = options.maxWait * 1000;
-	return result;
-}
-
 interface Reading {
 	lines?: LineCheck[];
 	connector?: ConnectorReading;
@@ -78,7 +65,10 @@ async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promi
 	const wantLines = LINE_EVENTS.some((event) => settings.events.has(event));
 	const wantConnector = CONNECTOR_EVENTS.some((event) => settings.events.has(event));
 	try {
-		const client = await Bitrix24Client.create(ctx, readClientOptions(ctx));
+		const client = await Bitrix24Client.create(
+			ctx,
+			clientOptionsFrom(ctx.getNodeParameter('requestOptions', {}) as IDataObject),
+		);
 		const [checks, connector] = await Promise.all([
 			wantLines ? checkLines(client) : undefined,
 			wantConnector ? client.call<IDataObject>('voximplant.sip.connector.status') : undefined,

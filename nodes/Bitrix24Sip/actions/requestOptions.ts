@@ -1,4 +1,7 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+
+import type { ClientOptions } from '../transport/client';
+import { ENTERPRISE_PLAN, STANDARD_PLAN } from '../transport/limiter';
 
 /** How the node talks to the portal; shown for every operation. */
 export const requestOptions: INodeProperties = {
@@ -46,3 +49,14 @@ export const requestOptions: INodeProperties = {
 		},
 	],
 };
+
+/** Turns the Request Options the user set (seconds, plan names) into the client's settings. */
+export function clientOptionsFrom(options: IDataObject): Partial<ClientOptions> {
+	const result: Partial<ClientOptions> = {};
+	if (typeof options.batching === 'boolean') result.batching = options.batching;
+	if (options.rateLimit === 'enterprise') result.rateLimit = ENTERPRISE_PLAN;
+	else if (options.rateLimit === 'standard') result.rateLimit = STANDARD_PLAN;
+	if (typeof options.timeout === 'number' && options.timeout > 0) result.timeoutMs = options.timeout * 1000;
+	if (typeof options.maxWait === 'number' && options.maxWait >= 0) result.maxWaitMs = options.maxWait * 1000;
+	return result;
+}

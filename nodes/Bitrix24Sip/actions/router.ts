@@ -1,13 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type { ClientOptions } from '../transport/client';
 import { Bitrix24Client } from '../transport/client';
 import { Bitrix24Error, toNodeApiError } from '../transport/errors';
-import { ENTERPRISE_PLAN, STANDARD_PLAN } from '../transport/limiter';
 import * as connector from './connector/Connector.resource';
 import * as line from './line/Line.resource';
 import * as registration from './registration/Registration.resource';
+import { clientOptionsFrom } from './requestOptions';
 import type { ItemRun, Operation } from './types';
 
 const resources: Record<string, Record<string, Operation>> = {
@@ -18,17 +17,6 @@ const resources: Record<string, Record<string, Operation>> = {
 
 /** Operations that change the portal: a failure report mentions the items already done. */
 const WRITES = new Set(['create', 'update', 'delete', 'setDefaultOutgoing']);
-
-export function readClientOptions(ctx: IExecuteFunctions): Partial<ClientOptions> {
-	const options = ctx.getNodeParameter('requestOptions', 0, {}) as IDataObject;
-	const result: Partial<ClientOptions> = {};
-	if (typeof options.batching === 'boolean') result.batching = options.batching;
-	if (options.rateLimit === 'enterprise') result.rateLimit = ENTERPRISE_PLAN;
-	else if (options.rateLimit === 'standard') result.rateLimit = STANDARD_PLAN;
-	if (typeof options.timeout === 'number' && options.timeout > 0) result.timeoutMs = options.timeout * 1000;
-	if (typeof options.maxWait === 'number' && options.maxWait >= 0) result.maxWaitMs = options.maxWait * 1000;
-	return result;
-}
 
 type Outcome = { data: IDataObject[] } | { error: NodeApiError | NodeOperationError };
 
@@ -80,7 +68,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	let clientError: unknown;
 	if (prepared.some((entry) => typeof entry === 'function')) {
 		try {
-			client = await Bitrix24Client.create(this, readClientOptions(this));
+			client = await Bitrix24Client.create(
+				this,
+				clientOptionsFrom(this.getNodeParameter('requestOptions', 0, {}) as IDataObject),
+			);
 		} catch (error) {
 			if (!continueOnFail) throw asNodeError(this, error, 0);
 			clientError = error;
