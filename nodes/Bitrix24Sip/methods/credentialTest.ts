@@ -6,24 +6,9 @@ import type {
 } from 'n8n-workflow';
 
 import { explain } from '../transport/errors';
+import type { RawResponse } from '../transport/http';
+import { postForCredentialTest as post } from '../transport/http';
 import { parseWebhookUrl, redact } from '../transport/webhookUrl';
-
-interface RawResponse {
-	statusCode: number;
-	body: unknown;
-}
-
-async function post(ctx: ICredentialTestFunctions, url: string): Promise<RawResponse> {
-	return (await ctx.helpers.request({
-		method: 'POST',
-		uri: url,
-		body: {},
-		json: true,
-		timeout: 15_000,
-		simple: false,
-		resolveWithFullResponse: true,
-	})) as RawResponse;
-}
 
 function errorOf(body: unknown): { code: string; description: string } | undefined {
 	if (typeof body !== 'object' || body === null) return undefined;

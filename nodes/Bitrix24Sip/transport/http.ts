@@ -1,4 +1,5 @@
 import type {
+	ICredentialTestFunctions,
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
@@ -179,4 +180,25 @@ export async function sendRequest(
 				? response.body.toString('utf8')
 				: JSON.stringify(response.body ?? '');
 	return readAnswer(response.statusCode, contentType, text, options.secret);
+}
+
+export interface RawResponse {
+	statusCode: number;
+	body: unknown;
+}
+
+/**
+ * The credential test runs before a credential is saved, where n8n offers only its legacy
+ * `request` helper and no authenticate(): the caller passes the full URL it parsed itself.
+ */
+export async function postForCredentialTest(ctx: ICredentialTestFunctions, url: string): Promise<RawResponse> {
+	return (await ctx.helpers.request({
+		method: 'POST',
+		uri: url,
+		body: {},
+		json: true,
+		timeout: 15_000,
+		simple: false,
+		resolveWithFullResponse: true,
+	})) as RawResponse;
 }
