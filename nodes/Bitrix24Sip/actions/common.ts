@@ -4,6 +4,12 @@ import { Bitrix24Error } from '../transport/errors';
 import type { Bitrix24Client } from '../transport/client';
 import { normaliseLine } from '../helpers/mapping';
 
+/** The two kinds of SIP line, as every PBX Type field offers them. */
+export const PBX_TYPES = [
+	{ name: 'Cloud PBX', value: 'cloud', description: 'Bitrix24 registers at your SIP provider' },
+	{ name: 'Office PBX', value: 'office', description: 'Your own PBX connects to Bitrix24' },
+];
+
 export const lineIdField: INodeProperties = {
 	displayName: 'Line ID',
 	name: 'configId',

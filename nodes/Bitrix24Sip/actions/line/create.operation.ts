@@ -5,7 +5,7 @@ import type { Bitrix24Client } from '../../transport/client';
 import { mayHaveRun } from '../../transport/client';
 import { Bitrix24Error } from '../../transport/errors';
 import { checkText, normaliseServer } from '../../helpers/validation';
-import { findLineByTitle, includePasswordsOption, outputLine, readIncludePasswords } from '../common';
+import { findLineByTitle, includePasswordsOption, outputLine, readIncludePasswords, PBX_TYPES } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
@@ -13,10 +13,7 @@ const properties: INodeProperties[] = [
 		displayName: 'PBX Type',
 		name: 'type',
 		type: 'options',
-		options: [
-			{ name: 'Cloud PBX', value: 'cloud', description: 'Bitrix24 registers at your SIP provider' },
-			{ name: 'Office PBX', value: 'office', description: 'Your own PBX connects to Bitrix24' },
-		],
+		options: PBX_TYPES,
 		default: 'cloud',
 		description: 'Cloud lines register at the server below; a portal can have at most 10 of them',
 	},

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import type { Bitrix24Client } from '../../transport/client';
-import { includePasswordsOption, outputLine, readIncludePasswords } from '../common';
+import { includePasswordsOption, outputLine, readIncludePasswords, PBX_TYPES } from '../common';
 import type { ItemRun } from '../types';
 
 export const PAGE_SIZE = 50;
@@ -43,10 +43,7 @@ const properties: INodeProperties[] = [
 				displayName: 'PBX Type',
 				name: 'type',
 				type: 'options',
-				options: [
-					{ name: 'Cloud PBX', value: 'cloud' },
-					{ name: 'Office PBX', value: 'office' },
-				],
+				options: PBX_TYPES,
 				default: 'cloud',
 			},
 			{

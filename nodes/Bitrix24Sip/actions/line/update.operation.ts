@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { checkText, normaliseServer, requirePositiveId } from '../../helpers/validation';
-import { findLine, lineIdField, lineNotFound } from '../common';
+import { findLine, lineIdField, lineNotFound, PBX_TYPES } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
@@ -17,8 +17,7 @@ const properties: INodeProperties[] = [
 				value: 'lookUp',
 				description: "Read the line's type from Bitrix24 first (one extra call, batched)",
 			},
-			{ name: 'Cloud PBX', value: 'cloud' },
-			{ name: 'Office PBX', value: 'office' },
+			...PBX_TYPES,
 		],
 		default: 'lookUp',
 		description:
