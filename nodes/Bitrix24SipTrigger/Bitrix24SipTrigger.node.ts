@@ -5,14 +5,14 @@ import type {
 	INodeTypeDescription,
 	IPollFunctions,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import type { LineCheck } from '../Bitrix24Sip/actions/registration/checkAll.operation';
 import { checkLines } from '../Bitrix24Sip/actions/registration/checkAll.operation';
 import { clientOptionsFrom, requestOptions } from '../Bitrix24Sip/actions/requestOptions';
 import { bitrix24WebhookApiTest } from '../Bitrix24Sip/methods/credentialTest';
 import { Bitrix24Client } from '../Bitrix24Sip/transport/client';
-import { Bitrix24Error, toNodeApiError } from '../Bitrix24Sip/transport/errors';
+import { toNodeError } from '../Bitrix24Sip/transport/errors';
 import type { ConnectorReading, TriggerEvent, TriggerSettings } from './changes';
 import {
 	CONNECTOR_EVENTS,
@@ -78,20 +78,8 @@ async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promi
 			connector: connector ? readConnector(connector.result ?? {}) : undefined,
 		};
 	} catch (error) {
-		throw asNodeError(ctx, error);
+		throw toNodeError(ctx.getNode(), error);
 	}
-}
-
-/** What the portal answered becomes a NodeApiError, a bad credential URL a NodeOperationError. */
-function asNodeError(ctx: IPollFunctions, error: unknown): NodeApiError | NodeOperationError {
-	if (error instanceof Bitrix24Error) {
-		if (error.code === 'INVALID_WEBHOOK_URL') {
-			return new NodeOperationError(ctx.getNode(), error.message, { description: error.description });
-		}
-		return toNodeApiError(ctx.getNode(), error);
-	}
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(ctx.getNode(), error as Error);
 }
 
 export class Bitrix24SipTrigger implements INodeType {

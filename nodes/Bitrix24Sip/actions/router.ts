@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { Bitrix24Client } from '../transport/client';
-import { Bitrix24Error, toNodeApiError } from '../transport/errors';
+import { toNodeError } from '../transport/errors';
 import * as connector from './connector/Connector.resource';
 import * as line from './line/Line.resource';
 import * as registration from './registration/Registration.resource';
@@ -19,17 +19,6 @@ const resources: Record<string, Record<string, Operation>> = {
 const WRITES = new Set(['create', 'update', 'delete', 'setDefaultOutgoing']);
 
 type Outcome = { data: IDataObject[] } | { error: NodeApiError | NodeOperationError };
-
-function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
-	if (error instanceof Bitrix24Error) {
-		if (error.code === 'INVALID_WEBHOOK_URL') {
-			return new NodeOperationError(ctx.getNode(), error.message, { itemIndex, description: error.description });
-		}
-		return toNodeApiError(ctx.getNode(), error, itemIndex);
-	}
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
-}
 
 function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
 	const json: IDataObject = { error: error.message };
@@ -59,8 +48,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		try {
 			return chosen.prepare.call(this, itemIndex);
 		} catch (error) {
-			if (!continueOnFail) throw asNodeError(this, error, itemIndex);
-			return asNodeError(this, error, itemIndex);
+			if (!continueOnFail) throw toNodeError(this.getNode(), error, itemIndex);
+			return toNodeError(this.getNode(), error, itemIndex);
 		}
 	});
 
@@ -73,7 +62,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				clientOptionsFrom(this.getNodeParameter('requestOptions', 0, {}) as IDataObject),
 			);
 		} catch (error) {
-			if (!continueOnFail) throw asNodeError(this, error, 0);
+			if (!continueOnFail) throw toNodeError(this.getNode(), error, 0);
 			clientError = error;
 		}
 	}
@@ -81,11 +70,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const outcomes: Outcome[] = await Promise.all(
 		prepared.map(async (entry, itemIndex): Promise<Outcome> => {
 			if (typeof entry !== 'function') return { error: entry };
-			if (!client) return { error: asNodeError(this, clientError, itemIndex) };
+			if (!client) return { error: toNodeError(this.getNode(), clientError, itemIndex) };
 			try {
 				return { data: await entry(client) };
 			} catch (error) {
-				return { error: asNodeError(this, error, itemIndex) };
+				return { error: toNodeError(this.getNode(), error, itemIndex) };
 			}
 		}),
 	);

@@ -1,5 +1,5 @@
 import type { INode, JsonObject } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 /** What went wrong on the wire, before it is turned into an n8n error. */
 export type FailureKind =
@@ -165,4 +165,19 @@ export function toNodeApiError(node: INode, error: Bitrix24Error, itemIndex?: nu
 	});
 	apiError.context.bitrix24Code = error.code;
 	return apiError;
+}
+
+/**
+ * Any failure as the n8n error it should be: what the portal answered becomes a NodeApiError,
+ * a malformed webhook URL (the user's input) a NodeOperationError.
+ */
+export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+	if (error instanceof Bitrix24Error) {
+		if (error.code === 'INVALID_WEBHOOK_URL') {
+			return new NodeOperationError(node, error.message, { itemIndex, description: error.description });
+		}
+		return toNodeApiError(node, error, itemIndex);
+	}
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(node, error as Error, { itemIndex });
 }
