@@ -22,20 +22,8 @@ const PAGE_SIZE = 50;
 const MAX_CLOUD_LINES = 10;
 const MAX_FIELD_LENGTH = 100;
 
-interface Line {
-	id: number;
-	configId: number;
-	appId: string;
-	type: LineType;
-	title: string;
-	server: string;
-	login: string;
-	password: string;
-	regId: number | null;
-	incomingServer: string | null;
-	incomingLogin: string | null;
-	incomingPassword: string | null;
-}
+/** A stored line; its registration and default-outgoing flag live elsewhere in the portal. */
+type Line = Omit<SandboxLine, 'registration' | 'isDefaultOutgoing'>;
 
 interface CallContext {
 	webhook: Webhook;
