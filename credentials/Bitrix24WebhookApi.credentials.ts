@@ -6,7 +6,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-import { parseWebhookUrl } from '../nodes/Bitrix24Sip/transport/webhookUrl';
+import { parseWebhookUrl } from '../nodes/shared/transport/webhookUrl';
 
 export class Bitrix24WebhookApi implements ICredentialType {
 	name = 'bitrix24WebhookApi';
@@ -29,6 +29,14 @@ export class Bitrix24WebhookApi implements ICredentialType {
 			placeholder: 'https://your-portal.bitrix24.com/rest/1/abcdef0123456789/',
 			description:
 				'The inbound webhook URL from Bitrix24 → Developer resources → Other → Inbound webhook. Tick the "Telephony (telephony)" scope; the user who creates it needs the telephony permission "Manage numbers — modify". The URL contains the secret code, so it is stored like a password.',
+		},
+		{
+			displayName: 'Ignore SSL Issues (Insecure)',
+			name: 'ignoreSSLIssues',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to connect even if the TLS certificate of the portal cannot be verified, e.g. a self-hosted Bitrix24 with a self-signed certificate. Anyone between n8n and the portal could then read the webhook URL; leave off for Bitrix24 cloud.',
 		},
 	];
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { ParsedWebhookUrl } from '../nodes/Bitrix24Sip/transport/webhookUrl';
-import { describeWebhook, parseWebhookUrl, redact } from '../nodes/Bitrix24Sip/transport/webhookUrl';
+import type { ParsedWebhookUrl } from '../nodes/shared/transport/webhookUrl';
+import { describeWebhook, parseWebhookUrl, redact } from '../nodes/shared/transport/webhookUrl';
 import { Engine, shutdownEngine } from '../test/harness/engine';
 import { Bitrix24Sandbox } from '../test/sandbox';
 

@@ -53,17 +53,46 @@ describe('Line → Create: If Title Exists', () => {
 		expect(portal.sandbox.lines()[0].password).toBe('second');
 	});
 
-	it('refuses clearly when the title belongs to a line this webhook cannot see', async () => {
-		const other = portal.sandbox.addWebhook();
-		await portal.run(
-			{ resource: 'line', operation: 'create', type: 'office', title: 'Shared', server: 's', login: 'l' },
+	it('returns a line made through another webhook: all webhooks share one pool of lines', async () => {
+		const other = portal.sandbox.addWebhook({ userId: 2 });
+		const made = await portal.run(
+			{ resource: 'line', operation: 'create', type: 'cloud', title: 'Shared', server: 's', login: 'l' },
 			[{}],
 			{ webhookUrl: other.url },
 		);
+
+		const run = await provision('returnExisting', [{ title: 'SHARED' }]);
+
+		expect(run.failure).toBeUndefined();
+		expect(run.json[0].CONFIG_ID).toBe(made.json[0].CONFIG_ID);
+		expect(portal.sandbox.lines()).toHaveLength(1);
+	});
+
+	it('refuses clearly when the title belongs to a connection this webhook cannot see', async () => {
+		portal.sandbox.addAppLine('app.42', { type: 'office', title: 'Shared', server: 's', login: 'l' });
 
 		const run = await provision('returnExisting', [{ title: 'Shared' }]);
 
 		expect(run.failure?.message).toBe('The title "Shared" is taken by a telephony connection this webhook cannot see');
 		expect(portal.sandbox.lines()).toHaveLength(1);
+	});
+
+	it('Update Existing never pretends to change a type: a line of the other type fails, nothing is sent', async () => {
+		await provision('error', [{ title: 'Trunk' }]);
+		portal.sandbox.clearLog();
+
+		const run = await portal.run({
+			resource: 'line',
+			operation: 'create',
+			type: 'office',
+			title: 'Trunk',
+			server: 'sip.example.com',
+			login: 'Trunk',
+			options: { ifTitleExists: 'updateExisting' },
+		});
+
+		expect(run.failure?.message).toMatch(/is a cloud PBX line, not an office one; its type cannot be changed/);
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).not.toContain('voximplant.sip.update');
+		expect(portal.sandbox.lines()[0].type).toBe('cloud');
 	});
 });

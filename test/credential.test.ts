@@ -1,7 +1,7 @@
 import { CredentialTestContext } from 'n8n-core';
 import type { ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { parseWebhookUrl, redact } from '../nodes/Bitrix24Sip/transport/webhookUrl';
+import { parseWebhookUrl, redact } from '../nodes/shared/transport/webhookUrl';
 import { allText, sharedEngine, TestPortal } from './helpers/portal';
 
 describe('webhook URL', () => {

@@ -4,9 +4,9 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import * as connector from './actions/connector/Connector.resource';
 import * as line from './actions/line/Line.resource';
 import * as registration from './actions/registration/Registration.resource';
-import { requestOptions } from './actions/requestOptions';
+import { requestOptions } from '../shared/requestOptions';
 import { router } from './actions/router';
-import { bitrix24WebhookApiTest } from './methods/credentialTest';
+import { bitrix24WebhookApiTest } from '../shared/credentialTest';
 
 export class Bitrix24Sip implements INodeType {
 	description: INodeTypeDescription = {

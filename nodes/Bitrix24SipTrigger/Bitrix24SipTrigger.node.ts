@@ -7,12 +7,12 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import type { LineCheck } from '../Bitrix24Sip/actions/registration/checkAll.operation';
-import { checkLines } from '../Bitrix24Sip/actions/registration/checkAll.operation';
-import { clientOptionsFrom, requestOptions } from '../Bitrix24Sip/actions/requestOptions';
-import { bitrix24WebhookApiTest } from '../Bitrix24Sip/methods/credentialTest';
-import { Bitrix24Client } from '../Bitrix24Sip/transport/client';
-import { toNodeError } from '../Bitrix24Sip/transport/errors';
+import type { LineCheck } from '../shared/health';
+import { checkLines } from '../shared/health';
+import { clientOptionsFrom, requestOptions } from '../shared/requestOptions';
+import { bitrix24WebhookApiTest } from '../shared/credentialTest';
+import { Bitrix24Client } from '../shared/transport/queue';
+import { toNodeError } from '../shared/transport/errors';
 import type { ConnectorReading, TriggerEvent, TriggerSettings } from './changes';
 import {
 	CONNECTOR_EVENTS,

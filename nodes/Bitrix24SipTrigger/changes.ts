@@ -1,8 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { LineCheck } from '../Bitrix24Sip/actions/registration/checkAll.operation';
-import type { LineIdentity, PendingAs, Registration, StatusHealth } from '../Bitrix24Sip/helpers/health';
-import { daysUntil, isHealthy, lineIdentity, lineLabel, statusHealth } from '../Bitrix24Sip/helpers/health';
+import type { LineCheck, LineIdentity, PendingAs, Registration, StatusHealth } from '../shared/health';
+import { daysUntil, isHealthy, lineIdentity, lineLabel, statusHealth } from '../shared/health';
 
 export const LINE_EVENTS = ['lineAdded', 'lineRemoved', 'registrationChanged', 'lineUnhealthy', 'lineRecovered'] as const;
 export const CONNECTOR_EVENTS = ['connectorMinutesLow', 'connectorPaidEnding'] as const;

@@ -1,12 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { Bitrix24Client } from '../transport/client';
-import { toNodeError } from '../transport/errors';
+import { Bitrix24Client } from '../../shared/transport/queue';
+import { toNodeError } from '../../shared/transport/errors';
 import * as connector from './connector/Connector.resource';
 import * as line from './line/Line.resource';
 import * as registration from './registration/Registration.resource';
-import { clientOptionsFrom } from './requestOptions';
+import { clientOptionsFrom } from '../../shared/requestOptions';
 import type { ItemRun, Operation } from './types';
 
 const resources: Record<string, Record<string, Operation>> = {
@@ -26,6 +26,8 @@ function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number):
 	if (typeof code === 'string') json.code = code;
 	if (error instanceof NodeApiError && error.httpCode) json.httpCode = Number(error.httpCode);
 	if (error.description) json.description = error.description;
+	const details = error.context?.details;
+	if (typeof details === 'object' && details !== null) Object.assign(json, details);
 	return { json, pairedItem: { item: itemIndex } };
 }
 

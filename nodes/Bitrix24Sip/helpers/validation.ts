@@ -1,26 +1,18 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+/** Bitrix24's limit for SERVER, LOGIN and PASSWORD (spec §3); TITLE has none. */
 export const MAX_FIELD_LENGTH = 100;
 
 /** Reads an id parameter and refuses anything but a positive whole number, naming the field. */
-export function requirePositiveId(
-	ctx: IExecuteFunctions,
-	parameter: string,
-	label: string,
-	itemIndex: number,
-): number {
+export function requirePositiveId(ctx: IExecuteFunctions, parameter: string, label: string, itemIndex: number): number {
 	const raw = ctx.getNodeParameter(parameter, itemIndex) as unknown;
 	const id = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
 	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`${label} must be a positive whole number, got ${describe(raw)}`,
-			{
-				itemIndex,
-				description: `Set "${label}" to the numeric id of the ${label.toLowerCase().includes('registration') ? 'registration (REG_ID of a cloud line)' : 'SIP line (CONFIG_ID)'}, e.g. from the output of Line → Get Many.`,
-			},
-		);
+		throw new NodeOperationError(ctx.getNode(), `${label} must be a positive whole number, got ${describe(raw)}`, {
+			itemIndex,
+			description: `Set "${label}" to the numeric id of the ${label.toLowerCase().includes('registration') ? 'registration (REG_ID of a cloud line)' : 'SIP line (CONFIG_ID)'}, e.g. from the output of Line → Get Many.`,
+		});
 	}
 	return id;
 }
@@ -31,37 +23,77 @@ function describe(value: unknown): string {
 	return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
-/** The server strips these itself; stripping them here lets the 100-character check be exact. */
+/** The server trims SERVER, then removes every "http://" and "https://" in it (spec §3, case-sensitive). */
 export function normaliseServer(server: string): string {
-	return server.trim().replace(/^https?:\/\//i, '');
+	return server.trim().split('http://').join('').split('https://').join('');
 }
+
+// a high surrogate not followed by a low one, or a low one not preceded by a high one
+const BROKEN_CHARACTER = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface TextRule {
 	label: string;
 	required?: boolean;
+	/** Bitrix24's length limit for this field, counted in characters before the portal trims */
+	maxLength?: number;
+	/** what to enter, for the "is required" message */
+	hint?: string;
 }
 
-/** Applies the spec's rules to one text field: required, at most 100 characters. */
-export function checkText(
-	ctx: IExecuteFunctions,
-	value: string,
-	rule: TextRule,
-	itemIndex: number,
-): string {
+function textError(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
+}
+
+/**
+ * Turns a parameter's value into the text Bitrix24 will get. Expressions hand over numbers (a
+ * login 1001 from a sheet), which are text to Bitrix24; null and undefined count as empty.
+ */
+export function asText(ctx: IExecuteFunctions, value: unknown, label: string, itemIndex: number): string {
+	if (value === undefined || value === null) return '';
+	if (typeof value === 'string') return value;
+	if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
+	throw textError(
+		ctx,
+		itemIndex,
+		`${label} must be text, got ${describe(value)}`,
+		`Set "${label}" to a text or a number; check the expression that fills it.`,
+	);
+}
+
+/** Applies the spec's rules to one text field: required, no broken characters, the length limit. */
+export function checkText(ctx: IExecuteFunctions, value: string, rule: TextRule, itemIndex: number): string {
 	if (rule.required && value.trim() === '') {
-		throw new NodeOperationError(ctx.getNode(), `${rule.label} is required`, {
+		throw textError(ctx, itemIndex, `${rule.label} is required`, rule.hint ?? `Enter the ${rule.label.toLowerCase()} given by your SIP provider.`);
+	}
+	if (BROKEN_CHARACTER.test(value)) {
+		throw textError(
+			ctx,
 			itemIndex,
-			description: `Enter the ${rule.label.toLowerCase()} given by your SIP provider.`,
-		});
+			`${rule.label} contains a broken character (half of an emoji or another character cut in two)`,
+			`Remove the broken character from "${rule.label}"; it often comes from a text shortened in the middle of an emoji.`,
+		);
 	}
 	// Bitrix24 counts characters, not UTF-16 units: an emoji is one
 	const length = [...value].length;
-	if (length > MAX_FIELD_LENGTH) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`${rule.label} is ${length} characters long; Bitrix24 allows at most ${MAX_FIELD_LENGTH}`,
-			{ itemIndex, description: `Shorten "${rule.label}" to ${MAX_FIELD_LENGTH} characters or fewer.` },
+	if (rule.maxLength !== undefined && length > rule.maxLength) {
+		throw textError(
+			ctx,
+			itemIndex,
+			`${rule.label} is ${length} characters long; Bitrix24 allows at most ${rule.maxLength}`,
+			`Shorten "${rule.label}" to ${rule.maxLength} characters or fewer.`,
 		);
 	}
 	return value;
+}
+
+/** Reads a text parameter (numbers become text) and checks it against the rule. */
+export function readText(
+	ctx: IExecuteFunctions,
+	parameter: string,
+	itemIndex: number,
+	rule: TextRule,
+	normalise: (text: string) => string = (text) => text,
+): string {
+	const raw = ctx.getNodeParameter(parameter, itemIndex, '') as unknown;
+	return checkText(ctx, normalise(asText(ctx, raw, rule.label, itemIndex)), rule, itemIndex);
 }

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { requirePositiveId } from '../../helpers/validation';
-import { Bitrix24Error } from '../../transport/errors';
+import { Bitrix24Error } from '../../../shared/transport/errors';
 import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 

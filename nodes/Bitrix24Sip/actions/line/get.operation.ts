@@ -2,7 +2,8 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { requirePositiveId } from '../../helpers/validation';
-import { findLine, includePasswordsOption, lineIdField, lineNotFound, outputLine, readIncludePasswords } from '../common';
+import { findLine, lineNotFound } from '../../../shared/lines';
+import { includePasswordsOption, lineIdField, outputLine, readIncludePasswords } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [

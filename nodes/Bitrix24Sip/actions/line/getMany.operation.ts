@@ -1,11 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import type { Bitrix24Client } from '../../transport/client';
+import { fetchLines } from '../../../shared/lines';
 import { includePasswordsOption, outputLine, readIncludePasswords, PBX_TYPES } from '../common';
 import type { ItemRun } from '../types';
-
-export const PAGE_SIZE = 50;
 
 const properties: INodeProperties[] = [
 	{
@@ -136,33 +134,6 @@ export function buildQuery(ctx: IExecuteFunctions, itemIndex: number): IDataObje
 		query.ORDER = (sort.order as string) || 'ASC';
 	}
 	return query;
-}
-
-/**
- * Reads up to `limit` lines (all when undefined): the first page tells the total, then the
- * remaining pages are requested together, so that the client sends them as one batch.
- */
-export async function fetchLines(client: Bitrix24Client, query: IDataObject, limit?: number): Promise<IDataObject[]> {
-	const first = await client.call<IDataObject[]>('voximplant.sip.get', { ...query, start: 0 });
-	const lines = Array.isArray(first.result) ? [...first.result] : [];
-	const wanted = Math.min(first.total ?? lines.length, limit ?? Number.POSITIVE_INFINITY);
-	if (first.next !== undefined && lines.length < wanted) {
-		const starts: number[] = [];
-		for (let start = first.next; start < wanted; start += PAGE_SIZE) starts.push(start);
-		const pages = await Promise.all(
-			starts.map(async (start) => await client.call<IDataObject[]>('voximplant.sip.get', { ...query, start })),
-		);
-		for (const page of pages) if (Array.isArray(page.result)) lines.push(...page.result);
-	}
-	// a line added or removed between two pages shifts the others: never output one twice
-	const seen = new Set<string>();
-	const unique = lines.filter((line) => {
-		const id = String(line.CONFIG_ID);
-		if (seen.has(id)) return false;
-		seen.add(id);
-		return true;
-	});
-	return limit === undefined ? unique : unique.slice(0, limit);
 }
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {

@@ -1,28 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { checkText, normaliseServer, requirePositiveId } from '../../helpers/validation';
-import { findLine, lineIdField, lineNotFound, PBX_TYPES } from '../common';
+import { asText, checkText, MAX_FIELD_LENGTH, normaliseServer, requirePositiveId } from '../../helpers/validation';
+import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
 	lineIdField,
-	{
-		displayName: 'PBX Type',
-		name: 'type',
-		type: 'options',
-		options: [
-			{
-				name: 'Look Up',
-				value: 'lookUp',
-				description: "Read the line's type from Bitrix24 first (one extra call, batched)",
-			},
-			...PBX_TYPES,
-		],
-		default: 'lookUp',
-		description:
-			'The type of the line being changed. Bitrix24 treats an update without a type as a cloud line, so the node always sends one; set it when you know it to save a call.',
-	},
 	{
 		displayName: 'Update Fields',
 		name: 'updateFields',
@@ -58,7 +42,8 @@ const properties: INodeProperties[] = [
 				name: 'title',
 				type: 'string',
 				default: '',
-				description: 'New connection name, unique on the portal',
+				description:
+					"New connection name. Titles are unique across all the portal's telephony connections, compared without regard to case. Leave empty to keep the current one.",
 			},
 		],
 	},
@@ -68,22 +53,31 @@ export const description = updateDisplayOptions({ show: { resource: ['line'], op
 
 const LABELS: Record<string, string> = { title: 'Title', server: 'Server', login: 'Login', password: 'Password' };
 
+/** What the portal does to each field before it checks and stores it (spec §3). */
+const NORMALISE: Record<string, (text: string) => string> = {
+	title: (text) => text.trim(),
+	server: normaliseServer,
+	login: (text) => text.trim(),
+	password: (text) => text,
+};
+
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);
-	const type = this.getNodeParameter('type', itemIndex, 'lookUp') as string;
 	const updateFields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 
 	const changes: IDataObject = {};
 	for (const name of Object.keys(LABELS)) {
-		const raw = updateFields[name];
-		if (raw === undefined || raw === null) continue;
+		if (!(name in updateFields)) continue;
 		const label = LABELS[name];
-		let value = String(raw);
-		if (name === 'server') value = normaliseServer(value);
-		else if (name === 'title') value = value.trim();
+		const value = NORMALISE[name](asText(this, updateFields[name], label, itemIndex));
 		// Server and login may not be emptied; an empty title or password is simply not sent
 		if (value === '' && (name === 'title' || name === 'password')) continue;
-		changes[name.toUpperCase()] = checkText(this, value, { label, required: true }, itemIndex);
+		changes[name.toUpperCase()] = checkText(
+			this,
+			value,
+			{ label, required: true, maxLength: name === 'title' ? undefined : MAX_FIELD_LENGTH },
+			itemIndex,
+		);
 	}
 	if (Object.keys(changes).length === 0) {
 		throw new NodeOperationError(this.getNode(), 'Nothing to update: no field to change was given', {
@@ -93,14 +87,10 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		});
 	}
 
+	// No TYPE is sent: Bitrix24 only validates it on update and never stores it, so a line's type
+	// cannot be changed here (spec §3); changing it takes Delete and Create.
 	return async (client) => {
-		let lineType = type;
-		if (lineType === 'lookUp') {
-			const line = await findLine(client, configId);
-			if (!line) throw lineNotFound(configId);
-			lineType = String(line.TYPE);
-		}
-		await client.call('voximplant.sip.update', { CONFIG_ID: configId, TYPE: lineType, ...changes });
+		await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...changes });
 		return [{ CONFIG_ID: configId, updated: true, updatedFields: Object.keys(changes) }];
 	};
 }

@@ -1,11 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { PendingAs, Registration } from '../../helpers/health';
-import { lineIdentity, readStatus, statusHealth } from '../../helpers/health';
-import type { Bitrix24Client } from '../../transport/client';
-import { Bitrix24Error } from '../../transport/errors';
-import { fetchLines } from '../line/getMany.operation';
+import type { PendingAs } from '../../../shared/health';
+import { checkLines, lineIdentity, statusHealth } from '../../../shared/health';
 import type { ItemRun } from '../types';
 
 export const pendingAsOption: INodeProperties = {
@@ -49,37 +46,6 @@ const properties: INodeProperties[] = [
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['registration'], operation: ['checkAll'] } }, properties);
-
-export interface LineCheck {
-	line: IDataObject;
-	registration: Registration;
-}
-
-/** Asks for the status of one cloud line; a registration the portal does not know is a finding, not a failure. */
-async function readRegistration(client: Bitrix24Client, line: IDataObject): Promise<Registration> {
-	if (String(line.TYPE) !== 'cloud') return null;
-	const regId = Number(line.REG_ID);
-	if (!Number.isSafeInteger(regId) || regId <= 0) return 'missing';
-	const outcome = await client.call<IDataObject>('voximplant.sip.status', { REG_ID: regId }).then(
-		({ result }) => ({ status: readStatus(result ?? {}) }),
-		(error: unknown) => ({ error }),
-	);
-	if ('status' in outcome) return outcome.status;
-	if (outcome.error instanceof Bitrix24Error && outcome.error.code === 'REG_ID_NOT_FOUND') return 'missing';
-	throw outcome.error;
-}
-
-/**
- * Reads every line of this webhook (all pages) and the registration status of each cloud line.
- * The status calls are made together, so the client sends them as batches of up to 50.
- */
-export async function checkLines(client: Bitrix24Client, includeOffice = true): Promise<LineCheck[]> {
-	const lines = await fetchLines(client, includeOffice ? {} : { FILTER: { TYPE: 'cloud' } });
-	lines.sort((a, b) => Number(a.CONFIG_ID) - Number(b.CONFIG_ID));
-	return await Promise.all(
-		lines.map(async (line) => ({ line, registration: await readRegistration(client, line) })),
-	);
-}
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;

@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { lineLabel, lineIdentity } from '../../helpers/health';
-import { normaliseStatus } from '../../helpers/mapping';
+import { lineLabel, lineIdentity } from '../../../shared/health';
+import { findLine, lineNotFound, normaliseStatus } from '../../../shared/lines';
 import { requirePositiveId } from '../../helpers/validation';
-import { findLine, lineIdField, lineNotFound } from '../common';
+import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [

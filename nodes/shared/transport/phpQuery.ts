@@ -40,10 +40,11 @@ export function buildPhpQuery(params: IDataObject): string {
 }
 
 /**
- * Inside a batch, Bitrix24 replaces `$result[...]` (and `$error`, `$total`, `$next`, `$time`) in
- * any value, after decoding, with an earlier command's answer. A value that could be read so must
- * never go through a batch: such an item is sent as a plain call.
+ * Inside a batch, Bitrix24 replaces `$result`, `$next`, `$total`, `$time`, `$error` and
+ * `$error_description` references (any case, in values and keys, spec §4), after decoding, with an
+ * earlier command's answer. A call with such text must never go through a batch: it goes alone.
  */
 export function mayFormBatchReference(params: IDataObject): boolean {
+	// JSON text holds every key and value; `error` also covers `error_description`
 	return /\$(result|error|total|next|time)/i.test(JSON.stringify(params));
 }

@@ -93,3 +93,24 @@ export class WaitBudget {
 		return true;
 	}
 }
+
+/**
+ * What the portal told about each method's operating time (spec §5): when its block resets, if it
+ * said so. The fields may be missing, so a reset time is only ever one the portal gave.
+ */
+export class OperatingTimes {
+	private readonly resetAt = new Map<string, number>();
+
+	/** Remembers the reset time an answer carried; an answer without one changes nothing. */
+	note(restMethod: string, time?: { operating_reset_at?: unknown }): void {
+		const resetAt = Number(time?.operating_reset_at);
+		if (Number.isFinite(resetAt) && resetAt > 0) this.resetAt.set(restMethod, resetAt);
+	}
+
+	/** Unix seconds when the method's block ends, if the portal said so and it is still ahead. */
+	knownResetAt(restMethod: string, now = Date.now()): number | undefined {
+		const resetAt = this.resetAt.get(restMethod);
+		return resetAt !== undefined && resetAt * 1000 > now ? resetAt : undefined;
+	}
+}
+

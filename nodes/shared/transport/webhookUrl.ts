@@ -64,6 +64,17 @@ export function redact(text: string, secret?: string): string {
 	return out;
 }
 
+/**
+ * Where a URL points, as it is safe to show: scheme, host and port only. A redirect's target
+ * carries the webhook path, secret included, when a portal moved to another address.
+ */
+export function originOf(url: string): string {
+	const match = /^([a-z][a-z0-9+.-]*:\/\/[^/?#\s@]*@?[^/?#\s]*)/i.exec(url.trim());
+	if (!match) return 'another address';
+	// user:password@ in a URL is a secret as well
+	return match[1].replace(/\/\/[^/@]*@/, '//');
+}
+
 /** The URL as it is safe to show: the secret replaced. */
 export function describeWebhook(parsed: ParsedWebhookUrl): string {
 	return `${parsed.origin}/…/rest/${parsed.userId}/***/`;

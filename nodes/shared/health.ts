@@ -1,5 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { fetchLines } from './lines';
+import { Bitrix24Error } from './transport/errors';
+import type { Bitrix24Client } from './transport/queue';
+
 /** How registrations that are still being set up (`in_progress`, `wait`) count. */
 export type PendingAs = 'healthy' | 'unhealthy';
 
@@ -172,3 +176,33 @@ export function daysUntil(dateText: unknown, now: Date): number | undefined {
 	const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
 	return Math.round((end - today) / DAY_MS);
 }
+
+export interface LineCheck {
+	line: IDataObject;
+	registration: Registration;
+}
+
+/** Asks for the status of one cloud line; a registration the portal does not know is a finding, not a failure. */
+async function readRegistration(client: Bitrix24Client, line: IDataObject): Promise<Registration> {
+	if (String(line.TYPE) !== 'cloud') return null;
+	const regId = Number(line.REG_ID);
+	if (!Number.isSafeInteger(regId) || regId <= 0) return 'missing';
+	const outcome = await client.call<IDataObject>('voximplant.sip.status', { REG_ID: regId }).then(
+		({ result }) => ({ status: readStatus(result ?? {}) }),
+		(error: unknown) => ({ error }),
+	);
+	if ('status' in outcome) return outcome.status;
+	if (outcome.error instanceof Bitrix24Error && outcome.error.code === 'REG_ID_NOT_FOUND') return 'missing';
+	throw outcome.error;
+}
+
+/**
+ * Reads every line the webhook sees (all pages) and the registration status of each cloud line.
+ * The status calls are made together, so the client sends them as batches of up to 50.
+ */
+export async function checkLines(client: Bitrix24Client, includeOffice = true): Promise<LineCheck[]> {
+	const lines = await fetchLines(client, includeOffice ? {} : { FILTER: { TYPE: 'cloud' } });
+	lines.sort((a, b) => Number(a.CONFIG_ID) - Number(b.CONFIG_ID));
+	return await Promise.all(lines.map(async (line) => ({ line, registration: await readRegistration(client, line) })));
+}
+
