@@ -1,14 +1,6 @@
 /** `batch`: up to 50 calls in one request, answered with PHP's array-shaped parts. */
 import { ERRORS, type Outcome } from './outcome';
-import {
-	isPhpArray,
-	parseQuery,
-	phpBool,
-	PhpArray,
-	phpString,
-	type PhpParams,
-	type PhpValue,
-} from './php';
+import { isPhpArray, parseQuery, phpBool, PhpArray, type PhpParams, type PhpValue } from './php';
 import type { LogBatchCommand } from './types';
 
 export const BATCH_MAX_LENGTH = 50;
@@ -61,44 +53,97 @@ export function parseCommands(params: PhpParams): ParsedCommand[] {
 	});
 }
 
-const REFERENCE = /\$(result|error|total|next|time)\[([^\]]+)\]((?:\[[^\]]+\])*)/g;
+/**
+ * Bitrix scans for these words case-insensitively, each followed by anything up to the next
+ * whitespace. Alternatives are tried in the spec's order (PCRE and JS alike), so
+ * `$error_description[k]` reads as `error` with the tail `_description[k]`.
+ */
+const REFERENCE = /\$(result|next|total|time|error|error_description)(\S*)/gi;
+const WHOLE_REFERENCE = new RegExp(`^${REFERENCE.source}$`, 'i');
 
-function resolve(parts: BatchParts, part: string, key: string, path: string): unknown {
-	const byPart: Record<string, PhpArray> = {
+function child(value: unknown, key: string): unknown {
+	if (value instanceof PhpArray) return value.get(key);
+	if (typeof value !== 'object' || value === null) return undefined;
+	return (value as Record<string, unknown>)[key];
+}
+
+/** Walks the `[key]` steps of a reference while PHP's isset() holds; undefined: no `[key]` at all. */
+function lookup(
+	parts: BatchParts,
+	word: string,
+	tail: string,
+): { value: unknown; complete: boolean } | undefined {
+	const keys = [...tail.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+	if (keys.length === 0) return undefined;
+	const byWord: Record<string, PhpArray> = {
 		result: parts.result,
 		error: parts.result_error,
 		total: parts.result_total,
 		next: parts.result_next,
 		time: parts.result_time,
 	};
-	let value: unknown = byPart[part].get(key);
-	for (const [, sub] of path.matchAll(/\[([^\]]+)\]/g)) {
-		if (typeof value !== 'object' || value === null) return undefined;
-		value = (value as Record<string, unknown>)[sub];
+	let value: unknown = byWord[word.toLowerCase()];
+	for (const key of keys) {
+		const next = child(value, key);
+		if (next === undefined || next === null) return { value, complete: false };
+		value = next;
 	}
-	return value;
+	return { value, complete: true };
+}
+
+/** A batch part or result as a request value (PHP sees no difference between them). */
+function toPhpValue(value: unknown): PhpValue {
+	if (value instanceof PhpArray) {
+		if (value.isList()) return value.entries.map(([, v]) => toPhpValue(v));
+		return Object.fromEntries(value.entries.map(([k, v]) => [k, toPhpValue(v)]));
+	}
+	if (Array.isArray(value)) return value.map(toPhpValue);
+	if (typeof value === 'object' && value !== null) {
+		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPhpValue(v)]));
+	}
+	return value === undefined ? null : (value as PhpValue);
+}
+
+/** References inside a longer text: replaced when they resolve to a string or number, else kept. */
+function substituteText(text: string, parts: BatchParts): string {
+	return text.replace(REFERENCE, (match: string, word: string, tail: string) => {
+		const found = lookup(parts, word, tail);
+		if (!found?.complete) return match;
+		const { value } = found;
+		return typeof value === 'string' || typeof value === 'number' ? String(value) : match;
+	});
 }
 
 /**
- * `$result[key][field]` anywhere in a decoded value is replaced by an earlier command's result,
- * after the query was decoded, so percent-encoding the `$` does not protect user text.
+ * Runs after the query was decoded, over values and keys alike, so percent-encoding the `$` does
+ * not protect user text. A value that is one whole reference takes what it points at, even an array
+ * when the path stops early.
  */
-function substitute(value: PhpValue, parts: BatchParts): PhpValue {
+export function substitute(value: PhpValue, parts: BatchParts): PhpValue {
 	if (Array.isArray(value)) return value.map((v) => substitute(v, parts));
 	if (isPhpArray(value)) {
 		const out: PhpParams = {};
-		for (const [k, v] of Object.entries(value)) out[k] = substitute(v, parts);
+		for (const [k, v] of Object.entries(value))
+			out[substituteText(k, parts)] = substitute(v, parts);
 		return out;
 	}
 	if (typeof value !== 'string') return value;
-	const whole = new RegExp(`^${REFERENCE.source}$`).exec(value);
+	const whole = WHOLE_REFERENCE.exec(value);
 	if (whole) {
-		const resolved = resolve(parts, whole[1], whole[2], whole[3]);
-		return resolved === undefined ? '' : (resolved as PhpValue);
+		const found = lookup(parts, whole[1], whole[2]);
+		if (found) return toPhpValue(found.value);
 	}
-	return value.replace(REFERENCE, (_m, part: string, key: string, path: string) =>
-		phpString(resolve(parts, part, key, path)),
-	);
+	return substituteText(value, parts);
+}
+
+export function emptyParts(): BatchParts {
+	return {
+		result: new PhpArray(),
+		result_error: new PhpArray(),
+		result_total: new PhpArray(),
+		result_next: new PhpArray(),
+		result_time: new PhpArray(),
+	};
 }
 
 export function runBatch(
@@ -106,13 +151,7 @@ export function runBatch(
 	run: CommandRunner,
 ): { parts: BatchParts; log: LogBatchCommand[] } {
 	const halt = phpBool(param(params, 'HALT'));
-	const parts: BatchParts = {
-		result: new PhpArray(),
-		result_error: new PhpArray(),
-		result_total: new PhpArray(),
-		result_next: new PhpArray(),
-		result_time: new PhpArray(),
-	};
+	const parts = emptyParts();
 	const log: LogBatchCommand[] = [];
 	let count = 0;
 	for (const command of parseCommands(params)) {
@@ -138,9 +177,11 @@ export function runBatch(
 			if (outcome.next !== undefined) parts.result_next.set(command.key, outcome.next);
 			parts.result_time.set(command.key, outcome.time);
 		} else {
+			// Inner errors carry no HTTP status.
 			parts.result_error.set(command.key, {
 				error: outcome.error,
 				error_description: outcome.description,
+				...outcome.extra,
 			});
 			if (halt) break;
 		}

@@ -35,6 +35,16 @@ const OPERATORS = ['!><', '!=', '!%', '><', '>=', '<=', '=', '%', '?', '!', '>',
 
 export class FilterError extends Error {}
 
+/** Bitrix's ArgumentException: answered as ERROR_ARGUMENT naming the argument. */
+export class ArgumentError extends Error {
+	constructor(
+		message: string,
+		readonly argument: string,
+	) {
+		super(message);
+	}
+}
+
 function listOf(value: PhpValue): PhpValue[] {
 	if (Array.isArray(value)) return value;
 	if (isPhpArray(value)) return Object.values(value);
@@ -61,9 +71,6 @@ function contains(rowValue: string | null, wanted: PhpValue): boolean {
 function matchesCondition(row: Row, key: string, wanted: PhpValue): boolean {
 	const operator = OPERATORS.find((op) => key.startsWith(op)) ?? '';
 	const field = key.slice(operator.length);
-	if (!FILTER_FIELDS.includes(field)) {
-		throw new FilterError(`Unknown field definition \`${field}\``);
-	}
 	const value = row[field] ?? null;
 	const values = listOf(wanted);
 	switch (operator) {
@@ -105,12 +112,38 @@ function matchesCondition(row: Row, key: string, wanted: PhpValue): boolean {
 	}
 }
 
+function fieldOf(key: string): string {
+	const operator = OPERATORS.find((op) => key.startsWith(op)) ?? '';
+	return key.slice(operator.length);
+}
+
 export function applyFilter(rows: Row[], filter: PhpValue | undefined): Row[] {
 	if (!isPhpArray(filter) || Array.isArray(filter)) return rows;
 	const conditions = Object.entries(filter);
+	// The query is built (and fails) even when no row would be compared.
+	for (const [key] of conditions) {
+		const field = fieldOf(key);
+		if (!FILTER_FIELDS.includes(field))
+			throw new FilterError(`Unknown field definition \`${field}\``);
+	}
 	return rows.filter((row) =>
 		conditions.every(([key, wanted]) => matchesCondition(row, key, wanted)),
 	);
+}
+
+function sortGiven(sort: PhpValue | undefined, order: PhpValue | undefined): boolean {
+	return sort !== undefined && sort !== null && order !== undefined && order !== null;
+}
+
+/**
+ * The ORM checks the direction as soon as the order is set, before it looks at any field, so a bad
+ * ORDER wins over an unknown FILTER or SORT field.
+ */
+export function checkOrder(sort: PhpValue | undefined, order: PhpValue | undefined): void {
+	if (!sortGiven(sort, order)) return;
+	const direction = phpString(order).toUpperCase();
+	if (direction !== 'ASC' && direction !== 'DESC')
+		throw new ArgumentError(`Invalid order "${direction}"`, 'ORDER');
 }
 
 /** SORT and ORDER apply only together; NULLs come first ascending, as MySQL sorts them. */
@@ -119,14 +152,12 @@ export function applySort(
 	sort: PhpValue | undefined,
 	order: PhpValue | undefined,
 ): Row[] {
-	if (sort === undefined || sort === null || order === undefined || order === null) return rows;
+	if (!sortGiven(sort, order)) return rows;
+	checkOrder(sort, order);
 	const field = phpString(sort);
-	const direction = phpString(order).toUpperCase();
 	if (!FILTER_FIELDS.includes(field))
 		throw new FilterError(`Unknown field definition \`${field}\``);
-	if (direction !== 'ASC' && direction !== 'DESC')
-		throw new FilterError(`Invalid order "${phpString(order)}"`);
-	const sign = direction === 'ASC' ? 1 : -1;
+	const sign = phpString(order).toUpperCase() === 'ASC' ? 1 : -1;
 	return [...rows].sort((a, b) => {
 		const av = a[field] ?? null;
 		const bv = b[field] ?? null;

@@ -7,6 +7,7 @@ export interface RateLimit {
 
 export interface OperatingLimit {
 	limitSeconds: number;
+	/** Counted time of each call; real portals skip calls of 0.1 s or less, so 0 models fast calls. */
 	costSeconds: number;
 	basketMs?: number;
 }
@@ -38,8 +39,8 @@ export class LeakyBucket {
 export interface OperatingState {
 	/** Seconds summed over the window. */
 	operating: number;
-	/** Unix seconds when the oldest non-empty basket leaves the window. */
-	resetAt: number;
+	/** Unix seconds when the oldest non-empty basket leaves the window; null when none is. */
+	resetAt: number | null;
 }
 
 const BASKETS_IN_WINDOW = 10;
@@ -76,10 +77,11 @@ export class OperatingTime {
 		const baskets = this.window(key, now);
 		let sum = 0;
 		for (const value of baskets.values()) sum += value;
-		const oldest = baskets.size > 0 ? Math.min(...baskets.keys()) : Math.floor(now / this.basketMs);
+		const used = [...baskets.entries()].filter(([, value]) => value > 0).map(([index]) => index);
+		const oldest = used.length > 0 ? Math.min(...used) : null;
 		return {
 			operating: Math.round(sum * 1e6) / 1e6,
-			resetAt: ((oldest + BASKETS_IN_WINDOW) * this.basketMs) / 1000,
+			resetAt: oldest === null ? null : ((oldest + BASKETS_IN_WINDOW) * this.basketMs) / 1000,
 		};
 	}
 
@@ -90,7 +92,8 @@ export class OperatingTime {
 	charge(key: string, now: number): OperatingState {
 		const baskets = this.window(key, now);
 		const current = Math.floor(now / this.basketMs);
-		baskets.set(current, (baskets.get(current) ?? 0) + this.limit.costSeconds);
+		if (this.limit.costSeconds > 0)
+			baskets.set(current, (baskets.get(current) ?? 0) + this.limit.costSeconds);
 		return this.state(key, now);
 	}
 }

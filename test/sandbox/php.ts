@@ -154,6 +154,17 @@ export function phpString(value: unknown): string {
 	return 'Array';
 }
 
+/** PHP's trim(): only " \t\n\r\0\x0B", not the other Unicode spaces JS's trim() removes. */
+const PHP_TRIMMED = new Set([' ', '\t', '\n', '\r', '\0', '\x0B']);
+
+export function phpTrim(text: string): string {
+	let start = 0;
+	let end = text.length;
+	while (start < end && PHP_TRIMMED.has(text[start])) start++;
+	while (end > start && PHP_TRIMMED.has(text[end - 1])) end--;
+	return text.slice(start, end);
+}
+
 /** PHP's (bool) cast: "0" and "" are false, but "false" is true. */
 export function phpBool(value: unknown): boolean {
 	if (

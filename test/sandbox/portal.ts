@@ -3,17 +3,22 @@
 import { randomBytes } from 'node:crypto';
 
 import { runBatch } from './batch';
-import { applyFilter, applySort, FilterError, type Row } from './filter';
-import { OperatingTime, type OperatingLimit } from './limits';
+import { applyFilter, applySort, ArgumentError, checkOrder, FilterError, type Row } from './filter';
+import { OperatingTime, type OperatingLimit, type OperatingState } from './limits';
 import { ERRORS, failure, RestException, type Outcome } from './outcome';
-import { intval, phpString, type PhpParams, type PhpValue } from './php';
-import { Registrations } from './registrations';
+import { intval, isPhpArray, phpString, phpTrim, type PhpParams, type PhpValue } from './php';
+import { Registrations, type Credentials } from './registrations';
 import { timeInfo } from './time';
 import type {
+	BeforeCallHook,
 	ConnectorState,
+	InjectedError,
+	LineSpec,
 	LineType,
 	LogBatchCommand,
+	OperatingTimeFields,
 	SandboxLine,
+	SandboxNumber,
 	Webhook,
 	WebhookSpec,
 } from './types';
@@ -22,11 +27,40 @@ const PAGE_SIZE = 50;
 const MAX_CLOUD_LINES = 10;
 const MAX_FIELD_LENGTH = 100;
 
+/** The portal's default outgoing line when none of its configs is (a fresh portal's too). */
+export const LINK_BASE_NUMBER = 'LINK_BASE_NUMBER';
+
+/** An inbound webhook has no application id: webhooks and the UI share the lines stored with ''. */
+const WEBHOOK_APP_ID = '';
+
 /** A stored line; its registration and default-outgoing flag live elsewhere in the portal. */
-type Line = Omit<SandboxLine, 'registration' | 'isDefaultOutgoing'>;
+type Line = Omit<SandboxLine, 'registration' | 'isDefaultOutgoing'> & {
+	/** Set when update restarted the registration: the row shows status code "0" until it settles. */
+	statusReset: boolean;
+};
+
+/** A rented number: a telephony config that is not a SIP line. */
+type RentedNumber = Omit<SandboxNumber, 'isDefaultOutgoing'>;
+
+/** voximplant.sip.add's fields after the server's normalisation; password is the untrimmed text. */
+interface LineFields {
+	type: string;
+	title: string;
+	server: string;
+	login: string;
+	rawPassword: string;
+}
+
+interface PendingMethodError {
+	answer: InjectedError;
+	remaining: number;
+	restMethods?: string[];
+}
 
 interface CallContext {
 	webhook: Webhook;
+	/** The caller's application id; always '' since the sandbox is called through webhooks only. */
+	appId: string;
 	params: PhpParams;
 	/** Filled by `batch` so the HTTP log can show the inner commands. */
 	batchLog?: LogBatchCommand[];
@@ -54,8 +88,13 @@ function given(params: PhpParams, name: string): boolean {
 	return params[name] !== undefined && params[name] !== null;
 }
 
-function stripScheme(server: string): string {
-	return server.replace(/^https?:\/\//i, '');
+/** Trimmed, then str_replace(['http://', 'https://'], '') over the whole text (case-sensitive). */
+function normaliseServer(server: string): string {
+	return phpTrim(server).split('http://').join('').split('https://').join('');
+}
+
+function credentials(line: Line): Credentials {
+	return { server: line.server, login: line.login, password: line.password };
 }
 
 function length(text: string): number {
@@ -65,8 +104,8 @@ function length(text: string): number {
 const accessDenied = (): RestException => new RestException(403, 'ACCESS_DENIED', 'Access denied!');
 const configNotFound = (status: number): RestException =>
 	new RestException(status, 'ERROR_NOT_FOUND', 'Specified CONFIG_ID is not found');
-const settingsNotFound = (): RestException =>
-	new RestException(400, 'REG_ID_NOT_FOUND', 'Settings not found');
+const registrationNotFound = (): RestException =>
+	new RestException(400, 'REG_ID_NOT_FOUND', 'Configuration was not found.');
 
 const PORTAL_SCOPES = [
 	'bizproc',
@@ -93,18 +132,27 @@ const USER_NAMES: Record<number, [string, string]> = {
 
 export class Portal {
 	readonly webhooks = new Map<string, Webhook>();
+	/** Every secret ever issued, removed webhooks' too, so the log can hide them. */
+	readonly secrets = new Set<string>();
 	readonly registrations: Registrations;
 	readonly operating: OperatingTime;
 	connector: ConnectorState = { FREE_MINUTES: 60, PAID: false };
 	baseUrl = 'http://127.0.0.1';
 
+	operatingTimeFields: OperatingTimeFields = 'whenActive';
+	beforeCall: BeforeCallHook | null = null;
+
 	private readonly lines = new Map<number, Line>();
+	private readonly numbers = new Map<number, RentedNumber>();
 	private readonly methods: Map<string, MethodDef>;
+	private methodErrors: PendingMethodError[] = [];
 	private lastWebhookId = 0;
-	// Row ids and config ids come from different tables; configs #1-#2 are the portal's own.
+	// Row ids and config ids come from different tables; config ids 1-2 are taken by configs the
+	// sandbox does not model, so the first line is config 3.
 	private lastLineId = 0;
 	private lastConfigId = 2;
-	private defaultOutgoingConfigId: number | null = null;
+	/** The stored "portal number": a config's search id, or LINK_BASE_NUMBER. */
+	private portalNumber: string = LINK_BASE_NUMBER;
 
 	constructor(
 		operating: OperatingLimit,
@@ -133,6 +181,7 @@ export class Portal {
 			url: `${this.baseUrl}/rest/${userId}/${secret}/`,
 		};
 		this.webhooks.set(webhook.id, webhook);
+		this.secrets.add(secret);
 		return webhook;
 	}
 
@@ -156,25 +205,121 @@ export class Portal {
 		const def = this.methods.get(method);
 		if (!def) return ERRORS.methodNotFound();
 		if (inBatch && method === 'batch') return ERRORS.batchMethodNotAllowed();
-		const operatingKey = `${webhook.id}|${method}`;
-		if (this.operating.isBlocked(operatingKey, this.now())) return ERRORS.operationTimeLimit();
-		if (def.scope && !webhook.scopes.includes(def.scope)) return ERRORS.insufficientScope();
-		const operating = this.operating.charge(operatingKey, this.now());
-		const ctx: CallContext = { webhook, params, batchLog };
+		if (def.scope && !webhook.scopes.includes(def.scope)) return ERRORS.insufficientScope(inBatch);
+		// `batch` itself is exempt; each inner command counts toward its own method.
+		const operatingKey = method === 'batch' ? undefined : `${webhook.id}|${method}`;
+		if (operatingKey !== undefined && this.operating.isBlocked(operatingKey, this.now()))
+			return ERRORS.operationTimeLimit();
+		const operating =
+			operatingKey === undefined ? undefined : this.operating.charge(operatingKey, this.now());
+		const ctx: CallContext = { webhook, appId: WEBHOOK_APP_ID, params, batchLog };
 		try {
 			if (def.managesNumbers && !webhook.canManageNumbers) throw accessDenied();
+			const injected = this.takeMethodError(method);
+			if (injected) {
+				const { status, error, description, extra } = injected;
+				return failure(status, error, description, extra);
+			}
+			this.beforeCall?.(method, params);
 			const answer = def.run(ctx);
-			return { ok: true, ...answer, time: timeInfo(startedAt, this.now(), operating) };
+			return {
+				ok: true,
+				...answer,
+				time: timeInfo(startedAt, this.now(), this.shownOperating(operating)),
+			};
 		} catch (error) {
 			if (error instanceof RestException)
-				return failure(error.status, error.code, error.description);
+				return failure(error.status, error.code, error.description, error.extra);
+			if (error instanceof ArgumentError)
+				return failure(400, 'ERROR_ARGUMENT', error.message, { argument: error.argument });
 			if (error instanceof FilterError) return failure(400, 'ERROR_CORE', error.message);
 			throw error;
 		}
 	}
 
+	/** The next `count` runs of a matching method answer with this error instead of running. */
+	injectMethodError(answer: InjectedError, count: number, restMethods?: string[]): void {
+		this.methodErrors.push({
+			answer,
+			remaining: count,
+			restMethods: restMethods?.map((m) => m.toLowerCase()),
+		});
+	}
+
+	private takeMethodError(method: string): InjectedError | undefined {
+		const pending = this.methodErrors.find(
+			(e) => e.remaining > 0 && (!e.restMethods || e.restMethods.includes(method)),
+		);
+		if (!pending) return undefined;
+		pending.remaining -= 1;
+		this.methodErrors = this.methodErrors.filter((e) => e.remaining > 0);
+		return pending.answer;
+	}
+
+	/** time.operating* appear only while the limiter is active for the method (its sum above 0). */
+	private shownOperating(state: OperatingState | undefined): OperatingState | undefined {
+		if (this.operatingTimeFields === 'never' || !state || state.operating <= 0) return undefined;
+		return state;
+	}
+
+	/** A line made in the Bitrix24 UI: stored with no application id, so every webhook sees it. */
+	addLineByHand(spec: LineSpec): SandboxLine {
+		return this.snapshot(this.createLine(WEBHOOK_APP_ID, this.normaliseSpec(spec)));
+	}
+
+	/** A line of an OAuth application: only that application sees it. */
+	addAppLine(appId: string, spec: LineSpec): SandboxLine {
+		if (appId === WEBHOOK_APP_ID) throw new Error('An OAuth application needs a client id');
+		return this.snapshot(this.createLine(appId, this.normaliseSpec(spec)));
+	}
+
+	addRentedNumber(number: string, title: string): SandboxNumber {
+		for (const existing of this.numbers.values()) {
+			if (existing.number === number) throw new Error(`Number ${number} is rented already`);
+		}
+		const rented: RentedNumber = { configId: ++this.lastConfigId, number, title };
+		this.numbers.set(rented.configId, rented);
+		return this.numberSnapshot(rented);
+	}
+
+	/** Deletes a config as a person in the UI would: no checks, its registration goes too. */
+	removeConfig(configId: number): void {
+		const line = this.lines.get(configId);
+		const rented = this.numbers.get(configId);
+		if (!line && !rented) throw new Error(`No telephony config ${configId}`);
+		if (line) this.dropLine(line);
+		if (rented) {
+			this.numbers.delete(configId);
+			if (this.portalNumber === rented.number) this.portalNumber = LINK_BASE_NUMBER;
+		}
+	}
+
+	/** The stored default: a rented number, `reg<REG_ID>`, an office line's search id or LINK_BASE_NUMBER. */
+	get defaultOutgoing(): string {
+		return this.portalNumber;
+	}
+
+	/** A config id picks that config; a string is stored as it is (even a stale one); null: none. */
+	setDefaultOutgoing(value: string | number | null): void {
+		if (typeof value === 'number') {
+			const searchId = this.searchIdOf(value);
+			if (searchId === undefined) throw new Error(`No telephony config ${value}`);
+			this.portalNumber = searchId;
+		} else {
+			this.portalNumber = value ?? LINK_BASE_NUMBER;
+		}
+	}
+
+	numberSnapshots(): SandboxNumber[] {
+		return [...this.numbers.values()].map((rented) => this.numberSnapshot(rented));
+	}
+
 	lineSnapshots(): SandboxLine[] {
-		return [...this.lines.values()].map((line) => ({
+		return [...this.lines.values()].map((line) => this.snapshot(line));
+	}
+
+	private snapshot(line: Line): SandboxLine {
+		return {
 			appId: line.appId,
 			id: line.id,
 			configId: line.configId,
@@ -188,8 +333,12 @@ export class Portal {
 			incomingLogin: line.incomingLogin,
 			incomingPassword: line.incomingPassword,
 			registration: line.regId === null ? null : (this.registrations.state(line.regId) ?? null),
-			isDefaultOutgoing: this.defaultOutgoingConfigId === line.configId,
-		}));
+			isDefaultOutgoing: this.portalNumber === this.lineSearchId(line),
+		};
+	}
+
+	private numberSnapshot(rented: RentedNumber): SandboxNumber {
+		return { ...rented, isDefaultOutgoing: this.portalNumber === rented.number };
 	}
 
 	private defineMethods(): Map<string, MethodDef> {
@@ -215,9 +364,9 @@ export class Portal {
 			['voximplant.sip.connector.status', telephony(() => ({ result: { ...this.connector } }))],
 			[
 				'voximplant.line.outgoing.sip.set',
-				telephony((ctx) => ({ result: this.setDefaultOutgoing(ctx) })),
+				telephony((ctx) => ({ result: this.setOutgoingLine(ctx) })),
 			],
-			['voximplant.line.outgoing.get', telephony(() => ({ result: this.defaultOutgoing() }))],
+			['voximplant.line.outgoing.get', telephony(() => ({ result: this.portalNumber }))],
 			['voximplant.url.get', telephony(() => ({ result: this.urls() }))],
 		]);
 	}
@@ -271,93 +420,138 @@ export class Portal {
 
 	private visibleLine(ctx: CallContext, configIdParam: PhpValue | undefined): Line | undefined {
 		const line = this.lines.get(intval(configIdParam));
-		return line && line.appId === ctx.webhook.id ? line : undefined;
+		return line && line.appId === ctx.appId ? line : undefined;
 	}
 
-	/** The CHECK_FIELDS_ERROR parts, in Bitrix24's order; absent fields (update) are not checked. */
+	/**
+	 * The CHECK_FIELDS_ERROR parts, in the server's order; fields left undefined (update) are not
+	 * checked. The password is checked before it is trimmed.
+	 */
 	private checkFields(fields: {
-		type?: string;
+		type: string;
 		server?: string;
 		login?: string;
-		password?: string;
+		rawPassword?: string;
 	}): void {
 		const errors: string[] = [];
-		if (fields.server === '') errors.push('Server address not specified');
-		if (fields.login === '') errors.push('Login for connecting to the server not specified');
-		if (fields.server !== undefined && length(fields.server) > MAX_FIELD_LENGTH) {
-			errors.push('Server address cannot exceed 100 characters');
-		}
-		if (fields.login !== undefined && length(fields.login) > MAX_FIELD_LENGTH) {
-			errors.push('Login for connecting to the server cannot exceed 100 characters');
-		}
-		if (fields.password !== undefined && length(fields.password) > MAX_FIELD_LENGTH) {
-			errors.push('Password for connecting to the server cannot exceed 100 characters');
-		}
-		if (fields.type !== undefined && fields.type !== 'cloud' && fields.type !== 'office') {
-			errors.push('Wrong PBX type');
-		}
+		if (fields.type !== 'cloud' && fields.type !== 'office')
+			errors.push('PBX type is not specified.');
+		if (fields.server === '') errors.push('Server address is not specified.');
+		else if (fields.server !== undefined && length(fields.server) > MAX_FIELD_LENGTH)
+			errors.push('Server address must not exceed 100 characters.');
+		if (fields.login === '') errors.push('Server login is not specified.');
+		else if (fields.login !== undefined && length(fields.login) > MAX_FIELD_LENGTH)
+			errors.push('Server login must not exceed 100 characters.');
+		if (fields.rawPassword !== undefined && length(fields.rawPassword) > MAX_FIELD_LENGTH)
+			errors.push('Server password must not exceed 100 characters.');
 		if (errors.length > 0) throw new RestException(400, 'CHECK_FIELDS_ERROR', errors.join('<br> '));
 	}
 
-	/** Titles are unique over the whole portal; MySQL's collation makes the check case-insensitive. */
+	/**
+	 * Titles are unique over every telephony config of the portal, whoever made it and whether the
+	 * caller sees it or not; MySQL's collation makes the comparison ignore case.
+	 */
 	private checkTitle(title: string, exceptConfigId?: number): void {
-		if (title === '') return;
-		for (const line of this.lines.values()) {
-			if (line.configId !== exceptConfigId && line.title.toLowerCase() === title.toLowerCase()) {
+		const titles = [
+			...[...this.lines.values()].map((line) => ({ configId: line.configId, title: line.title })),
+			...this.numbers.values(),
+		];
+		for (const config of titles) {
+			if (
+				config.configId !== exceptConfigId &&
+				config.title.toLowerCase() === title.toLowerCase()
+			) {
 				throw new RestException(
 					400,
 					'TITLE_EXISTS',
-					'The specified connection name is already registered in the system',
+					'The specified connection name is already used in the system.',
 				);
 			}
 		}
 	}
 
+	/** Counts every cloud line of the portal, the caller's or not. */
 	private checkCloudLimit(): void {
 		const cloudLines = [...this.lines.values()].filter((line) => line.type === 'cloud').length;
 		if (cloudLines >= MAX_CLOUD_LINES) {
 			throw new RestException(
 				400,
 				'MAX_CLOUD_PBX',
-				`You cannot connect more than ${MAX_CLOUD_LINES} virtual PBXs.`,
+				`You cannot connect more than ${MAX_CLOUD_LINES} cloud hosted PBX's.`,
 			);
 		}
 	}
 
-	private makeIncoming(line: Line): void {
-		line.incomingServer = 'ip.b24-sandbox.voximplant.com';
-		line.incomingLogin = `sip${line.configId}`;
-		line.incomingPassword = randomSecret(10);
+	private normaliseSpec(spec: LineSpec): LineFields {
+		return {
+			type: (spec.type ?? 'cloud').toLowerCase(),
+			title: phpTrim(spec.title ?? ''),
+			server: normaliseServer(spec.server),
+			login: phpTrim(spec.login),
+			rawPassword: spec.password ?? '',
+		};
 	}
 
-	private addLine(ctx: CallContext): Record<string, unknown> {
-		const p = ctx.params;
-		const type = given(p, 'TYPE') ? phpString(p.TYPE).toLowerCase() : 'cloud';
-		const title = phpString(p.TITLE).trim();
-		const server = stripScheme(phpString(p.SERVER));
-		const login = phpString(p.LOGIN);
-		const password = phpString(p.PASSWORD);
-		this.checkFields({ type, server, login, password });
-		this.checkTitle(title);
-		if (type === 'cloud') this.checkCloudLimit();
+	/** What line.outgoing.get answers while the line is the default. */
+	private lineSearchId(line: Line): string {
+		return line.type === 'cloud' ? `reg${line.regId}` : (line.incomingLogin ?? '');
+	}
+
+	private searchIdOf(configId: number): string | undefined {
+		const line = this.lines.get(configId);
+		if (line) return this.lineSearchId(line);
+		return this.numbers.get(configId)?.number;
+	}
+
+	private createLine(appId: string, fields: LineFields): Line {
 		const line: Line = {
 			id: ++this.lastLineId,
 			configId: ++this.lastConfigId,
-			appId: ctx.webhook.id,
-			type: type as LineType,
-			title,
-			server,
-			login,
-			password,
+			appId,
+			type: fields.type as LineType,
+			title: fields.title,
+			server: fields.server,
+			login: fields.login,
+			password: phpTrim(fields.rawPassword),
 			regId: null,
 			incomingServer: null,
 			incomingLogin: null,
 			incomingPassword: null,
+			statusReset: false,
 		};
-		if (line.type === 'cloud') line.regId = this.registrations.create(line.configId, line);
-		else this.makeIncoming(line);
+		if (line.type === 'cloud') {
+			line.regId = this.registrations.create(line.configId, credentials(line));
+		} else {
+			line.incomingServer = 'ip.b24-sandbox.voximplant.com';
+			line.incomingLogin = `sip${line.configId}`;
+			line.incomingPassword = randomSecret(10);
+		}
 		this.lines.set(line.configId, line);
-		if (this.defaultOutgoingConfigId === null) this.defaultOutgoingConfigId = line.configId;
+		// A new line takes over only from the base link number, not from another config.
+		if (this.portalNumber === LINK_BASE_NUMBER) this.portalNumber = this.lineSearchId(line);
+		return line;
+	}
+
+	private dropLine(line: Line): void {
+		if (line.regId !== null) this.registrations.delete(line.regId);
+		this.lines.delete(line.configId);
+		if (this.portalNumber === this.lineSearchId(line)) this.portalNumber = LINK_BASE_NUMBER;
+	}
+
+	private addLine(ctx: CallContext): Record<string, unknown> {
+		const p = ctx.params;
+		const fields: LineFields = {
+			type: given(p, 'TYPE') ? phpString(p.TYPE).toLowerCase() : 'cloud',
+			title: phpTrim(phpString(p.TITLE)),
+			server: normaliseServer(phpString(p.SERVER)),
+			login: phpTrim(phpString(p.LOGIN)),
+			rawPassword: phpString(p.PASSWORD),
+		};
+		this.checkFields(fields);
+		if (fields.type === 'cloud') this.checkCloudLimit();
+		// An empty title clashes with nothing here.
+		if (fields.title !== '') this.checkTitle(fields.title);
+		const line = this.createLine(WEBHOOK_APP_ID, fields);
 		return {
 			ID: String(line.id),
 			TYPE: line.type,
@@ -387,35 +581,25 @@ export class Portal {
 		const line = this.visibleLine(ctx, p.CONFIG_ID);
 		if (!line) throw configNotFound(404);
 		if (!['TITLE', 'SERVER', 'LOGIN', 'PASSWORD'].some((name) => given(p, name))) return 1;
-		// Bitrix24 defaults a missing TYPE to cloud here (and does not lower-case it), so an
-		// office line updated without its TYPE is saved as a cloud line: clients must send the real TYPE.
+		// TYPE defaults to cloud and is not lower-cased here; it is only validated, never stored.
 		const type = given(p, 'TYPE') ? phpString(p.TYPE) : 'cloud';
-		const server = given(p, 'SERVER') ? stripScheme(phpString(p.SERVER)) : undefined;
-		const login = given(p, 'LOGIN') ? phpString(p.LOGIN) : undefined;
-		const password = given(p, 'PASSWORD') ? phpString(p.PASSWORD) : undefined;
-		const title = given(p, 'TITLE') ? phpString(p.TITLE).trim() : undefined;
-		this.checkFields({ type, server, login, password });
+		const server = given(p, 'SERVER') ? normaliseServer(phpString(p.SERVER)) : undefined;
+		const login = given(p, 'LOGIN') ? phpTrim(phpString(p.LOGIN)) : undefined;
+		const rawPassword = given(p, 'PASSWORD') ? phpString(p.PASSWORD) : undefined;
+		const title = given(p, 'TITLE') ? phpTrim(phpString(p.TITLE)) : undefined;
+		this.checkFields({ type, server, login, rawPassword });
+		// Not guarded against '': an empty title clashes with any other untitled config.
 		if (title !== undefined) this.checkTitle(title, line.configId);
-		if (type === 'cloud' && line.type === 'office') this.checkCloudLimit();
 
 		if (title !== undefined) line.title = title;
 		if (server !== undefined) line.server = server;
 		if (login !== undefined) line.login = login;
-		if (password !== undefined) line.password = password;
+		if (rawPassword !== undefined) line.password = phpTrim(rawPassword);
 		const credentialsChanged =
-			server !== undefined || login !== undefined || password !== undefined;
-		if (type !== line.type) {
-			line.type = type as LineType;
-			if (line.type === 'cloud') {
-				line.incomingServer = line.incomingLogin = line.incomingPassword = null;
-				line.regId = this.registrations.create(line.configId, line);
-			} else {
-				if (line.regId !== null) this.registrations.delete(line.regId);
-				line.regId = null;
-				this.makeIncoming(line);
-			}
-		} else if (line.type === 'cloud' && credentialsChanged && line.regId !== null) {
-			this.registrations.restart(line.regId, line);
+			server !== undefined || login !== undefined || rawPassword !== undefined;
+		if (line.type === 'cloud' && credentialsChanged && line.regId !== null) {
+			this.registrations.restart(line.regId, credentials(line));
+			line.statusReset = true;
 		}
 		return 1;
 	}
@@ -423,12 +607,9 @@ export class Portal {
 	private deleteLine(ctx: CallContext): number {
 		const line = this.visibleLine(ctx, ctx.params.CONFIG_ID);
 		if (!line) throw configNotFound(400);
-		if (line.regId !== null) {
-			if (this.registrations.isBroken(line.regId)) throw settingsNotFound();
-			this.registrations.delete(line.regId);
-		}
-		this.lines.delete(line.configId);
-		if (this.defaultOutgoingConfigId === line.configId) this.defaultOutgoingConfigId = null;
+		if (line.regId !== null && this.registrations.isBroken(line.regId))
+			throw registrationNotFound();
+		this.dropLine(line);
 		return 1;
 	}
 
@@ -437,6 +618,7 @@ export class Portal {
 		const registration = line.regId === null ? undefined : this.registrations.state(line.regId);
 		const settled =
 			registration?.STATUS_RESULT === 'success' || registration?.STATUS_RESULT === 'error';
+		const reset = !settled && line.statusReset;
 		return {
 			ID: String(line.id),
 			APP_ID: line.appId,
@@ -454,24 +636,40 @@ export class Portal {
 			OUTBOUND_PROXY: null,
 			DETECT_LINE_NUMBER: 'N',
 			LINE_DETECT_HEADER_ORDER: 'diversion;to',
-			REGISTRATION_STATUS_CODE:
-				settled && registration?.STATUS_CODE != null ? String(registration.STATUS_CODE) : null,
-			REGISTRATION_ERROR_MESSAGE: settled ? (registration?.ERROR_MESSAGE ?? null) : null,
+			REGISTRATION_STATUS_CODE: reset
+				? '0'
+				: settled && registration?.STATUS_CODE != null
+					? String(registration.STATUS_CODE)
+					: null,
+			REGISTRATION_ERROR_MESSAGE: reset
+				? ''
+				: settled
+					? (registration?.ERROR_MESSAGE ?? null)
+					: null,
 		};
 	}
 
 	private getLines(ctx: CallContext): MethodResult {
 		const p = ctx.params;
+		checkOrder(p.SORT, p.ORDER);
+		// The server sets FILTER[APP_ID] to the caller's own, whatever the caller sent there.
+		let filter = p.FILTER;
+		if (isPhpArray(filter) && !Array.isArray(filter) && 'APP_ID' in filter) {
+			filter = { ...filter };
+			delete filter.APP_ID;
+		}
 		let rows = [...this.lines.values()]
-			.filter((line) => line.appId === ctx.webhook.id)
+			.filter((line) => line.appId === ctx.appId)
 			.map((line) => this.row(line));
-		rows = applyFilter(rows, p.FILTER);
+		rows = applyFilter(rows, filter);
 		rows = applySort(rows, p.SORT, p.ORDER);
-		// start=-1 is Bitrix's "first page, skip counting".
-		const start = intval(p.start);
-		const offset = Math.max(0, start);
+		if (rows.length === 0) return { result: [] };
+		// A negative start reads the first page.
+		const offset = Math.max(0, intval(p.start));
 		const page = rows.slice(offset, offset + PAGE_SIZE).map((row) => {
+			// The server removes ID (and APP_ID) from the rows; add still returns an ID.
 			const out: Record<string, string | null> = { ...row };
+			delete out.ID;
 			delete out.APP_ID;
 			if (row.TYPE === 'cloud') {
 				delete out.INCOMING_SERVER;
@@ -482,8 +680,6 @@ export class Portal {
 			}
 			return out;
 		});
-		if (page.length === 0) return { result: [] };
-		if (start === -1) return { result: page };
 		return {
 			result: page,
 			total: rows.length,
@@ -491,10 +687,11 @@ export class Portal {
 		};
 	}
 
+	/** Not filtered by application: any registration of the portal can be read by its REG_ID. */
 	private status(ctx: CallContext): Record<string, unknown> {
 		const regId = intval(ctx.params.REG_ID);
 		const state = this.registrations.state(regId);
-		if (!state) throw settingsNotFound();
+		if (!state) throw registrationNotFound();
 		// The read itself is what moves a registration on when no step interval is set.
 		this.registrations.afterStatusRead(regId);
 		return {
@@ -506,20 +703,16 @@ export class Portal {
 		};
 	}
 
-	private setDefaultOutgoing(ctx: CallContext): number {
-		const line = this.visibleLine(ctx, ctx.params.CONFIG_ID);
-		if (!line) throw configNotFound(400);
-		this.defaultOutgoingConfigId = line.configId;
+	/** Not filtered by application: any config of the portal, SIP line or rented number. */
+	private setOutgoingLine(ctx: CallContext): number {
+		const searchId = this.searchIdOf(intval(ctx.params.CONFIG_ID));
+		if (searchId === undefined) {
+			throw new RestException(400, 'ERROR_ARGUMENT', 'Specified CONFIG_ID is not found', {
+				argument: 'CONFIG_ID',
+			});
+		}
+		this.portalNumber = searchId;
 		return 1;
-	}
-
-	private defaultOutgoing(): string {
-		const line =
-			this.defaultOutgoingConfigId === null
-				? undefined
-				: this.lines.get(this.defaultOutgoingConfigId);
-		if (!line) return '';
-		return line.type === 'cloud' ? `reg${line.regId}` : `sip${line.configId}`;
 	}
 
 	private urls(): Record<string, string> {

@@ -1,7 +1,10 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test tooling that runs in plain Node, not code shipped to n8n Cloud */
 /** The HTTP side of the sandbox: routing, body parsing, rate limit, faults, latency and the log. */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 
 import { parseCommands } from './batch';
 import { LeakyBucket, type OperatingLimit, type RateLimit } from './limits';
@@ -9,13 +12,19 @@ import { ERRORS, failure, type Outcome } from './outcome';
 import { isPhpArray, parseQuery, phpJsonEncode, type PhpParams, type PhpValue } from './php';
 import { Portal } from './portal';
 import type {
+	BeforeCallHook,
 	ConnectorState,
 	FaultKind,
+	FaultOptions,
 	ForcedRegistration,
+	InjectedError,
+	LineSpec,
 	LogBatchCommand,
 	LogEntry,
+	OperatingTimeFields,
 	RegistrationState,
 	SandboxLine,
+	SandboxNumber,
 	SandboxOptions,
 	ServerBehaviour,
 	Webhook,
@@ -24,33 +33,38 @@ import type {
 
 const DEFAULT_RATE_LIMIT: RateLimit = { burst: 50, perSecond: 2 };
 const DEFAULT_OPERATING: OperatingLimit = {
-	limitSeconds: 480,
+	limitSeconds: 420,
 	costSeconds: 0.01,
 	basketMs: 60_000,
 };
+const DEFAULT_MOVED_TO = 'https://moved-portal.example.com';
+const TLS_DIR = join(__dirname, 'tls');
 
 const HTTP_REASONS: Record<number, string> = {
+	301: 'Moved Permanently',
+	302: 'Found',
 	404: 'Not Found',
 	502: 'Bad Gateway',
 	504: 'Gateway Time-out',
 };
+
+/** A body a proxy or a dying PHP worker cut off; nothing ran. */
+const TRUNCATED_BODY = '{"result":[{"CONFIG_ID":"3","TI';
+/** What display_errors puts before the JSON on many self-hosted portals. */
+const PHP_NOTICE =
+	'<br />\n<b>Notice</b>:  Undefined index: AUTH_USER in <b>/home/bitrix/www/bitrix/modules/voximplant/lib/sip.php</b> on line <b>120</b><br />\n';
 
 interface PendingFault {
 	kind: FaultKind | 'apiError';
 	remaining: number;
 	restMethods?: string[];
 	answer?: InjectedError;
-}
-
-/** Any error answer of the spec, for the codes the sandbox has no natural way to produce. */
-export interface InjectedError {
-	status: number;
-	error: string;
-	description: string;
+	location?: string;
 }
 
 type Route =
 	| { kind: 'rest'; userId: string; secret: string; method: string }
+	| { kind: 'noAuth' }
 	| { kind: 'restOther' }
 	| { kind: 'other' };
 
@@ -63,16 +77,21 @@ function route(pathname: string): Route {
 			secret: match[2],
 			method: match[3].replace(/\.json$/i, ''),
 		};
+	// `/rest/profile.json`: a method with no user id and code, so no authentication applies.
+	if (/^\/rest\/[^/]+$/.test(pathname)) return { kind: 'noAuth' };
 	return pathname === '/rest' || pathname.startsWith('/rest/')
 		? { kind: 'restOther' }
 		: { kind: 'other' };
 }
 
+function redact(text: string, secrets: Iterable<string>): string {
+	for (const secret of secrets) text = text.split(secret).join('***');
+	return text;
+}
+
 /** The secret never reaches the log: the secret segment (and any known secret) becomes ***. */
-function redactPath(pathname: string, secrets: string[]): string {
-	let path = pathname.replace(/^(\/rest\/[^/]+\/)([^/]+)/, '$1***');
-	for (const secret of secrets) path = path.split(secret).join('***');
-	return path;
+function redactPath(pathname: string, secrets: Iterable<string>): string {
+	return redact(pathname.replace(/^(\/rest\/[^/]+\/)([^/]+)/, '$1***'), secrets);
 }
 
 function nginxPage(status: number): string {
@@ -115,6 +134,7 @@ export class Bitrix24Sandbox {
 	private readonly bucket: LeakyBucket;
 	private latencyMs: number;
 	private readonly requestTimeoutMs?: number;
+	private requireHttps: boolean;
 	private faults: PendingFault[] = [];
 	private readonly sockets = new Set<Socket>();
 	private readonly timers = new Set<NodeJS.Timeout>();
@@ -125,12 +145,15 @@ export class Bitrix24Sandbox {
 		private readonly server: Server,
 		private readonly portal: Portal,
 		readonly baseUrl: string,
+		private readonly tls: boolean,
 		options: SandboxOptions,
 	) {
 		this.bucket = new LeakyBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT);
 		this.latencyMs = options.latencyMs ?? 0;
 		this.requestTimeoutMs = options.requestTimeoutMs;
+		this.requireHttps = options.requireHttps ?? false;
 		portal.baseUrl = baseUrl;
+		portal.operatingTimeFields = options.operatingTimeFields ?? 'whenActive';
 		this.webhook = portal.addWebhook();
 		server.on('connection', (socket: Socket) => {
 			this.sockets.add(socket);
@@ -145,17 +168,32 @@ export class Bitrix24Sandbox {
 
 	/** Starts on 127.0.0.1; `port` (not part of the options interface) is for the CLI. */
 	static async start(options: SandboxOptions & { port?: number } = {}): Promise<Bitrix24Sandbox> {
-		const server = createServer();
+		const tls = options.tls === true || options.tls === 'expired';
+		// Throwaway key material from test/sandbox/tls; see the README there.
+		const server: Server = tls
+			? createHttpsServer({
+					key: readFileSync(join(TLS_DIR, 'key.pem')),
+					cert: readFileSync(
+						join(TLS_DIR, options.tls === 'expired' ? 'expired-cert.pem' : 'cert.pem'),
+					),
+				})
+			: createServer();
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', reject);
 			server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
 		});
 		const { port } = server.address() as AddressInfo;
 		const portal = new Portal(
-			options.operating ?? DEFAULT_OPERATING,
+			{ ...DEFAULT_OPERATING, ...options.operating },
 			options.registrationStepMs ?? null,
 		);
-		return new Bitrix24Sandbox(server, portal, `http://127.0.0.1:${port}`, options);
+		const scheme = tls ? 'https' : 'http';
+		return new Bitrix24Sandbox(server, portal, `${scheme}://127.0.0.1:${port}`, tls, options);
+	}
+
+	/** The certificate `tls: true` serves, for a client that wants to trust it as its CA. */
+	static certificate(): string {
+		return readFileSync(join(TLS_DIR, 'cert.pem'), 'utf8');
 	}
 
 	addWebhook(spec?: WebhookSpec): Webhook {
@@ -172,6 +210,40 @@ export class Bitrix24Sandbox {
 
 	lines(): SandboxLine[] {
 		return this.portal.lineSnapshots();
+	}
+
+	/** A line made by a person in the Bitrix24 UI: empty APP_ID, seen by every webhook; no checks. */
+	addLineByHand(spec: LineSpec): SandboxLine {
+		return this.portal.addLineByHand(spec);
+	}
+
+	/** A line of an OAuth application (APP_ID = its client id): invisible to webhooks. */
+	addAppLine(appId: string, spec: LineSpec): SandboxLine {
+		return this.portal.addAppLine(appId, spec);
+	}
+
+	/** A rented number: a telephony config with a title that can be the default outgoing line. */
+	addRentedNumber(number: string, title: string): SandboxNumber {
+		return this.portal.addRentedNumber(number, title);
+	}
+
+	rentedNumbers(): SandboxNumber[] {
+		return this.portal.numberSnapshots();
+	}
+
+	/** Deletes a line (and its registration) or a rented number directly, as a person in the UI would. */
+	removeLine(configId: number): void {
+		this.portal.removeConfig(configId);
+	}
+
+	/** What voximplant.line.outgoing.get answers now. */
+	defaultOutgoing(): string {
+		return this.portal.defaultOutgoing;
+	}
+
+	/** A config id makes that config the default; a string is stored as it is; null: LINK_BASE_NUMBER. */
+	setDefaultOutgoing(value: string | number | null): void {
+		this.portal.setDefaultOutgoing(value);
 	}
 
 	registration(regId: number): RegistrationState | undefined {
@@ -211,11 +283,26 @@ export class Bitrix24Sandbox {
 		this.portal.operating.setLimit(limit);
 	}
 
-	injectFault(kind: FaultKind, count: number, filter?: { restMethods?: string[] }): void {
+	/** `never`: answers carry no time.operating / time.operating_reset_at at all. */
+	setOperatingTimeFields(mode: OperatingTimeFields): void {
+		this.portal.operatingTimeFields = mode;
+	}
+
+	setRequireHttps(required: boolean): void {
+		this.requireHttps = required;
+	}
+
+	/** Called right before a method runs, plain or inside a batch; null removes it. */
+	setBeforeCall(hook: BeforeCallHook | null): void {
+		this.portal.beforeCall = hook;
+	}
+
+	injectFault(kind: FaultKind, count: number, options?: FaultOptions): void {
 		this.faults.push({
 			kind,
 			remaining: count,
-			restMethods: filter?.restMethods?.map((m) => m.toLowerCase()),
+			restMethods: options?.restMethods?.map((m) => m.toLowerCase()),
+			location: options?.location?.replace(/\/+$/, ''),
 		});
 	}
 
@@ -227,6 +314,18 @@ export class Bitrix24Sandbox {
 			restMethods: filter?.restMethods?.map((m) => m.toLowerCase()),
 			answer,
 		});
+	}
+
+	/**
+	 * The next `count` runs of a matching method (a plain call or a command inside a batch, where
+	 * the error lands in result_error without a status) answer with this error instead of running.
+	 */
+	injectMethodError(
+		answer: InjectedError,
+		count: number,
+		filter?: { restMethods?: string[] },
+	): void {
+		this.portal.injectMethodError(answer, count, filter?.restMethods);
 	}
 
 	async close(): Promise<void> {
@@ -268,11 +367,16 @@ export class Bitrix24Sandbox {
 			seq: ++this.seq,
 			at: startedAt,
 			httpMethod: req.method ?? 'GET',
-			path: redactPath(
-				url.pathname,
-				[...this.portal.webhooks.values()].map((w) => w.secret),
-			),
-			restMethod: target.kind === 'rest' ? target.method.toLowerCase() : '',
+			path: redactPath(url.pathname, this.portal.secrets),
+			restMethod:
+				target.kind === 'rest'
+					? target.method.toLowerCase()
+					: target.kind === 'noAuth'
+						? url.pathname
+								.slice('/rest/'.length)
+								.replace(/\.json$/i, '')
+								.toLowerCase()
+						: '',
 			params: {},
 			contentType,
 			status: 0,
@@ -298,8 +402,8 @@ export class Bitrix24Sandbox {
 		const fault = pending?.kind;
 		if (pending?.answer) {
 			if (this.latencyMs > 0) await this.delay(this.latencyMs);
-			const { status, error, description } = pending.answer;
-			return this.answer(res, entry, failure(status, error, description));
+			const { status, error, description, extra } = pending.answer;
+			return this.answer(res, entry, failure(status, error, description, extra));
 		}
 		if (fault && fault !== 'apiError') entry.fault = fault;
 		if (this.latencyMs > 0) await this.delay(this.latencyMs);
@@ -323,13 +427,27 @@ export class Bitrix24Sandbox {
 				return this.sendHtml(res, entry, 502);
 			case 'html504':
 				return this.sendHtml(res, entry, 504);
+			case 'redirect301':
+			case 'redirect302': {
+				// A portal that moved its domain sends the whole URL on, secret included.
+				const location = `${pending?.location ?? DEFAULT_MOVED_TO}${url.pathname}${url.search}`;
+				return this.sendHtml(res, entry, fault === 'redirect301' ? 301 : 302, {
+					Location: location,
+				});
+			}
+			case 'truncated200':
+				entry.status = 200;
+				return this.sendJsonText(res, 200, TRUNCATED_BODY);
 		}
 
 		if (!this.bucket.tryTake(Date.now())) return this.answer(res, entry, ERRORS.queryLimit());
 		if (target.kind === 'other') return this.sendHtml(res, entry, 404);
 		if (target.kind === 'restOther') return this.answer(res, entry, ERRORS.methodNotFound());
+		if (this.requireHttps && !this.tls) return this.answer(res, entry, ERRORS.httpsRequired());
+		if (target.kind === 'noAuth') return this.answer(res, entry, ERRORS.noAuth());
+		// A wrong, deleted or expired code: the webhook check fails with INVALID_CREDENTIALS.
 		const webhook = this.portal.findWebhook(target.userId, target.secret);
-		if (!webhook) return this.answer(res, entry, ERRORS.noAuth());
+		if (!webhook) return this.answer(res, entry, ERRORS.invalidCredentials());
 		entry.webhookId = webhook.id;
 		if (target.method === '') return this.answer(res, entry, ERRORS.methodNotFound());
 		if (params === 'invalidJson') {
@@ -342,22 +460,42 @@ export class Bitrix24Sandbox {
 
 		const innerLog: LogBatchCommand[] = [];
 		const outcome = this.portal.call(webhook, target.method, params, false, startedAt, innerLog);
-		if (batchCommands && outcome.ok) entry.batchCommands = innerLog;
-		if (fault === 'lostAfterRun') {
-			// The portal did the work; the answer is lost on the way back.
-			req.socket.destroy();
-			return;
+		if (batchCommands && outcome.ok) {
+			entry.batchCommands = innerLog.map((c) =>
+				c.error === undefined ? c : { ...c, error: redact(c.error, this.portal.secrets) },
+			);
+		}
+		switch (fault) {
+			case 'lostAfterRun':
+				// The portal did the work; the answer is lost on the way back.
+				req.socket.destroy();
+				return;
+			case 'truncatedAfterRun': {
+				this.record(entry, outcome);
+				const { status, text } = this.encode(outcome);
+				return this.sendJsonText(res, status, text.slice(0, Math.floor(text.length / 2)));
+			}
+			case 'phpNoticeAfterRun': {
+				this.record(entry, outcome);
+				const { status, text } = this.encode(outcome);
+				return this.sendJsonText(res, status, PHP_NOTICE + text);
+			}
 		}
 		this.answer(res, entry, outcome);
 	}
 
-	private answer(res: ServerResponse, entry: LogEntry, outcome: Outcome): void {
+	private record(entry: LogEntry, outcome: Outcome): void {
 		entry.status = outcome.ok ? 200 : outcome.status;
-		if (!outcome.ok) entry.error = outcome.error;
+		// An injected error code may echo a webhook URL; the log never shows a secret.
+		if (!outcome.ok) entry.error = redact(outcome.error, this.portal.secrets);
+	}
+
+	private answer(res: ServerResponse, entry: LogEntry, outcome: Outcome): void {
+		this.record(entry, outcome);
 		this.sendOutcome(res, outcome);
 	}
 
-	private sendOutcome(res: ServerResponse, outcome: Outcome): void {
+	private encode(outcome: Outcome): { status: number; text: string } {
 		const body = outcome.ok
 			? {
 					result: outcome.result,
@@ -365,16 +503,28 @@ export class Bitrix24Sandbox {
 					...(outcome.total !== undefined ? { total: outcome.total } : {}),
 					time: outcome.time,
 				}
-			: { error: outcome.error, error_description: outcome.description };
-		res.writeHead(outcome.ok ? 200 : outcome.status, {
-			'Content-Type': 'application/json; charset=utf-8',
-		});
-		res.end(phpJsonEncode(body));
+			: { error: outcome.error, error_description: outcome.description, ...outcome.extra };
+		return { status: outcome.ok ? 200 : outcome.status, text: phpJsonEncode(body) };
 	}
 
-	private sendHtml(res: ServerResponse, entry: LogEntry, status: number): void {
+	private sendOutcome(res: ServerResponse, outcome: Outcome): void {
+		const { status, text } = this.encode(outcome);
+		this.sendJsonText(res, status, text);
+	}
+
+	private sendJsonText(res: ServerResponse, status: number, text: string): void {
+		res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+		res.end(text);
+	}
+
+	private sendHtml(
+		res: ServerResponse,
+		entry: LogEntry,
+		status: number,
+		headers: Record<string, string> = {},
+	): void {
 		entry.status = status;
-		res.writeHead(status, { 'Content-Type': 'text/html', Server: 'nginx' });
+		res.writeHead(status, { 'Content-Type': 'text/html', Server: 'nginx', ...headers });
 		res.end(nginxPage(status));
 	}
 }

@@ -33,11 +33,13 @@ export interface TimeInfo {
 	processing: number;
 	date_start: string;
 	date_finish: string;
-	operating_reset_at: number;
-	operating: number;
+	/** Only while the operating-time limiter is active for the method; a client must cope without. */
+	operating_reset_at?: number;
+	operating?: number;
 }
 
-export function timeInfo(startMs: number, finishMs: number, operating: OperatingState): TimeInfo {
+/** `operating` is left out when the limiter is not active for the method. */
+export function timeInfo(startMs: number, finishMs: number, operating?: OperatingState): TimeInfo {
 	const seconds = (ms: number): number => Math.round(ms * 1000) / 1e6;
 	return {
 		start: seconds(startMs),
@@ -46,7 +48,7 @@ export function timeInfo(startMs: number, finishMs: number, operating: Operating
 		processing: seconds(finishMs - startMs),
 		date_start: portalIsoDate(startMs),
 		date_finish: portalIsoDate(finishMs),
-		operating_reset_at: operating.resetAt,
-		operating: operating.operating,
+		...(operating && operating.resetAt !== null ? { operating_reset_at: operating.resetAt } : {}),
+		...(operating ? { operating: operating.operating } : {}),
 	};
 }

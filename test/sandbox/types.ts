@@ -5,13 +5,24 @@ export interface SandboxOptions {
 	rateLimit?: RateLimit | false;
 	/** Added before every answer; default 0. */
 	latencyMs?: number;
-	/** Default limit 480 s, 0.01 s per call, 60 s baskets (ten baskets make the window). */
-	operating?: OperatingLimit;
+	/** Default limit 420 s, 0.01 s per call, 60 s baskets (ten baskets make the window). */
+	operating?: Partial<OperatingLimit>;
+	/** `whenActive` (default): `time.operating*` only while the method's window sum is above 0. */
+	operatingTimeFields?: OperatingTimeFields;
 	/** Cloud registrations advance one step per this many ms; null (default): on status reads only. */
 	registrationStepMs?: number | null;
 	/** A `hang` fault is answered with an nginx 504 page after this many ms; default: never. */
 	requestTimeoutMs?: number;
+	/**
+	 * Serve HTTPS with the throwaway certificate in test/sandbox/tls (valid for 127.0.0.1);
+	 * `expired` uses the same key in a certificate that expired in 2001.
+	 */
+	tls?: boolean | 'expired';
+	/** Refuse plain-HTTP calls with 401 INVALID_REQUEST "Https required.", as Bitrix24 cloud does. */
+	requireHttps?: boolean;
 }
+
+export type OperatingTimeFields = 'whenActive' | 'never';
 
 export interface WebhookSpec {
 	userId?: number;
@@ -37,7 +48,29 @@ export type FaultKind =
 	| 'reset'
 	| 'hang'
 	| 'lostAfterRun'
-	| 'overload';
+	| 'overload'
+	| 'redirect301'
+	| 'redirect302'
+	| 'truncated200'
+	| 'truncatedAfterRun'
+	| 'phpNoticeAfterRun';
+
+export interface FaultOptions {
+	/** Only requests calling one of these methods (directly or inside a batch). */
+	restMethods?: string[];
+	/** Redirects: the origin the same path is sent to; default https://moved-portal.example.com. */
+	location?: string;
+}
+
+/** An error answer of the spec; `extra` fields (e.g. `argument`) follow error_description. */
+export interface InjectedError {
+	status: number;
+	error: string;
+	description: string;
+	extra?: Record<string, unknown>;
+}
+
+export type BeforeCallHook = (restMethod: string, params: Record<string, unknown>) => void;
 
 export interface LogBatchCommand {
 	key: string;
@@ -81,7 +114,7 @@ export interface RegistrationState {
 export type LineType = 'cloud' | 'office';
 
 export interface SandboxLine {
-	/** Id of the webhook (application) that created the line. */
+	/** Client id of the OAuth application that owns the line; '' for webhook and UI lines. */
 	appId: string;
 	/** Row id of the SIP settings (the `ID` field); differs from configId. */
 	id: number;
@@ -96,6 +129,23 @@ export interface SandboxLine {
 	incomingLogin: string | null;
 	incomingPassword: string | null;
 	registration: RegistrationState | null;
+	isDefaultOutgoing: boolean;
+}
+
+/** A line as given to addLineByHand / addAppLine; normalised like voximplant.sip.add. */
+export interface LineSpec {
+	type?: LineType;
+	title?: string;
+	server: string;
+	login: string;
+	password?: string;
+}
+
+/** A rented number: a telephony config that is not a SIP line. */
+export interface SandboxNumber {
+	configId: number;
+	number: string;
+	title: string;
 	isDefaultOutgoing: boolean;
 }
 
