@@ -149,9 +149,11 @@ describe('Registration → Check All Lines', () => {
 			expect(run.json.filter((item) => item.TYPE === 'office')).toHaveLength(45);
 			expect(allText(run.json)).not.toMatch(/PASSWORD|secret-pass/);
 
+			// pages by line id: the second asks for the lines after the last one of the first
 			const [first, second, statuses] = portal.sandbox.log;
-			expect([first.restMethod, first.params.start]).toEqual(['voximplant.sip.get', 0]);
-			expect([second.restMethod, second.params.start]).toEqual(['voximplant.sip.get', 50]);
+			expect([first.restMethod, first.params.FILTER]).toEqual(['voximplant.sip.get', undefined]);
+			expect(second.restMethod).toBe('voximplant.sip.get');
+			expect(second.params.FILTER).toEqual({ '>CONFIG_ID': expect.any(Number) });
 			expect(statuses.batchCommands).toHaveLength(8);
 			expect(portal.sandbox.log).toHaveLength(3);
 		});
@@ -249,11 +251,11 @@ describe('Registration → Check All Lines', () => {
 
 			const run = await portal.run(parameters, [{}], { webhookUrl: denied.url });
 			expect(run.failure?.name).toBe('NodeApiError');
-			expect(run.failure?.message).toBe('Bitrix24 denied access');
+			expect(run.failure?.message).toBe("Bitrix24 denied access: the webhook's user lacks the telephony permission");
 			expect(allText(run.failure)).not.toContain(denied.secret);
 
 			const tolerant = await portal.run(parameters, [{}], { webhookUrl: denied.url, continueOnFail: true });
-			expect(tolerant.json).toEqual([expect.objectContaining({ error: 'Bitrix24 denied access', code: 'ACCESS_DENIED' })]);
+			expect(tolerant.json).toEqual([expect.objectContaining({ error: "Bitrix24 denied access: the webhook's user lacks the telephony permission", code: 'ACCESS_DENIED' })]);
 		});
 	});
 });

@@ -104,7 +104,7 @@ describe('credential test (the Test button)', () => {
 		await portal.close();
 	});
 
-	const test = async (webhookUrl: string): Promise<INodeCredentialTestResult> => {
+	const test = async (webhookUrl: string, ignoreSSLIssues = false): Promise<INodeCredentialTestResult> => {
 		const node = sharedEngine().loaded.nodes['n8n-nodes-bitrix24-sip.bitrix24Sip'];
 		const credentialTest = node.methods?.credentialTest?.bitrix24WebhookApiTest;
 		if (!credentialTest) throw new Error('the node does not offer bitrix24WebhookApiTest');
@@ -113,7 +113,7 @@ describe('credential test (the Test button)', () => {
 			id: '1',
 			name: 'Bitrix24',
 			type: 'bitrix24WebhookApi',
-			data: { webhookUrl },
+			data: { webhookUrl, ignoreSSLIssues },
 		});
 	};
 
@@ -140,13 +140,22 @@ describe('credential test (the Test button)', () => {
 		portal = await TestPortal.start();
 	});
 
-	it('reports an unknown or expired webhook', async () => {
+	it('reports a wrong, deleted or expired webhook (401 INVALID_CREDENTIALS) as not accepted, with what to do', async () => {
 		const result = await test(portal.webhook.url.replace(portal.webhook.secret, 'wrongcode123'));
 		expect(result).toEqual({
 			status: 'Error',
 			message:
-				'Bitrix24 does not know this webhook (wrong code, deleted or expired). Create a new inbound webhook in Bitrix24 and paste its URL.',
+				'Bitrix24 does not accept this webhook: its code is wrong, or it was deleted or has expired. Open Bitrix24 → Developer resources → Other → Inbound webhook, check that the webhook still exists (or create one with the "Telephony (telephony)" scope) and paste its full URL here.',
 		});
+	});
+
+	it('reports a redirect without following it and without the secret', async () => {
+		portal.sandbox.injectFault('redirect301', 1);
+		const result = await test(portal.webhook.url);
+		expect(result.status).toBe('Error');
+		expect(result.message).toContain('redirect to https://moved-portal.example.com');
+		expect(result.message).not.toContain(portal.webhook.secret);
+		expect(portal.sandbox.log).toHaveLength(1);
 	});
 
 	it('reports a webhook without the telephony scope', async () => {

@@ -26,15 +26,36 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 	const status = (regId: number, requestOptions: IDataObject = {}) =>
 		portal.run({ resource: 'registration', operation: 'getStatus', regId, requestOptions });
 
-	it('NO_AUTH_FOUND: unknown or expired webhook', async () => {
+	it('INVALID_CREDENTIALS: a wrong, deleted or expired webhook code is "not accepted", with what to do', async () => {
 		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], {
 			webhookUrl: portal.webhook.url.replace(portal.webhook.secret, 'expired0000code'),
 		});
 		const failure = failureOf(run);
-		expect(failure.message).toBe('Bitrix24 does not know this webhook (wrong code, deleted or expired)');
-		expect(failure.description).toContain('Create a new inbound webhook');
+		expect(failure.message).toBe(
+			'Bitrix24 does not accept this webhook: its code is wrong, or it was deleted or has expired',
+		);
+		expect(failure.description).toContain('Developer resources → Other → Inbound webhook');
 		expect(failure.httpCode).toBe('401');
-		expect(failure.context).toMatchObject({ bitrix24Code: 'NO_AUTH_FOUND' });
+		expect(failure.context).toMatchObject({ bitrix24Code: 'INVALID_CREDENTIALS' });
+	});
+
+	it('INVALID_CREDENTIALS: a webhook deleted in Bitrix24 stops every item after the first answer', async () => {
+		const hook = portal.sandbox.addWebhook({ userId: 3 });
+		portal.sandbox.removeWebhook(hook.id);
+		const run = await portal.run(
+			{ resource: 'connector', operation: 'getStatus', requestOptions: { batching: false } },
+			[{}, {}, {}],
+			{ webhookUrl: hook.url, continueOnFail: true },
+		);
+		expect(run.json.map((item) => item.code)).toEqual(Array(3).fill('INVALID_CREDENTIALS'));
+		expect(portal.sandbox.log).toHaveLength(1);
+		expect(allText(run.run)).not.toContain(hook.secret);
+	});
+
+	it('decides by code, not by HTTP status: INVALID_CREDENTIALS with the documented 403 reads the same', async () => {
+		portal.sandbox.injectError({ status: 403, error: 'INVALID_CREDENTIALS', description: 'Invalid request credentials' }, 1);
+		const failure = failureOf(await portal.run({ resource: 'connector', operation: 'getStatus' }));
+		expect(failure.message).toMatch(/^Bitrix24 does not accept this webhook/);
 	});
 
 	it('insufficient_scope: webhook without telephony', async () => {
@@ -42,7 +63,7 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], { webhookUrl: hook.url });
 		const failure = failureOf(run);
 		expect(failure.message).toBe('The webhook lacks the "telephony" scope');
-		expect(failure.httpCode).toBe('403');
+		expect(failure.httpCode).toBe('401');
 		expect(allText(run.run)).not.toContain(hook.secret);
 	});
 
@@ -50,28 +71,32 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 		const hook = portal.sandbox.addWebhook({ canManageNumbers: false });
 		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], { webhookUrl: hook.url });
 		const failure = failureOf(run);
-		expect(failure.message).toBe('Bitrix24 denied access');
+		expect(failure.message).toBe("Bitrix24 denied access: the webhook's user lacks the telephony permission");
 		expect(failure.description).toContain('"Manage numbers — modify"');
 		expect(failure.context).toMatchObject({ bitrix24Code: 'ACCESS_DENIED' });
 	});
 
 	it('ERROR_NOT_FOUND: 404 from update, 400 from delete', async () => {
-		const update = await portal.run({ resource: 'line', operation: 'update', configId: 77, type: 'cloud', updateFields: { title: 'x' } });
+		const update = await portal.run({ resource: 'line', operation: 'update', configId: 77, updateFields: { title: 'x' } });
 		const del = await portal.run({ resource: 'line', operation: 'delete', configId: 77 });
 		for (const [run, httpCode] of [[update, '404'], [del, '400']] as const) {
 			const failure = failureOf(run);
 			expect(failure.message).toBe('The SIP line was not found');
-			expect(failure.description).toContain('only shows lines created through the same webhook');
+			expect(failure.description).toContain('Every inbound webhook of the portal and the Bitrix24 UI see the same SIP lines');
 			expect(failure.httpCode).toBe(httpCode);
 		}
 	});
 
-	it('ERROR_NOT_FOUND: a line of another webhook is invisible', async () => {
-		const other = portal.sandbox.addWebhook();
+	it('a line of another webhook is visible (one shared pool); a line of an OAuth application is not', async () => {
+		const other = portal.sandbox.addWebhook({ userId: 2 });
 		const [line] = await portal.createLines(1, 'office');
-		const run = await portal.run({ resource: 'line', operation: 'delete', configId: line.CONFIG_ID }, [{}], { webhookUrl: other.url });
-		expect(failureOf(run).context).toMatchObject({ bitrix24Code: 'ERROR_NOT_FOUND' });
-		expect(portal.sandbox.lines()).toHaveLength(1);
+		const app = portal.sandbox.addAppLine('app.42', { type: 'office', title: 'App line', server: 's', login: 'l' });
+
+		const read = await portal.run({ resource: 'line', operation: 'get', configId: line.CONFIG_ID }, [{}], { webhookUrl: other.url });
+		expect(read.json[0]).toMatchObject({ CONFIG_ID: line.CONFIG_ID });
+		const hidden = await portal.run({ resource: 'line', operation: 'delete', configId: app.configId });
+		expect(failureOf(hidden).context).toMatchObject({ bitrix24Code: 'ERROR_NOT_FOUND' });
+		expect(portal.sandbox.lines()).toHaveLength(2);
 	});
 
 	it('REG_ID_NOT_FOUND: unknown registration, and a registration that cannot be removed', async () => {
@@ -101,14 +126,15 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 			{
 				status: 400,
 				error: 'CHECK_FIELDS_ERROR',
-				description: 'Server address not specified<br> Login for connecting to the server not specified',
+				description: 'Server address is not specified.<br> Server login is not specified.',
 			},
 			1,
+			{ restMethods: ['voximplant.sip.add'] },
 		);
 		const run = await portal.run({ resource: 'line', operation: 'create', type: 'cloud', title: 'T', server: 's', login: 'l' });
 		const failure = failureOf(run);
 		expect(failure.message).toBe(
-			"Bitrix24 rejected the line's fields: Server address not specified; Login for connecting to the server not specified",
+			"Bitrix24 rejected the line's fields: Server address is not specified.; Server login is not specified.",
 		);
 		expect(failure.httpCode).toBe('400');
 	});
@@ -123,16 +149,33 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 		expect(portal.sandbox.log.length).toBeGreaterThan(1);
 	});
 
-	it('OPERATION_TIME_LIMIT: says when the method will be available again', async () => {
+	it('OPERATION_TIME_LIMIT: says when the method will be available again, when the portal said so', async () => {
+		const [line] = await portal.createLines(1, 'cloud');
+		// the first answers carry operating_reset_at; the third call finds the method blocked
+		portal.sandbox.setOperating({ limitSeconds: 0.05, costSeconds: 0.03, basketMs: 60_000 });
+		const run = await portal.run(
+			{ resource: 'registration', operation: 'getStatus', regId: line.REG_ID as number, requestOptions: { batching: false, maxWait: 5 } },
+			[{}, {}, {}],
+			{ continueOnFail: true },
+		);
+		expect(run.json[2].error).toMatch(
+			/^Bitrix24 blocked voximplant\.sip\.status until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: its run time in the last 10 minutes is over the portal's limit$/,
+		);
+		expect(run.json[2].description).toContain('will be available again at');
+		expect(run.json[2].httpCode).toBe(429);
+	});
+
+	it('OPERATION_TIME_LIMIT without timing data: never announces a guessed reset time', async () => {
 		portal.sandbox.injectError(
 			{ status: 429, error: 'OPERATION_TIME_LIMIT', description: 'Method is blocked due to operation time limit.' },
 			1,
 		);
 		const failure = failureOf(await status(1, { maxWait: 5 }));
-		expect(failure.message).toMatch(
-			/^Bitrix24 blocked voximplant\.sip\.status until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: its run time in the last 10 minutes is over the portal's limit$/,
+		expect(failure.message).toBe(
+			"Bitrix24 blocked voximplant.sip.status: its run time in the last 10 minutes is over the portal's limit, and the portal did not say when the block ends",
 		);
-		expect(failure.description).toContain('will be available again at');
+		expect(failure.message).not.toMatch(/until|\d{4}-\d\d-\d\d/);
+		expect(failure.description).toContain('within 10 minutes');
 		expect(failure.httpCode).toBe('429');
 	});
 

@@ -94,7 +94,7 @@ describe('Line operations through the engine', () => {
 			const stored = portal.sandbox.lines()[0];
 			expect(stored).toMatchObject({ type: 'office', title: 'Renamed', password: 'new-pass' });
 			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.update']);
-			expect(portal.sandbox.log[0].params).toEqual({ CONFIG_ID: String(office.CONFIG_ID), TITLE: 'Renamed', PASSWORD: 'new-pass' });
+			expect(portal.sandbox.log[0].params).toEqual({ CONFIG_ID: office.CONFIG_ID, TITLE: 'Renamed', PASSWORD: 'new-pass' });
 		});
 
 		it('ignores the PBX Type of workflows made before update stopped asking for it', async () => {

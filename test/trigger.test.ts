@@ -378,7 +378,7 @@ describe('Bitrix24 SIP Trigger', () => {
 		const denied = portal.sandbox.addWebhook({ canManageNumbers: false });
 		const refused = triggerRunner(portal, { events: ['lineUnhealthy'] }, saved, denied.url);
 		const error = await refused.poll().catch((caught: unknown) => caught as Error & IDataObject);
-		expect(error).toMatchObject({ name: 'NodeApiError', message: 'Bitrix24 denied access' });
+		expect(error).toMatchObject({ name: 'NodeApiError', message: "Bitrix24 denied access: the webhook's user lacks the telephony permission" });
 		expect(allText(error)).not.toContain(denied.secret);
 		expect(refused.staticData).toEqual(saved);
 

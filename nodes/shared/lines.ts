@@ -94,7 +94,7 @@ export async function fetchLines(client: Bitrix24Client, query: IDataObject, lim
 	for (;;) {
 		const pageFilter: IDataObject = after > 0 ? { ...filter, '>CONFIG_ID': after } : { ...filter };
 		const page = await client.call<IDataObject[]>('voximplant.sip.get', {
-			FILTER: pageFilter,
+			...(Object.keys(pageFilter).length > 0 ? { FILTER: pageFilter } : {}),
 			SORT: 'CONFIG_ID',
 			ORDER: 'ASC',
 		});

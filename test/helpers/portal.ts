@@ -1,4 +1,4 @@
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import type { RunResult, WorkflowJson } from '../harness/engine';
 import { Engine } from '../harness/engine';
@@ -65,11 +65,13 @@ export class TestPortal {
 	async run(
 		parameters: IDataObject,
 		input: IDataObject[] = [{}],
-		settings: NodeSettings & { webhookUrl?: string } = {},
+		settings: NodeSettings & { webhookUrl?: string; ignoreSSLIssues?: boolean } = {},
 	): Promise<NodeRun> {
+		const credential: ICredentialDataDecryptedObject = { webhookUrl: settings.webhookUrl ?? this.webhookUrl };
+		if (settings.ignoreSSLIssues !== undefined) credential.ignoreSSLIssues = settings.ignoreSSLIssues;
 		const result = await sharedEngine().run(sipWorkflow(parameters as INodeParameters, settings), {
 			input: input.map((json) => ({ json })),
-			credentials: { bitrix24WebhookApi: { webhookUrl: settings.webhookUrl ?? this.webhookUrl } },
+			credentials: { bitrix24WebhookApi: credential },
 		});
 		const items = result.output(NODE);
 		return { ...result, items, json: items.map((item) => item.json), failure: result.nodeError(NODE) };

@@ -79,6 +79,21 @@ function parseJson(text: string): unknown {
 	}
 }
 
+const PHP_MESSAGE = /<b>(Notice|Warning|Deprecated|Strict Standards)<\/b>:/i;
+
+/**
+ * Self-hosted portals with display_errors on print PHP notices before the JSON. The answer after
+ * them is whole, so it is read as it is; anything else that does not parse stays unreadable.
+ */
+function afterPhpMessages(text: string): unknown {
+	if (!PHP_MESSAGE.test(text)) return undefined;
+	const end = text.lastIndexOf('<br />');
+	const start = text.indexOf('{', end >= 0 ? end : 0);
+	if (start < 0) return undefined;
+	const parsed = parseJson(text.slice(start).trim());
+	return isRecord(parsed) && ('result' in parsed || 'error' in parsed) ? parsed : undefined;
+}
+
 /**
  * The one decoder of an HTTP answer, used by plain calls and by `batch` alike: an envelope on
  * success, a typed error for {error, error_description}, a redirect, an HTML page from a proxy,
@@ -86,7 +101,7 @@ function parseJson(text: string): unknown {
  */
 export function decodeAnswer(answer: RawAnswer, secret?: string): Envelope {
 	const { statusCode, headers, text } = answer;
-	const parsed = parseJson(text);
+	const parsed = parseJson(text) ?? afterPhpMessages(text);
 	if (isRecord(parsed) && (typeof parsed.error === 'string' || typeof parsed.error === 'number')) {
 		return throwError(portalError(parsed.error, parsed.error_description, statusCode, secret));
 	}

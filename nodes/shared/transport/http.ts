@@ -85,6 +85,8 @@ export function networkFailure(error: unknown, timeoutMs: number): Bitrix24Error
 	const messages = chain.map((link) => String(link.message ?? '')).join(' ');
 	const tls = codes.find((c) => TLS_CODES.has(c));
 	if (tls) return tlsFailure(tls);
+	// n8n's legacy request helper (the credential test) wraps certificate errors without their code
+	if (chain.some((link) => link.name === 'NodeSslError')) return tlsFailure('CERTIFICATE_NOT_TRUSTED');
 	if (/self[- ]signed certificate|certificate has expired|unable to verify the first certificate|wrong version number/i.test(messages)) {
 		return tlsFailure(codes.find((c) => /CERT|TLS|SSL/.test(c)) ?? 'TLS_FAILURE');
 	}

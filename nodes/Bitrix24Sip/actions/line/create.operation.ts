@@ -208,7 +208,10 @@ async function create(creation: Creation): Promise<IDataObject> {
 			if (ifTitleExists === 'error') throw error;
 			return await useExisting(client, fields, title, ifTitleExists, error);
 		}
-		if (!titleTaken && !mayHaveRun(error)) throw error;
+		if (!titleTaken && !mayHaveRun(error)) {
+			if (title && unreadableRefusal(error)) return await afterUnreadableRefusal(creation, error, lost);
+			throw error;
+		}
 		// The add may have run although its answer was lost (or an earlier, lost attempt ran late and
 		// now holds the title). Titles are unique, so the title tells whether the line exists; without
 		// one, repeating the add could create a second line.
@@ -224,6 +227,39 @@ async function create(creation: Creation): Promise<IDataObject> {
 		}
 		if (attempt >= MAX_CREATE_ATTEMPTS) throw mayOrMayNot(lost, 'Check the lines in Bitrix24 before running again.');
 	}
+}
+
+/**
+ * A 400 whose body could not be read (cut off, or a PHP notice before it): the portal refused the
+ * add, so it made nothing, but the code is unknown and TITLE_EXISTS is one of the few it can be.
+ */
+function unreadableRefusal(error: unknown): error is Bitrix24Error {
+	return (
+		error instanceof Bitrix24Error &&
+		(error.kind === 'html' || error.kind === 'http') &&
+		error.delivery === 'answered' &&
+		error.httpStatus === 400
+	);
+}
+
+/** After an unreadable refusal, the title tells whether it was TITLE_EXISTS: a visible line holding it. */
+async function afterUnreadableRefusal(creation: Creation, refusal: Bitrix24Error, lost: Bitrix24Error | undefined): Promise<IDataObject> {
+	const { client, fields, title, ifTitleExists } = creation;
+	// an earlier attempt of this item may have run late: then the lost-answer rules decide
+	const line = lost ? await lookUp(creation, lost) : await findLineByTitle(client, title).catch(() => undefined);
+	if (!line) throw lost ? mayOrMayNot(lost, 'Check the lines in Bitrix24 before running again.') : refusal;
+	if (lost) return await claim(creation, line, lost);
+	if (ifTitleExists !== 'error') return await useLine(client, fields, ifTitleExists, line);
+	const configId = Number(line.CONFIG_ID);
+	throw new Bitrix24Error({
+		kind: 'api',
+		code: 'TITLE_EXISTS',
+		message: `The title "${title}" belongs to line ${configId}, which this item did not create`,
+		httpStatus: 400,
+		hint: `The portal refused this create with an answer the node cannot read (${refusal.message}); line ${configId} already holds the title. Choose another title, or set "If Title Exists" to return or update the existing line.`,
+		delivery: 'answered',
+		details: { configId },
+	});
 }
 
 function mayOrMayNot(lost: Bitrix24Error, hint: string, details?: IDataObject): Bitrix24Error {
