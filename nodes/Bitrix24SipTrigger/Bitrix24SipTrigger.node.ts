@@ -113,7 +113,7 @@ export class Bitrix24SipTrigger implements INodeType {
 						value: 'connectorPaidEnding',
 						description: "The SIP connector's paid period ends within the given number of days",
 					},
-					{ name: 'Line Added', value: 'lineAdded', description: 'A line of this webhook appeared' },
+					{ name: 'Line Added', value: 'lineAdded', description: 'A SIP line appeared on the portal (made by any webhook or in the Bitrix24 UI)' },
 					{
 						name: 'Line Became Unhealthy',
 						value: 'lineUnhealthy',
@@ -124,7 +124,7 @@ export class Bitrix24SipTrigger implements INodeType {
 						value: 'lineRecovered',
 						description: 'The registration of a cloud line that was failing works again',
 					},
-					{ name: 'Line Removed', value: 'lineRemoved', description: 'A line of this webhook disappeared' },
+					{ name: 'Line Removed', value: 'lineRemoved', description: 'A SIP line was deleted from the portal' },
 					{
 						name: 'Registration Status Changed',
 						value: 'registrationChanged',

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { Delivery } from './errors';
-import { Bitrix24Error, explain } from './errors';
+import { Bitrix24Error, explain, isKnownCode } from './errors';
 import { originOf, redact } from './webhookUrl';
 
 /** Bitrix24's `time` object: only the parts the limiters read; both may be missing (spec §5). */
@@ -61,6 +61,8 @@ export function portalError(rawCode: unknown, rawDescription: unknown, httpStatu
 	let delivery: Delivery = 'answered';
 	if (REFUSED.has(code)) delivery = 'refused';
 	else if (SERVER_FAULTS.has(code)) delivery = 'unknown';
+	// a code the node does not know: only then does a 5xx status say it was a fault that may have run
+	else if (!isKnownCode(code) && httpStatus !== undefined && httpStatus >= 500) delivery = 'unknown';
 	return new Bitrix24Error({ kind: 'api', code, message: redact(message, secret), hint: redact(hint, secret), httpStatus, delivery });
 }
 

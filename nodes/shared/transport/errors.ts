@@ -190,6 +190,11 @@ export function splitParts(description: string): string[] {
 		.filter((part) => part !== '');
 }
 
+/** Whether the node knows what this code means, so that it decides by the code, not the HTTP status. */
+export function isKnownCode(code: string): boolean {
+	return Object.prototype.hasOwnProperty.call(EXPLANATIONS, code);
+}
+
 /** The message and hint for an error code of the portal; the description is already redacted. */
 export function explain(code: string, description: string, httpStatus?: number): Explanation {
 	const known = Object.prototype.hasOwnProperty.call(EXPLANATIONS, code) ? EXPLANATIONS[code] : undefined;

@@ -28,7 +28,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Create', value: 'create', description: 'Create a SIP line', action: 'Create a line' },
 			{ name: 'Delete', value: 'delete', description: 'Delete a SIP line', action: 'Delete a line' },
 			{ name: 'Get', value: 'get', description: 'Get a SIP line by its ID', action: 'Get a line' },
-			{ name: 'Get Many', value: 'getMany', description: 'List the SIP lines of this webhook', action: 'Get many lines' },
+			{ name: 'Get Many', value: 'getMany', description: 'List the SIP lines of the portal (those of every webhook and the Bitrix24 UI)', action: 'Get many lines' },
 			{
 				name: 'Set as Default Outgoing',
 				value: 'setDefaultOutgoing',
