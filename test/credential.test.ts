@@ -1,8 +1,7 @@
-import { CredentialTestContext } from 'n8n-core';
-import type { ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type { INodeCredentialTestResult } from 'n8n-workflow';
 
 import { parseWebhookUrl, redact } from '../nodes/shared/transport/webhookUrl';
-import { allText, sharedEngine, TestPortal } from './helpers/portal';
+import { allText, TestPortal, testCredential } from './helpers/portal';
 
 describe('webhook URL', () => {
 	const canonical = 'https://portal.bitrix24.com/rest/7/abc123def456/';
@@ -104,18 +103,8 @@ describe('credential test (the Test button)', () => {
 		await portal.close();
 	});
 
-	const test = async (webhookUrl: string, ignoreSSLIssues = false): Promise<INodeCredentialTestResult> => {
-		const node = sharedEngine().loaded.nodes['n8n-nodes-bitrix24-sip.bitrix24Sip'];
-		const credentialTest = node.methods?.credentialTest?.bitrix24WebhookApiTest;
-		if (!credentialTest) throw new Error('the node does not offer bitrix24WebhookApiTest');
-		const context = new CredentialTestContext() as unknown as ICredentialTestFunctions;
-		return await credentialTest.call(context, {
-			id: '1',
-			name: 'Bitrix24',
-			type: 'bitrix24WebhookApi',
-			data: { webhookUrl, ignoreSSLIssues },
-		});
-	};
+	const test = async (webhookUrl: string, ignoreSSLIssues = false): Promise<INodeCredentialTestResult> =>
+		await testCredential({ webhookUrl, ignoreSSLIssues });
 
 	it('reports OK for a working webhook with scope and permission', async () => {
 		expect(await test(`${portal.webhook.url}profile.json`)).toEqual({

@@ -1,22 +1,10 @@
-import { CredentialTestContext } from 'n8n-core';
-import type { ICredentialTestFunctions, IDataObject, INodeCredentialTestResult } from 'n8n-workflow';
+import type { IDataObject, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { TRIGGER, triggerRunner } from './helpers/health';
-import { allText, sharedEngine, TestPortal } from './helpers/portal';
+import { allText, TestPortal, testCredential } from './helpers/portal';
 
-/** The credential's Test button, as n8n calls it. */
-async function testButton(webhookUrl: string, ignoreSSLIssues = false): Promise<INodeCredentialTestResult> {
-	const node = sharedEngine().loaded.nodes['n8n-nodes-bitrix24-sip.bitrix24Sip'];
-	const credentialTest = node.methods?.credentialTest?.bitrix24WebhookApiTest;
-	if (!credentialTest) throw new Error('the node does not offer bitrix24WebhookApiTest');
-	const context = new CredentialTestContext() as unknown as ICredentialTestFunctions;
-	return await credentialTest.call(context, {
-		id: '1',
-		name: 'Bitrix24',
-		type: 'bitrix24WebhookApi',
-		data: { webhookUrl, ignoreSSLIssues },
-	});
-}
+const testButton = async (webhookUrl: string, ignoreSSLIssues = false): Promise<INodeCredentialTestResult> =>
+	await testCredential({ webhookUrl, ignoreSSLIssues });
 
 describe('fault and input paths that must not misreport', () => {
 	let portal: TestPortal;

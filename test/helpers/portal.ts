@@ -1,4 +1,12 @@
-import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { CredentialTestContext } from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
+	IDataObject,
+	INodeCredentialTestResult,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
 
 import type { RunResult, WorkflowJson } from '../harness/engine';
 import { Engine } from '../harness/engine';
@@ -14,6 +22,15 @@ let engine: Engine | undefined;
 export function sharedEngine(): Engine {
 	engine ??= new Engine();
 	return engine;
+}
+
+/** The credential's Test button, as n8n calls it: the node's credentialTest method with the credential's data. */
+export async function testCredential(data: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+	const node = sharedEngine().loaded.nodes[NODE_TYPE];
+	const credentialTest = node.methods?.credentialTest?.bitrix24WebhookApiTest;
+	if (!credentialTest) throw new Error('the node does not offer bitrix24WebhookApiTest');
+	const context = new CredentialTestContext() as unknown as ICredentialTestFunctions;
+	return await credentialTest.call(context, { id: '1', name: 'Bitrix24', type: 'bitrix24WebhookApi', data });
 }
 
 export interface NodeSettings {
