@@ -67,6 +67,20 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 		expect(allText(run.run)).not.toContain(hook.secret);
 	});
 
+	it('insufficient_scope inside a batch (empty description): every item gets it, in one request', async () => {
+		const hook = portal.sandbox.addWebhook({ userId: 2, scopes: ['crm'] });
+		const run = await portal.run(
+			{ resource: 'registration', operation: 'getStatus', regId: '={{ $json.regId }}' },
+			[{ regId: 1 }, { regId: 2 }, { regId: 3 }],
+			{ webhookUrl: hook.url, continueOnFail: true },
+		);
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['batch']);
+		expect(run.json).toEqual(
+			Array(3).fill(expect.objectContaining({ code: 'insufficient_scope', error: 'The webhook lacks the "telephony" scope' })),
+		);
+		expect(allText(run.run)).not.toContain(hook.secret);
+	});
+
 	it("ACCESS_DENIED: the webhook's user lacks the permission", async () => {
 		const hook = portal.sandbox.addWebhook({ canManageNumbers: false });
 		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], { webhookUrl: hook.url });

@@ -18,6 +18,9 @@ const resources: Record<string, Record<string, Operation>> = {
 /** Operations that change the portal: a failure report mentions the items already done. */
 const WRITES = new Set(['create', 'update', 'delete', 'setDefaultOutgoing']);
 
+/** An item checked with nothing sent: its run, or what is wrong with it. */
+type Prepared = { run: ItemRun } | { error: NodeApiError | NodeOperationError };
+
 type Outcome = { data: IDataObject[] } | { error: NodeApiError | NodeOperationError };
 
 function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
@@ -46,18 +49,18 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 	const continueOnFail = this.continueOnFail();
 
-	const prepared: Array<ItemRun | NodeApiError | NodeOperationError> = items.map((_, itemIndex) => {
+	const prepared: Prepared[] = items.map((_, itemIndex) => {
 		try {
-			return chosen.prepare.call(this, itemIndex);
+			return { run: chosen.prepare.call(this, itemIndex) };
 		} catch (error) {
 			if (!continueOnFail) throw toNodeError(this.getNode(), error, itemIndex);
-			return toNodeError(this.getNode(), error, itemIndex);
+			return { error: toNodeError(this.getNode(), error, itemIndex) };
 		}
 	});
 
 	let client: Bitrix24Client | undefined;
 	let clientError: unknown;
-	if (prepared.some((entry) => typeof entry === 'function')) {
+	if (prepared.some((entry) => 'run' in entry)) {
 		try {
 			client = await Bitrix24Client.create(
 				this,
@@ -71,10 +74,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const outcomes: Outcome[] = await Promise.all(
 		prepared.map(async (entry, itemIndex): Promise<Outcome> => {
-			if (typeof entry !== 'function') return { error: entry };
+			if ('error' in entry) return entry;
 			if (!client) return { error: toNodeError(this.getNode(), clientError, itemIndex) };
 			try {
-				return { data: await entry(client) };
+				return { data: await entry.run(client) };
 			} catch (error) {
 				return { error: toNodeError(this.getNode(), error, itemIndex) };
 			}
