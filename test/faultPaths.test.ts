@@ -154,6 +154,41 @@ describe('fault and input paths that must not misreport', () => {
 		});
 	});
 
+	describe('two writes to one line', () => {
+		it('the first one failing on the way and retried still comes before the second', async () => {
+			const [line] = await portal.createLines(1, 'office');
+			portal.sandbox.clearLog();
+			portal.sandbox.injectMethodError(
+				{ status: 500, error: 'INTERNAL_SERVER_ERROR', description: 'Internal server error' },
+				1,
+				{ restMethods: ['voximplant.sip.update'] },
+			);
+
+			const run = await portal.run(
+				{ resource: 'line', operation: 'update', configId: line.CONFIG_ID as number, updateFields: { login: '={{ $json.login }}' } },
+				[{ login: 'first' }, { login: 'second' }],
+			);
+
+			expect(run.failure).toBeUndefined();
+			expect(portal.sandbox.lines()[0].login).toBe('second');
+			expect(portal.sandbox.log.map((entry) => [entry.params.LOGIN, entry.error])).toEqual([
+				['first', 'INTERNAL_SERVER_ERROR'],
+				['first', undefined],
+				['second', undefined],
+			]);
+		});
+
+		it('writes to different lines still share a batch', async () => {
+			const lines = await portal.createLines(3, 'office');
+			portal.sandbox.clearLog();
+			await portal.run(
+				{ resource: 'line', operation: 'update', configId: '={{ $json.id }}', updateFields: { login: 'new' } },
+				lines.map((line) => ({ id: line.CONFIG_ID })),
+			);
+			expect(portal.sandbox.log.map((entry) => [entry.restMethod, entry.batchCommands?.length])).toEqual([['batch', 3]]);
+		});
+	});
+
 	describe('numeric options are bounded', () => {
 		it.each([
 			[{ timeout: 2_147_484 }, 'Timeout (Seconds) must be a number from 1 to 600, got 2147484'],

@@ -54,6 +54,16 @@ interface Retry {
 	error: Bitrix24Error;
 }
 
+/** Methods that change nothing on the portal: their order among other calls does not matter. */
+const READ_METHODS = new Set([
+	'voximplant.sip.get',
+	'voximplant.sip.status',
+	'voximplant.sip.connector.status',
+	'voximplant.line.outgoing.get',
+	'voximplant.url.get',
+	'scope',
+]);
+
 /** While Bitrix24 does not say when an operating-time block ends, wait this long and ask again. */
 const UNKNOWN_RESET_WAIT_MS = 60_000;
 
@@ -175,8 +185,19 @@ export class Bitrix24Client {
 	private nextGroup(): PendingCall[] {
 		const first = this.queue[0];
 		if (!this.options.batching || mayFormBatchReference(first.params)) return this.queue.splice(0, 1);
-		let size = 1;
-		while (size < this.queue.length && size < MAX_BATCH_COMMANDS && !mayFormBatchReference(this.queue[size].params)) size++;
+		// a second write to the same line waits for the next request: if the first needs a retry,
+		// the retry must still come before it
+		const written = new Set<string>();
+		const writeKey = (call: PendingCall): string | undefined =>
+			READ_METHODS.has(call.restMethod) || call.params.CONFIG_ID === undefined ? undefined : String(call.params.CONFIG_ID);
+		let size = 0;
+		while (size < this.queue.length && size < MAX_BATCH_COMMANDS) {
+			const call = this.queue[size];
+			const key = writeKey(call);
+			if (size > 0 && (mayFormBatchReference(call.params) || (key !== undefined && written.has(key)))) break;
+			if (key !== undefined) written.add(key);
+			size++;
+		}
 		return this.queue.splice(0, size);
 	}
 
