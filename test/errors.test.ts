@@ -113,6 +113,20 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 		expect(portal.sandbox.lines()).toHaveLength(2);
 	});
 
+	it('ERROR_ARGUMENT: Set as Default Outgoing with an unknown id; any line of the portal is accepted', async () => {
+		const unknown = failureOf(await portal.run({ resource: 'line', operation: 'setDefaultOutgoing', configId: 4242 }));
+		expect(unknown.message).toBe('Bitrix24 rejected an argument: Specified CONFIG_ID is not found');
+		expect(unknown.description).toContain('Check the Line ID');
+		expect(unknown.httpCode).toBe('400');
+		expect(unknown.context).toMatchObject({ bitrix24Code: 'ERROR_ARGUMENT' });
+
+		// not filtered by application: even a line the webhook cannot list can become the default
+		const app = portal.sandbox.addAppLine('app.42', { type: 'office', title: 'App line', server: 's', login: 'l' });
+		const run = await portal.run({ resource: 'line', operation: 'setDefaultOutgoing', configId: app.configId });
+		expect(run.failure).toBeUndefined();
+		expect(portal.sandbox.lines().find((line) => line.configId === app.configId)?.isDefaultOutgoing).toBe(true);
+	});
+
 	it('REG_ID_NOT_FOUND: unknown registration, and a registration that cannot be removed', async () => {
 		const unknown = failureOf(await status(424242));
 		expect(unknown.message).toBe('The SIP registration was not found');

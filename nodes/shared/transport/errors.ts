@@ -158,7 +158,9 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 	}),
 	ERROR_ARGUMENT: (description) => ({
 		message: `Bitrix24 rejected an argument${description ? `: ${splitParts(description).join('; ')}` : ''}`,
-		hint: 'Check the Line ID: it must be the CONFIG_ID of a telephony line of this portal.',
+		hint: /CONFIG_ID/.test(description)
+			? 'Check the Line ID: it must be the CONFIG_ID of a telephony line of this portal.'
+			: 'Check the value named above in the node’s parameters.',
 	}),
 	REG_ID_NOT_FOUND: () => ({
 		message: 'The SIP registration was not found',
