@@ -107,9 +107,10 @@ interface RunTitles {
 // one record per node run: prepare() is called with the same context for every item of a run
 const runs = new WeakMap<object, RunTitles>();
 
-function runTitles(ctx: IExecuteFunctions): RunTitles {
+function runTitles(ctx: IExecuteFunctions, itemIndex: number): RunTitles {
 	let run = runs.get(ctx);
-	if (!run) {
+	// items are prepared in order: the first one starts the run afresh, should a context be reused
+	if (!run || itemIndex === 0) {
 		run = { byTitle: new Map() };
 		runs.set(ctx, run);
 	}
@@ -159,7 +160,7 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	if (title) fields.TITLE = title;
 	if (password) fields.PASSWORD = password;
 
-	const run = runTitles(this);
+	const run = runTitles(this, itemIndex);
 	let settleFirstAdd: (outcome: FirstAdd) => void = () => undefined;
 	if (title) {
 		const key = title.toLowerCase();
