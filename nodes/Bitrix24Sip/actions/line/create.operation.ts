@@ -231,7 +231,7 @@ async function create(creation: Creation): Promise<IDataObject> {
 }
 
 /**
- * A 400 whose body could not be read (cut off, or a PHP notice before it): the portal refused the
+ * A 400 whose body could not be read (cut off on the way): the portal refused the
  * add, so it made nothing, but the code is unknown and TITLE_EXISTS is one of the few it can be.
  */
 function unreadableRefusal(error: unknown): error is Bitrix24Error {
