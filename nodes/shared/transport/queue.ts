@@ -45,6 +45,8 @@ interface PendingCall {
 	attempts: number;
 	/** an earlier attempt failed in a way that may have run it on the portal */
 	mayHaveRun: boolean;
+	/** the portal refused an earlier attempt as too many requests: running out of budget is its doing */
+	refusedByPortal: boolean;
 	resolve: (envelope: Envelope) => void;
 	reject: (error: Bitrix24Error) => void;
 }
@@ -139,6 +141,7 @@ export class Bitrix24Client {
 				idempotent: options.idempotent ?? true,
 				attempts: 0,
 				mayHaveRun: false,
+				refusedByPortal: false,
 				resolve: resolve as (envelope: Envelope) => void,
 				reject,
 			});
@@ -228,7 +231,7 @@ export class Bitrix24Client {
 	}
 
 	private async sendPlain(call: PendingCall): Promise<void> {
-		if (!(await this.pace())) return call.reject(this.budgetError());
+		if (!(await this.pace())) return call.reject(this.budgetError(call.refusedByPortal));
 		call.attempts++;
 		try {
 			const envelope = await sendRequest(this.ctx, call.restMethod, call.params, this.request);
@@ -251,8 +254,7 @@ export class Bitrix24Client {
 		if (commands.length === 0) return;
 		if (commands.length === 1) return await this.sendPlain(commands[0].call);
 		if (!(await this.pace())) {
-			const error = this.budgetError();
-			for (const { call } of commands) call.reject(error);
+			for (const { call } of commands) call.reject(this.budgetError(call.refusedByPortal));
 			return;
 		}
 		for (const { call } of commands) call.attempts++;
@@ -334,7 +336,10 @@ export class Bitrix24Client {
 
 	/** Waits as long as the neediest retry asks, then puts the calls back at the head of the queue, in order. */
 	private async requeue(retries: Retry[]): Promise<void> {
-		for (const retry of retries) if (classify(retry.error).mayHaveRun) retry.call.mayHaveRun = true;
+		for (const { call, error } of retries) {
+			if (classify(error).mayHaveRun) call.mayHaveRun = true;
+			if (error.code === 'QUERY_LIMIT_EXCEEDED') call.refusedByPortal = true;
+		}
 		const delay = Math.max(...retries.map((retry) => this.delayFor(retry)));
 		if (!(await this.budget.wait(delay))) {
 			for (const retry of retries) this.fail(retry.call, this.gaveUp(retry, delay));
