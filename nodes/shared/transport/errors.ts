@@ -78,6 +78,20 @@ export class Bitrix24Error extends Error {
 	}
 }
 
+/** The credential's webhook URL cannot be used: the user's input, named with its fix. */
+export function invalidWebhookUrl(message: string): Bitrix24Error {
+	return new Bitrix24Error({
+		kind: 'network',
+		code: 'INVALID_WEBHOOK_URL',
+		message,
+		hint: 'Fix the Webhook URL in the Bitrix24 Webhook API credential.',
+		delivery: 'notSent',
+	});
+}
+
+/** ACCESS_DENIED means two things (spec §2): REST off for the whole portal, or a missing permission. */
+export const REST_NEEDS_SUBSCRIPTION = 'Bitrix24 REST is available only on a commercial plan';
+
 interface Explanation {
 	message: string;
 	/** what the user should do */
@@ -107,7 +121,7 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 	ACCESS_DENIED: (description) =>
 		/subscription/i.test(description)
 			? {
-					message: 'Bitrix24 REST is available only on a commercial plan',
+					message: REST_NEEDS_SUBSCRIPTION,
 					hint: 'The portal has no paid plan (or its subscription ended): REST calls, webhooks included, are refused until it is renewed.',
 				}
 			: {

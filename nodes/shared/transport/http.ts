@@ -9,7 +9,7 @@ import type {
 
 import type { Envelope, RawAnswer } from './answer';
 import { decodeAnswer } from './answer';
-import { Bitrix24Error } from './errors';
+import { Bitrix24Error, invalidWebhookUrl } from './errors';
 
 export const CREDENTIAL_TYPE = 'bitrix24WebhookApi';
 
@@ -70,13 +70,7 @@ export function networkFailure(error: unknown, timeoutMs: number): Bitrix24Error
 	}
 	const webhookProblem = chain.find((link) => link.name === 'WebhookUrlError');
 	if (webhookProblem) {
-		return new Bitrix24Error({
-			kind: 'network',
-			code: 'INVALID_WEBHOOK_URL',
-			message: String(webhookProblem.message),
-			hint: 'Fix the Webhook URL in the Bitrix24 Webhook API credential.',
-			delivery: 'notSent',
-		});
+		return invalidWebhookUrl(String(webhookProblem.message));
 	}
 	// axios puts the system error code in `code`; n8n's NodeApiError moves it to `httpCode`
 	const codes = chain

@@ -4,7 +4,7 @@ import { sleep } from 'n8n-workflow';
 import type { Envelope } from './answer';
 import type { BatchCommand } from './batch';
 import { buildBatchBody, encodeCommand, MAX_BATCH_COMMANDS, readBatchResult } from './batch';
-import { Bitrix24Error } from './errors';
+import { Bitrix24Error, invalidWebhookUrl } from './errors';
 import type { ApiContext, RequestSettings } from './http';
 import { CREDENTIAL_TYPE, sendRequest } from './http';
 import type { RateLimit } from './limiters';
@@ -74,13 +74,7 @@ function readWebhookUrl(raw: unknown): ParsedWebhookUrl | Bitrix24Error {
 	try {
 		return parseWebhookUrl(raw);
 	} catch (error) {
-		return new Bitrix24Error({
-			kind: 'network',
-			code: 'INVALID_WEBHOOK_URL',
-			message: (error as Error).message,
-			hint: 'Fix the Webhook URL in the Bitrix24 Webhook API credential.',
-			delivery: 'notSent',
-		});
+		return invalidWebhookUrl((error as Error).message);
 	}
 }
 

@@ -1,4 +1,5 @@
 import type { Bitrix24Error } from './errors';
+import { REST_NEEDS_SUBSCRIPTION } from './errors';
 
 /**
  * What to do with a failed call, decided once from its error:
@@ -41,7 +42,7 @@ export function classify(error: Bitrix24Error): Classification {
 	if (error.delivery === 'refused') return result('wait');
 	if (FATAL_CODES.has(error.code)) return result('fatal');
 	// the permission is checked per method, and REST-by-subscription for all of them
-	if (error.code === 'ACCESS_DENIED') return result('fatal', !/commercial/i.test(error.message));
+	if (error.code === 'ACCESS_DENIED') return result('fatal', error.message !== REST_NEEDS_SUBSCRIPTION);
 	// a certificate or a redirect does not change from one call to the next
 	if (error.kind === 'tls' || error.kind === 'redirect') return result('fatal');
 	if (error.kind === 'input' || error.kind === 'budget') return result('final');
