@@ -64,7 +64,14 @@ function npmInstall(dir: string, manifest: object): void {
 	rmSync(dir, { recursive: true, force: true });
 	mkdirSync(dir, { recursive: true });
 	writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-	run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+	const install = ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
+	try {
+		run('npm', install, dir);
+	} catch (error) {
+		// one more try: a registry hiccup during a download of ~1 GB should not fail the suite
+		log(`  ${(error as Error).message.split('\n')[0]}; trying once more`);
+		run('npm', install, dir);
+	}
 }
 
 function ensureNode24(root: string): string {
