@@ -7,6 +7,7 @@ import * as registration from './actions/registration/Registration.resource';
 import { requestOptions } from '../shared/requestOptions';
 import { router } from './actions/router';
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
+import { searchLines } from './methods/listSearch';
 
 export class Bitrix24Sip implements INodeType {
 	description: INodeTypeDescription = {
@@ -44,6 +45,7 @@ export class Bitrix24Sip implements INodeType {
 
 	methods = {
 		credentialTest: { bitrix24WebhookApiTest },
+		listSearch: { searchLines },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -8,15 +8,39 @@ export const PBX_TYPES = [
 	{ name: 'Office PBX', value: 'office', description: 'Your own PBX connects to Bitrix24' },
 ];
 
+/**
+ * Not `required`: n8n would refuse an empty required locator before the node runs, naming no field;
+ * the node's own check says "Line ID must be a positive whole number, got nothing". Workflows saved
+ * when this was a number field hold 5 or "={{ … }}", which a locator passes through unchanged.
+ */
 export const lineIdField: INodeProperties = {
 	displayName: 'Line ID',
 	name: 'configId',
-	type: 'number',
-	required: true,
-	default: 0,
-	typeOptions: { minValue: 1, numberPrecision: 0 },
-	placeholder: 'e.g. 5',
-	description: 'CONFIG_ID of the SIP line, as returned by Line → Create or Line → Get Many',
+	type: 'resourceLocator',
+	default: { mode: 'list', value: '' },
+	description: 'The SIP line (its CONFIG_ID, as returned by Line → Create or Line → Get Many)',
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a line...',
+			typeOptions: { searchListMethod: 'searchLines', searchable: true },
+		},
+		{
+			displayName: 'By ID',
+			name: 'id',
+			type: 'string',
+			placeholder: 'e.g. 5',
+			validation: [
+				{
+					type: 'regex',
+					// empty passes here so that the node's own message, naming the field, explains it
+					properties: { regex: '(\\s*\\d*[1-9]\\d*\\s*)?', errorMessage: 'Line ID must be a positive whole number, e.g. 5' },
+				},
+			],
+		},
+	],
 };
 
 export const includePasswordsOption: INodeProperties = {

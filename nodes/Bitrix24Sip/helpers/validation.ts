@@ -4,9 +4,13 @@ import { NodeOperationError } from 'n8n-workflow';
 /** Bitrix24's limit for SERVER, LOGIN and PASSWORD (spec §3); TITLE has none. */
 export const MAX_FIELD_LENGTH = 100;
 
-/** Reads an id parameter and refuses anything but a positive whole number, naming the field. */
+/**
+ * Reads an id parameter and refuses anything but a positive whole number, naming the field. A
+ * resource locator gives its value; a plain number or expression (a workflow saved before the
+ * field was a locator) comes through as it is.
+ */
 export function requirePositiveId(ctx: IExecuteFunctions, parameter: string, label: string, itemIndex: number): number {
-	const raw = ctx.getNodeParameter(parameter, itemIndex) as unknown;
+	const raw = ctx.getNodeParameter(parameter, itemIndex, undefined, { extractValue: true }) as unknown;
 	const id = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
 	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
 		throw new NodeOperationError(ctx.getNode(), `${label} must be a positive whole number, got ${describe(raw)}`, {
