@@ -74,12 +74,17 @@ class Demo {
 		this.say(`\n▷ ${title}: skipped (${reason})`);
 	}
 
-	/** Runs one example workflow and returns the items its Bitrix24 SIP node(s) put out. */
-	async runExample(file: string, input: IDataObject[] = [{}]): Promise<IDataObject[]> {
+	/**
+	 * Runs one example workflow and returns the items its Bitrix24 SIP node(s) put out. `fill` is
+	 * what a user types into the example's Bitrix24 SIP node before running it (the examples ship
+	 * with the line and the provider details left empty).
+	 */
+	async runExample(file: string, fill: IDataObject = {}): Promise<IDataObject[]> {
 		const workflow = Engine.readWorkflow(path.join(EXAMPLES, file));
 		const sipNodes = workflow.nodes.filter((node) => node.type === NODE_TYPE);
+		if (Object.keys(fill).length > 0) sipNodes[0].parameters = { ...sipNodes[0].parameters, ...fill };
 		const result = await this.engine.run(workflow, {
-			input: input.map((json) => ({ json })),
+			input: [{ json: {} }],
 			credentials: { bitrix24WebhookApi: { webhookUrl: this.webhookUrl } },
 		});
 		for (const node of sipNodes) {
@@ -160,8 +165,13 @@ async function showConnector(demo: Demo): Promise<void> {
 	});
 }
 
-async function readStatus(demo: Demo, regId: number): Promise<IDataObject> {
-	return requireOne(await demo.runExample('registration-status.json', [{ regId }]), 'Registration → Get Status');
+async function readStatus(demo: Demo, configId: number): Promise<IDataObject> {
+	return requireOne(await demo.runExample('registration-status.json', { configId: lineById(configId) }), 'Registration → Get Status');
+}
+
+/** The Line ID picker's value for a line given "By ID". */
+function lineById(configId: number): IDataObject {
+	return { __rl: true, mode: 'id', value: String(configId) };
 }
 
 function statusLine(status: IDataObject): string {
@@ -180,7 +190,7 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	let line: IDataObject | undefined;
 
 	await demo.step('Provision a cloud line (examples/provision-cloud-line.json)', async () => {
-		line = requireOne(await demo.runExample('provision-cloud-line.json', [request]), 'Line → Create');
+		line = requireOne(await demo.runExample('provision-cloud-line.json', request), 'Line → Create');
 		demo.table([line], LINE_COLUMNS);
 		if ('PASSWORD' in line) throw new StepFailed('the output contains PASSWORD although Include Passwords is off');
 		demo.say('  (PASSWORD is left out of the output: Include Passwords is off)');
@@ -193,16 +203,16 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	const regId = Number(line.REG_ID);
 
 	await demo.step('Provision the same title again (If Title Exists → Return Existing Line)', async () => {
-		const again = requireOne(await demo.runExample('provision-cloud-line.json', [request]), 'Line → Create');
+		const again = requireOne(await demo.runExample('provision-cloud-line.json', request), 'Line → Create');
 		if (Number(again.CONFIG_ID) !== configId) {
 			throw new StepFailed(`a second line ${cell(again.CONFIG_ID)} was created instead of returning line ${configId}`);
 		}
 		demo.say(`  returned the existing line ${configId}; the portal still has ${sandbox.lines().length} line(s)`);
 	});
 
-	await demo.step(`Registration status of REG_ID ${regId} until it settles (examples/registration-status.json)`, async () => {
+	await demo.step(`Registration status of line ${configId} until it settles (examples/registration-status.json)`, async () => {
 		for (let attempt = 1; attempt <= STATUS_POLL_TRIES; attempt++) {
-			const status = await readStatus(demo, regId);
+			const status = await readStatus(demo, configId);
 			demo.say(`  read ${String(attempt).padStart(2)}: ${statusLine(status)}`);
 			if (status.STATUS_RESULT === 'success') return;
 			if (status.STATUS_RESULT === 'error') throw new StepFailed(`the registration failed: ${statusLine(status)}`);
@@ -224,7 +234,7 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	sandbox.setServerBehaviour(broken.server, { statusCode: 403, errorMessage: 'Forbidden' });
 	let brokenId: number | undefined;
 	await demo.step('Provision a second line at a server that refuses its login', async () => {
-		const created = requireOne(await demo.runExample('provision-cloud-line.json', [broken]), 'Line → Create');
+		const created = requireOne(await demo.runExample('provision-cloud-line.json', broken), 'Line → Create');
 		brokenId = Number(created.CONFIG_ID);
 		sandbox.advanceRegistrations(3);
 		demo.say(`  line ${brokenId} created; sip.refuses.example answers its registration with SIP 403`);
@@ -235,13 +245,13 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	if (brokenId !== undefined) {
 		const id = brokenId;
 		await demo.step('Delete the broken line (examples/delete-line.json)', async () => {
-			const done = requireOne(await demo.runExample('delete-line.json', [{ configId: id }]), 'Line → Delete');
+			const done = requireOne(await demo.runExample('delete-line.json', { configId: lineById(id) }), 'Line → Delete');
 			demo.say(`  line ${cell(done.CONFIG_ID)}: deleted = ${cell(done.deleted)}`);
 		});
 	}
 
 	await demo.step('Set as default outgoing line (examples/set-default-outgoing.json)', async () => {
-		const done = requireOne(await demo.runExample('set-default-outgoing.json', [{ configId }]), 'Line → Set as Default Outgoing');
+		const done = requireOne(await demo.runExample('set-default-outgoing.json', { configId: lineById(configId) }), 'Line → Set as Default Outgoing');
 		demo.say(`  line ${cell(done.CONFIG_ID)}: defaultOutgoing = ${cell(done.defaultOutgoing)}`);
 		// Ask the portal itself, outside the node: a cloud line shows as "reg<REG_ID>".
 		const answer = await fetch(`${demo.webhookUrl}voximplant.line.outgoing.get.json`, { method: 'POST' });
@@ -253,7 +263,7 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	await showConnector(demo);
 
 	await demo.step('Delete the line (examples/delete-line.json)', async () => {
-		const done = requireOne(await demo.runExample('delete-line.json', [{ configId }]), 'Line → Delete');
+		const done = requireOne(await demo.runExample('delete-line.json', { configId: lineById(configId) }), 'Line → Delete');
 		demo.say(`  line ${cell(done.CONFIG_ID)}: deleted = ${cell(done.deleted)}`);
 		const left = await demo.runExample('list-lines.json');
 		demo.say(`  lines left on the portal: ${left.length}`);
@@ -272,7 +282,7 @@ async function readOnlyTour(demo: Demo): Promise<void> {
 	const cloud = lines.find((line) => line.TYPE === 'cloud' && Number(line.REG_ID) > 0);
 	if (cloud) {
 		await demo.step(`Registration status of line ${cell(cloud.CONFIG_ID)} (examples/registration-status.json)`, async () => {
-			demo.say(`  ${statusLine(await readStatus(demo, Number(cloud.REG_ID)))}`);
+			demo.say(`  ${statusLine(await readStatus(demo, Number(cloud.CONFIG_ID)))}`);
 		});
 	} else {
 		demo.skip('Registration status', 'this webhook sees no cloud line');
