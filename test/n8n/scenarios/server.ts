@@ -103,6 +103,8 @@ export async function serverScenarios(context: Context): Promise<void> {
 		checks.that('a call with the header creates the line', answer.status === 200 && made?.server === 'sip.hook.example', { status: answer.status, text: text.slice(0, 800) });
 		checks.that('the reply names the line and its registration', text.includes(String(made?.configId)) && /registration/i.test(text), text.slice(0, 800));
 		checks.that('the reply holds no webhook secret', !text.includes(secret));
+		const executions = await n8n.executions(webhook.id as string);
+		checks.that('the two calls started exactly one execution', executions.length === 1, executions);
 	});
 
 	await n8n.stop();
