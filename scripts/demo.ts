@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeParameterResourceLocator, INodeParameters } from 'n8n-workflow';
 
 import type { ParsedWebhookUrl } from '../nodes/shared/transport/webhookUrl';
 import { describeWebhook, parseWebhookUrl, redact } from '../nodes/shared/transport/webhookUrl';
@@ -79,7 +79,7 @@ class Demo {
 	 * what a user types into the example's Bitrix24 SIP node before running it (the examples ship
 	 * with the line and the provider details left empty).
 	 */
-	async runExample(file: string, fill: IDataObject = {}): Promise<IDataObject[]> {
+	async runExample(file: string, fill: INodeParameters = {}): Promise<IDataObject[]> {
 		const workflow = Engine.readWorkflow(path.join(EXAMPLES, file));
 		const sipNodes = workflow.nodes.filter((node) => node.type === NODE_TYPE);
 		if (Object.keys(fill).length > 0) sipNodes[0].parameters = { ...sipNodes[0].parameters, ...fill };
@@ -170,7 +170,7 @@ async function readStatus(demo: Demo, configId: number): Promise<IDataObject> {
 }
 
 /** The Line ID picker's value for a line given "By ID". */
-function lineById(configId: number): IDataObject {
+function lineById(configId: number): INodeParameterResourceLocator {
 	return { __rl: true, mode: 'id', value: String(configId) };
 }
 

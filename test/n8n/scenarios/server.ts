@@ -68,6 +68,26 @@ export async function serverScenarios(context: Context): Promise<void> {
 		checks.that('the answers hold no webhook code', !good.text.includes(secret) && !wrong.text.includes('wrongcode1234567'));
 	});
 
+	await checks.group('the Line picker (From List) through the editor\'s REST API', async () => {
+		const search = async (filter: string) =>
+			await n8n.rest('POST', '/rest/dynamic-node-parameters/resource-locator-results', {
+				path: 'parameters.configId',
+				nodeTypeAndVersion: { name: 'n8n-nodes-bitrix24-sip.bitrix24Sip', version: 1 },
+				methodName: 'searchLines',
+				filter,
+				currentNodeParameters: { resource: 'line', operation: 'get', configId: { __rl: true, mode: 'list', value: '' } },
+				credentials: { bitrix24WebhookApi: { id: CREDENTIAL.bitrix24, name: 'Bitrix24 account' } },
+			});
+		const answer = await search('TRUNK');
+		const results = (answer.json as { data?: { results?: Array<{ name: string; value: string; description?: string }> } } | undefined)?.data?.results ?? [];
+		const trunk = sandbox.lines().find((line) => line.title === 'Trunk A');
+		const names = results.map((result) => result.name);
+		checks.that('searching "TRUNK" lists the trunks and not the office line', names.some((name) => name.startsWith('Trunk A')) && !names.some((name) => name.includes('Branch office')), answer.text.slice(0, 800));
+		const entry = results.find((result) => result.value === String(trunk?.configId));
+		checks.that('an entry carries the line id and its registration', entry !== undefined && /Cloud PBX · registered/.test(entry.description ?? ''), results);
+		checks.that('the answer holds no webhook secret', !answer.text.includes(secret));
+	});
+
 	await checks.group('one execution per real change', async () => {
 		const trunk = sandbox.lines().find((line) => line.title === 'Trunk A');
 		if (!checks.that('the registered line from the first half is there', trunk?.regId != null, sandbox.lines())) return;
