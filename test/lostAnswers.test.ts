@@ -213,6 +213,22 @@ describe('Line → Create: lost answers, numbers from expressions, honest outcom
 	});
 
 	describe('rule 4: two items of one run share a title', () => {
+		/** Two items whose titles differ only in case, one request per call, so each add can lose its own answer. */
+		const createTrunkTwiceOneAtATime = async () =>
+			await portal.run(
+				{
+					resource: 'line',
+					operation: 'create',
+					type: 'office',
+					title: '={{ $json.title }}',
+					server: 'sip.example.com',
+					login: 'trunk',
+					requestOptions: { batching: false },
+				},
+				[{ title: 'Trunk' }, { title: 'TRUNK' }],
+				{ continueOnFail: true },
+			);
+
 		it.each<FaultKind>(['lostAfterRun', 'truncatedAfterRun'])('both answers lost in one batch (%s): neither claims success, both name the line; one line', async (fault) => {
 			portal.sandbox.injectFault(fault, 1, { restMethods: ['voximplant.sip.add'] });
 
@@ -242,19 +258,7 @@ describe('Line → Create: lost answers, numbers from expressions, honest outcom
 				}
 			});
 
-			const run = await portal.run(
-				{
-					resource: 'line',
-					operation: 'create',
-					type: 'office',
-					title: '={{ $json.title }}',
-					server: 'sip.example.com',
-					login: 'trunk',
-					requestOptions: { batching: false },
-				},
-				[{ title: 'Trunk' }, { title: 'TRUNK' }],
-				{ continueOnFail: true },
-			);
+			const run = await createTrunkTwiceOneAtATime();
 
 			const lines = portal.sandbox.lines();
 			expect(lines).toHaveLength(1);
@@ -272,19 +276,7 @@ describe('Line → Create: lost answers, numbers from expressions, honest outcom
 			// the first add creates the line but its answer is lost; the second is refused and answered
 			portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.add'] });
 
-			const run = await portal.run(
-				{
-					resource: 'line',
-					operation: 'create',
-					type: 'office',
-					title: '={{ $json.title }}',
-					server: 'sip.example.com',
-					login: 'trunk',
-					requestOptions: { batching: false },
-				},
-				[{ title: 'Trunk' }, { title: 'TRUNK' }],
-				{ continueOnFail: true },
-			);
+			const run = await createTrunkTwiceOneAtATime();
 
 			const lines = portal.sandbox.lines();
 			expect(lines).toHaveLength(1);
