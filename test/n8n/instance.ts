@@ -115,11 +115,6 @@ export class N8nInstance {
 		return await this.cli(['import:credentials', `--input=${file}`]);
 	}
 
-	async importWorkflow(workflow: object, file: string): Promise<CliResult> {
-		writeFileSync(file, JSON.stringify(workflow, null, 2));
-		return await this.cli(['import:workflow', `--input=${file}`]);
-	}
-
 	/** Imports several workflows with one CLI run (each run boots n8n, which takes seconds). */
 	async importFolder(workflows: object[], folder: string): Promise<CliResult> {
 		mkdirSync(folder, { recursive: true });
