@@ -11,7 +11,7 @@ import type { LineCheck } from '../shared/health';
 import { checkLines } from '../shared/health';
 import { clientOptionsFrom, requestOptions } from '../shared/requestOptions';
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
-import { Bitrix24Client } from '../shared/transport/queue';
+import { Bitrix24Client } from '../shared/transport/client';
 import { toNodeError } from '../shared/transport/errors';
 import type { ConnectorReading, TriggerEvent, TriggerSettings } from './changes';
 import {

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { fetchLines } from './lines';
 import { Bitrix24Error } from './transport/errors';
-import type { Bitrix24Client } from './transport/queue';
+import type { Bitrix24Client } from './transport/client';
 
 /** How registrations that are still being set up (`in_progress`, `wait`) count. */
 export type PendingAs = 'healthy' | 'unhealthy';

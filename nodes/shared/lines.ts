@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { Bitrix24Client } from './transport/queue';
+import type { Bitrix24Client } from './transport/client';
 import { Bitrix24Error, LINE_NOT_FOUND_HINT } from './transport/errors';
 
 /** voximplant.sip.get answers pages of this many lines. */

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { Bitrix24Client } from '../../shared/transport/queue';
+import { Bitrix24Client } from '../../shared/transport/client';
 import { toNodeError } from '../../shared/transport/errors';
 import * as connector from './connector/Connector.resource';
 import * as line from './line/Line.resource';

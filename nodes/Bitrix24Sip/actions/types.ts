@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { Bitrix24Client } from '../../shared/transport/queue';
+import type { Bitrix24Client } from '../../shared/transport/client';
 
 /** Runs one item's calls and returns its output items (one, or many for Get Many). */
 export type ItemRun = (client: Bitrix24Client) => Promise<IDataObject[]>;

@@ -3,7 +3,7 @@ import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeLis
 import { SIP_CODES } from '../../shared/health';
 import { fetchLines } from '../../shared/lines';
 import { toNodeError } from '../../shared/transport/errors';
-import { Bitrix24Client } from '../../shared/transport/queue';
+import { Bitrix24Client } from '../../shared/transport/client';
 
 /** Someone is waiting on the list: give up after a minute rather than the node's five. */
 const LIST_MAX_WAIT_MS = 60_000;

@@ -1,5 +1,3 @@
-import { sleep } from 'n8n-workflow';
-
 export interface RateLimit {
 	/** X: how many requests the portal's bucket holds */
 	burst: number;
@@ -17,6 +15,8 @@ export const ENTERPRISE_PLAN: RateLimit = { burst: 250, perSecond: 5 };
 export class LeakyBucket {
 	private level = 0;
 	private updatedAt = Date.now();
+	/** when a request was last counted: a bucket unused for a while is empty and may be forgotten */
+	lastUsedAt = Date.now();
 
 	constructor(private limit: RateLimit) {}
 
@@ -43,6 +43,7 @@ export class LeakyBucket {
 	take(now = Date.now()): void {
 		this.drain(now);
 		this.level += 1;
+		this.lastUsedAt = now;
 	}
 
 	/** The portal said the bucket is full: believe it. */
@@ -50,28 +51,6 @@ export class LeakyBucket {
 		this.drain(now);
 		this.level = this.limit.burst;
 	}
-}
-
-const buckets = new Map<string, { bucket: LeakyBucket; lastUsed: number }>();
-const IDLE_MS = 15 * 60 * 1000;
-
-/**
- * One bucket per execution and portal, so that every Bitrix24 SIP node of a workflow run paces
- * against the same budget. Idle entries are dropped so the map cannot grow without end.
- */
-export function sharedBucket(key: string, limit: RateLimit): LeakyBucket {
-	const now = Date.now();
-	for (const [other, entry] of buckets) {
-		if (now - entry.lastUsed > IDLE_MS) buckets.delete(other);
-	}
-	let entry = buckets.get(key);
-	if (!entry) {
-		entry = { bucket: new LeakyBucket(limit), lastUsed: now };
-		buckets.set(key, entry);
-	}
-	entry.lastUsed = now;
-	entry.bucket.setLimit(limit);
-	return entry.bucket;
 }
 
 /** The total time one node run may spend waiting (pacing, back-off, limits). */
@@ -84,33 +63,23 @@ export class WaitBudget {
 		return Math.max(0, this.totalMs - this.spentMs);
 	}
 
-	/** Sleeps for ms if the budget allows it; returns false (without sleeping) if it does not. */
-	async wait(ms: number): Promise<boolean> {
-		if (ms <= 0) return true;
-		if (ms > this.remainingMs) return false;
-		this.spentMs += ms;
-		await sleep(ms);
-		return true;
+	/** Whether a wait of ms still fits. */
+	affords(ms: number): boolean {
+		return ms <= this.remainingMs;
+	}
+
+	/** Counts a wait that happened, or that is about to happen elsewhere (a retry's back-off). */
+	spend(ms: number): void {
+		if (ms > 0) this.spentMs += ms;
 	}
 }
 
 /**
- * What the portal told about each method's operating time (spec §5): when its block resets, if it
- * said so. The fields may be missing, so a reset time is only ever one the portal gave.
+ * The plan's limit shared by several n8n processes (queue-mode workers, other instances) that call
+ * the same portal: each paces itself to its share, so that together they stay under the limit.
  */
-export class OperatingTimes {
-	private readonly resetAt = new Map<string, number>();
-
-	/** Remembers the reset time an answer carried; an answer without one changes nothing. */
-	note(restMethod: string, time?: { operating_reset_at?: unknown }): void {
-		const resetAt = Number(time?.operating_reset_at);
-		if (Number.isFinite(resetAt) && resetAt > 0) this.resetAt.set(restMethod, resetAt);
-	}
-
-	/** Unix seconds when the method's block ends, if the portal said so and it is still ahead. */
-	knownResetAt(restMethod: string, now = Date.now()): number | undefined {
-		const resetAt = this.resetAt.get(restMethod);
-		return resetAt !== undefined && resetAt * 1000 > now ? resetAt : undefined;
-	}
+export function shareOf(limit: RateLimit, processes: number): RateLimit {
+	if (processes <= 1) return limit;
+	// a bucket of fewer than 2 never lets a request through (one place is kept as slack)
+	return { burst: Math.max(2, Math.floor(limit.burst / processes)), perSecond: limit.perSecond / processes };
 }
-

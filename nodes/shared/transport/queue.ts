@@ -4,41 +4,38 @@ import { sleep } from 'n8n-workflow';
 import type { Envelope } from './answer';
 import type { BatchCommand } from './batch';
 import { buildBatchBody, encodeCommand, MAX_BATCH_COMMANDS, readBatchResult } from './batch';
-import { Bitrix24Error, invalidWebhookUrl } from './errors';
-import type { ApiContext, RequestSettings } from './http';
-import { CREDENTIAL_TYPE, sendRequest } from './http';
-import type { RateLimit } from './limiters';
-import { LeakyBucket, OperatingTimes, sharedBucket, STANDARD_PLAN, WaitBudget } from './limiters';
+import { Bitrix24Error } from './errors';
+import type { ApiContext } from './http';
+import { sendRequest } from './http';
+import type { LeakyBucket, WaitBudget } from './limiters';
+import type { OperatingTimes } from './operatingTime';
 import { mayFormBatchReference } from './phpQuery';
 import { backoffMs, classify, mayRetry } from './retryPolicy';
-import type { ParsedWebhookUrl } from './webhookUrl';
-import { parseWebhookUrl } from './webhookUrl';
 
-export interface ClientOptions {
-	/** send the calls of several items as one `batch` request */
-	batching: boolean;
-	rateLimit: RateLimit;
-	timeoutMs: number;
-	/** how long one node run may spend waiting in all (pacing, back-off, limits) */
-	maxWaitMs: number;
-	/** how often a failed call that is safe to repeat is tried in all */
-	maxAttempts: number;
+/** One node run (an execution's node, a poll, a list search) as the queue sees it. */
+export interface RunState {
+	readonly ctx: ApiContext;
+	readonly timeoutMs: number;
+	readonly maxAttempts: number;
+	readonly maxWaitMs: number;
+	/** false: every call of this run goes alone (the node's "Batch Requests" is off) */
+	readonly batching: boolean;
+	readonly budget: WaitBudget;
+	/** calls waiting to be sent, in the order the run made them */
+	readonly pending: PendingCall[];
+	/** not before this time: a retry's back-off or an operating-time pause */
+	blockedUntil: number;
+	/** the execution was cancelled: its calls are dropped, nobody else's */
+	cancelled: boolean;
+	/** an answer every further call of the run would get too, for all methods or per method */
+	fatal?: Bitrix24Error;
+	readonly fatalByMethod: Map<string, Bitrix24Error>;
 }
 
-export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
-	batching: true,
-	rateLimit: STANDARD_PLAN,
-	timeoutMs: 60_000,
-	maxWaitMs: 300_000,
-	maxAttempts: 4,
-};
-
-export interface CallOptions {
-	/** false for a call that must never be repeated blindly: it may have run before its answer was lost */
-	idempotent?: boolean;
-}
-
-interface PendingCall {
+export interface PendingCall {
+	run: RunState;
+	/** arrival order across all runs of the queue: earlier calls go first */
+	seq: number;
 	restMethod: string;
 	params: IDataObject;
 	idempotent: boolean;
@@ -49,6 +46,16 @@ interface PendingCall {
 	refusedByPortal: boolean;
 	resolve: (envelope: Envelope) => void;
 	reject: (error: Bitrix24Error) => void;
+}
+
+/** What all queues of one webhook share in the process: the portal's bucket and the webhook's operating times. */
+export interface Lane {
+	readonly bucket: LeakyBucket;
+	readonly operating: OperatingTimes;
+	readonly secret: string;
+	readonly allowUnauthorizedCerts: boolean;
+	/** the lane was used now: it is not idle */
+	touch(): void;
 }
 
 interface Retry {
@@ -68,150 +75,200 @@ const READ_METHODS = new Set([
 
 /** While Bitrix24 does not say when an operating-time block ends, wait this long and ask again. */
 const UNKNOWN_RESET_WAIT_MS = 60_000;
-
-/** The credential's URL, or the error that names the fix. */
-function readWebhookUrl(raw: unknown): ParsedWebhookUrl | Bitrix24Error {
-	try {
-		return parseWebhookUrl(raw);
-	} catch (error) {
-		return invalidWebhookUrl((error as Error).message);
-	}
-}
+/** Longer waits are slept in slices, so that a new call or a cancellation is seen soon. */
+const WAKE_EVERY_MS = 25;
 
 function formatMoment(unixSeconds: number): string {
 	return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** Fatal answers that belong to one run only, never to the other runs of the webhook. */
+const RUN_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
+
 /**
- * Every call of a node run goes through one client. Calls made at the same moment (the items of
- * the run) wait in a queue, are sent together as `batch` requests of up to 50 commands, one HTTP
- * request at a time, paced by the portal's leaky bucket; the retry policy says which failures are
- * sent again. Calls leave the queue in the order they were made, so a later write to a line
- * never overtakes an earlier one.
+ * The calls of one webhook, waiting to be sent. Calls made at about the same moment — the items of
+ * a run, and with merging the calls of other executions of the same webhook that arrive within
+ * `windowMs` — are sent together as `batch` requests of up to 50 commands, one HTTP request at a
+ * time, paced by the portal's leaky bucket. Each call keeps its own run's rules: its retries, its
+ * waiting budget, its cancellation, and its order among that run's calls (a later write to a line
+ * never overtakes an earlier one of the same run). Another run's failure is never this run's.
  */
-export class Bitrix24Client {
-	private readonly queue: PendingCall[] = [];
+export class CallQueue {
+	private readonly runs = new Set<RunState>();
 	private running = false;
-	private readonly budget: WaitBudget;
-	private readonly operating = new OperatingTimes();
+	/** something changed while the queue slept: a new call, a cancellation */
+	private nudged = false;
+	private seq = 0;
 	private keySeq = 0;
-	/** an answer every further call would get too, for all methods or per method */
-	private fatal?: Bitrix24Error;
-	private readonly fatalByMethod = new Map<string, Bitrix24Error>();
 
-	private constructor(
-		private readonly ctx: ApiContext,
-		private readonly options: ClientOptions,
-		private readonly bucket: LeakyBucket,
-		private readonly request: RequestSettings,
-	) {
-		this.budget = new WaitBudget(options.maxWaitMs);
+	constructor(
+		private readonly lane: Lane,
+		/** how long an idle queue waits for more calls before it sends: 0 for one run's own queue */
+		private readonly windowMs: number,
+	) {}
+
+	/** No call waits and none is being sent. */
+	get idle(): boolean {
+		return !this.running && this.runs.size === 0;
 	}
 
-	/** Reads the credential once; a malformed webhook URL fails here with a message naming the fix. */
-	static async create(ctx: ApiContext, options: Partial<ClientOptions> = {}): Promise<Bitrix24Client> {
-		const merged = { ...DEFAULT_CLIENT_OPTIONS, ...options };
-		const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
-		const parsed = readWebhookUrl(credentials.webhookUrl);
-		if (parsed instanceof Bitrix24Error) throw parsed;
-		const execution = 'getExecutionId' in ctx ? String(ctx.getExecutionId() ?? '') : '';
-		const bucket = sharedBucket(`${execution}|${parsed.origin}|${parsed.userId}`, merged.rateLimit);
-		return new Bitrix24Client(ctx, merged, bucket, {
-			timeoutMs: merged.timeoutMs,
-			secret: parsed.secret,
-			allowUnauthorizedCerts: credentials.ignoreSSLIssues === true,
-		});
+	enqueue(run: RunState, call: Omit<PendingCall, 'seq' | 'run' | 'attempts' | 'mayHaveRun' | 'refusedByPortal'>): void {
+		run.pending.push({ ...call, run, seq: this.seq++, attempts: 0, mayHaveRun: false, refusedByPortal: false });
+		this.runs.add(run);
+		this.nudged = true;
+		if (!this.running) {
+			this.running = true;
+			void this.drain();
+		}
 	}
 
-	/** Calls one REST method; resolves with its envelope or rejects with a Bitrix24Error. */
-	async call<T = unknown>(restMethod: string, params: IDataObject = {}, options: CallOptions = {}): Promise<Envelope<T>> {
-		// checked here, not only when a batch is built: a broken character fails its own call at once
-		const encoded = encodeCommand('check', restMethod, params);
-		if (encoded instanceof Bitrix24Error) throw encoded;
-		return await new Promise<Envelope<T>>((resolve, reject) => {
-			this.queue.push({
-				restMethod,
-				params,
-				idempotent: options.idempotent ?? true,
-				attempts: 0,
-				mayHaveRun: false,
-				refusedByPortal: false,
-				resolve: resolve as (envelope: Envelope) => void,
-				reject,
-			});
-			if (!this.running) {
-				this.running = true;
-				void this.drain();
-			}
-		});
+	/** The run's execution was cancelled: its waiting calls fail now, nobody else's. */
+	cancel(run: RunState): void {
+		run.cancelled = true;
+		this.nudged = true;
 	}
 
 	private async drain(): Promise<void> {
 		try {
-			while (this.queue.length > 0) {
-				// let every item of the run queue its call first, so that they share a batch
-				await sleep(0);
-				this.rejectStopped();
-				if (this.queue.length === 0) break;
-				const group = this.nextGroup();
+			// let every item of the run, and other executions arriving now, queue their calls first
+			await sleep(this.windowMs);
+			for (;;) {
+				this.dropStopped();
+				if (this.runs.size === 0) break;
+				const now = Date.now();
+				const ready = [...this.runs].filter((run) => run.blockedUntil <= now);
+				if (ready.length === 0) {
+					await this.sleepUntil(Math.min(...[...this.runs].map((run) => run.blockedUntil)));
+					continue;
+				}
+				// wait for the bucket before choosing the calls: calls arriving meanwhile still join
+				const delay = this.lane.bucket.delayFor(now);
+				if (delay > 0) {
+					await this.waitForBucket(ready, delay);
+					continue;
+				}
+				const group = this.nextGroup(ready, now);
+				if (group.length === 0) continue;
+				this.lane.bucket.take();
+				this.lane.touch();
 				if (group.length === 1) await this.sendPlain(group[0]);
 				else await this.sendBatch(group);
+				// the callers whose answers just came may follow up at once: give them the moment
+				await sleep(0);
 			}
 		} finally {
 			this.running = false;
 		}
 	}
 
-	/** Calls that a fatal answer already decided fail at once, without being sent. */
-	private rejectStopped(): void {
-		for (let index = 0; index < this.queue.length; ) {
-			const call = this.queue[index];
-			const stop = this.fatal ?? this.fatalByMethod.get(call.restMethod);
-			if (stop) {
-				this.queue.splice(index, 1);
-				call.reject(stop);
-			} else index++;
+	/** Sleeps until `until`, in slices, waking early when a call arrives or a run is cancelled. */
+	private async sleepUntil(until: number): Promise<void> {
+		this.nudged = false;
+		for (let left = until - Date.now(); left > 0 && !this.nudged; left = until - Date.now()) {
+			await sleep(Math.min(left, WAKE_EVERY_MS));
 		}
+	}
+
+	/** Pacing counts against the waiting budget of every run that waits for it. */
+	private async waitForBucket(ready: RunState[], delay: number): Promise<void> {
+		const waiting = ready.filter((run) => {
+			if (run.budget.affords(delay)) return true;
+			this.failAll(run, (call) => this.budgetError(call));
+			return false;
+		});
+		if (waiting.length === 0) return;
+		const started = Date.now();
+		await this.sleepUntil(started + delay);
+		const waited = Date.now() - started;
+		for (const run of waiting) run.budget.spend(waited);
+	}
+
+	/** Calls that a cancellation or a fatal answer already decided fail at once, without being sent. */
+	private dropStopped(): void {
+		for (const run of this.runs) {
+			if (run.cancelled) {
+				this.failAll(run, () => cancelled());
+				continue;
+			}
+			for (let index = 0; index < run.pending.length; ) {
+				const call = run.pending[index];
+				const stop = run.fatal ?? run.fatalByMethod.get(call.restMethod);
+				if (stop) {
+					run.pending.splice(index, 1);
+					call.reject(stop);
+				} else index++;
+			}
+			if (run.pending.length === 0) this.runs.delete(run);
+		}
+	}
+
+	private failAll(run: RunState, errorFor: (call: PendingCall) => Bitrix24Error): void {
+		for (const call of run.pending.splice(0)) call.reject(errorFor(call));
+		this.runs.delete(run);
 	}
 
 	/**
-	 * The calls at the head of the queue that can share one batch, in order: the group ends before
-	 * a call that must go alone (a value Bitrix24 would read as a batch reference), so that no
-	 * call overtakes another.
+	 * The calls that go in the next request, earliest first. A call whose value Bitrix24 would read
+	 * as a batch reference, and every call of a run without batching, goes alone. Per run, the
+	 * calls are taken in order and the run's share ends before a second write to the same line (if
+	 * the first needs a retry, the retry must still come first) and before a call whose method must
+	 * slow down for its operating time.
 	 */
-	private nextGroup(): PendingCall[] {
-		const first = this.queue[0];
-		if (!this.options.batching || mayFormBatchReference(first.params)) return this.queue.splice(0, 1);
-		// a second write to the same line waits for the next request: if the first needs a retry,
-		// the retry must still come before it
-		const written = new Set<string>();
-		const writeKey = (call: PendingCall): string | undefined =>
-			READ_METHODS.has(call.restMethod) || call.params.CONFIG_ID === undefined ? undefined : String(call.params.CONFIG_ID);
-		let size = 0;
-		while (size < this.queue.length && size < MAX_BATCH_COMMANDS) {
-			const call = this.queue[size];
-			const key = writeKey(call);
-			if (size > 0 && (mayFormBatchReference(call.params) || (key !== undefined && written.has(key)))) break;
-			if (key !== undefined) written.add(key);
-			size++;
-		}
-		return this.queue.splice(0, size);
-	}
-
-	/** Waits until the bucket has room; false when the waiting budget does not allow it. */
-	private async pace(): Promise<boolean> {
-		for (;;) {
-			const delay = this.bucket.delayFor();
-			if (delay === 0) {
-				this.bucket.take();
-				return true;
+	private nextGroup(ready: RunState[], now: number): PendingCall[] {
+		const group: PendingCall[] = [];
+		const byArrival = [...ready].sort((a, b) => a.pending[0].seq - b.pending[0].seq);
+		for (const run of byArrival) {
+			if (group.length >= MAX_BATCH_COMMANDS) break;
+			const head = run.pending[0];
+			if (!run.batching || mayFormBatchReference(head.params)) {
+				if (group.length > 0 || !this.mayGoNow(run, head, now)) continue;
+				this.take(run, group, now);
+				return group;
 			}
-			if (!(await this.budget.wait(delay))) return false;
+			const written = new Set<string>();
+			while (run.pending.length > 0 && group.length < MAX_BATCH_COMMANDS) {
+				const call = run.pending[0];
+				if (call !== head && mayFormBatchReference(call.params)) break;
+				const key = READ_METHODS.has(call.restMethod) || call.params.CONFIG_ID === undefined ? undefined : String(call.params.CONFIG_ID);
+				if (key !== undefined && written.has(key)) break;
+				if (!this.mayGoNow(run, call, now)) break;
+				if (key !== undefined) written.add(key);
+				this.take(run, group, now);
+			}
 		}
+		return group;
 	}
 
-	private budgetError(refusedByPortal = false): Bitrix24Error {
-		const seconds = Math.round(this.options.maxWaitMs / 1000);
+	private take(run: RunState, group: PendingCall[], now: number): void {
+		const call = run.pending.shift() as PendingCall;
+		this.lane.operating.sent(call.restMethod, now);
+		group.push(call);
+		if (run.pending.length === 0) this.runs.delete(run);
+	}
+
+	/**
+	 * Whether the method's operating time lets the call go now. If not and it is the run's next
+	 * call, the run pauses until it may (within its waiting budget) or the call fails.
+	 */
+	private mayGoNow(run: RunState, call: PendingCall, now: number): boolean {
+		const at = this.lane.operating.nextSendAt(call.restMethod, now);
+		if (at <= now) return true;
+		if (call !== run.pending[0]) return false;
+		const wait = at - now;
+		if (!run.budget.affords(wait)) {
+			run.pending.shift();
+			if (run.pending.length === 0) this.runs.delete(run);
+			call.reject(this.slowedDownTooLong(call, wait));
+			return false;
+		}
+		run.budget.spend(wait);
+		run.blockedUntil = at;
+		return false;
+	}
+
+	private budgetError(call: PendingCall): Bitrix24Error {
+		const seconds = Math.round(call.run.maxWaitMs / 1000);
+		const refusedByPortal = call.refusedByPortal;
 		return new Bitrix24Error({
 			kind: 'budget',
 			code: refusedByPortal ? 'QUERY_LIMIT_EXCEEDED' : 'WAIT_BUDGET_EXHAUSTED',
@@ -224,12 +281,46 @@ export class Bitrix24Client {
 		});
 	}
 
+	/** The method's run time is (nearly) used up and waiting for it does not fit into Max Wait. */
+	private slowedDownTooLong(call: PendingCall, wait: number): Bitrix24Error {
+		const { operating } = this.lane;
+		const used = operating.operatingSeconds(call.restMethod);
+		const limit = operating.limitSeconds;
+		const resetAt = operating.knownResetAt(call.restMethod);
+		const usedUp = used !== undefined && used >= limit;
+		const sum = `${used === undefined ? 'close to' : `${Math.round(used * 100) / 100} s of`} ${Math.round(limit * 100) / 100} s in the last 10 minutes`;
+		return new Bitrix24Error({
+			kind: 'budget',
+			code: 'OPERATION_TIME_LIMIT',
+			message: usedUp
+				? `Bitrix24's run-time limit for ${call.restMethod} is used up (${sum}); this call was not sent`
+				: `Bitrix24's run-time limit for ${call.restMethod} is nearly used up (${sum}); this call was not sent`,
+			hint:
+				usedUp && resetAt !== undefined
+					? `The method will be available again at ${formatMoment(resetAt)} (in ${Math.ceil(wait / 1000)} s), which is beyond the node's "Max Wait". Run again after that time.`
+					: `The node spaces such calls out instead of running into the portal's block; the next one may go in ${Math.ceil(wait / 1000)} s, which is beyond the node's "Max Wait". Run again later or raise "Max Wait".`,
+			delivery: 'notSent',
+		});
+	}
+
+	/** The request goes through the node context of a run that is still going: n8n aborts a cancelled run's requests. */
+	private senderOf(calls: PendingCall[]): PendingCall {
+		return calls.find((call) => !call.run.cancelled) ?? calls[0];
+	}
+
+	private settings(calls: PendingCall[]) {
+		return {
+			timeoutMs: Math.max(...calls.map((call) => call.run.timeoutMs)),
+			secret: this.lane.secret,
+			allowUnauthorizedCerts: this.lane.allowUnauthorizedCerts,
+		};
+	}
+
 	private async sendPlain(call: PendingCall): Promise<void> {
-		if (!(await this.pace())) return call.reject(this.budgetError(call.refusedByPortal));
 		call.attempts++;
 		try {
-			const envelope = await sendRequest(this.ctx, call.restMethod, call.params, this.request);
-			this.operating.note(call.restMethod, envelope.time);
+			const envelope = await sendRequest(call.run.ctx, call.restMethod, call.params, this.settings([call]));
+			this.lane.operating.note(call.restMethod, envelope.time);
 			call.resolve(envelope);
 		} catch (error) {
 			await this.handleFailure([call], error as Bitrix24Error);
@@ -240,69 +331,92 @@ export class Bitrix24Client {
 		// a value that cannot be encoded (e.g. half an emoji) fails its own call, not the batch
 		const commands: Array<{ call: PendingCall; command: BatchCommand }> = [];
 		for (const call of group) {
-			const key = `c${this.keySeq++}`;
-			const encoded = encodeCommand(key, call.restMethod, call.params);
+			const encoded = encodeCommand(`c${this.keySeq++}`, call.restMethod, call.params);
 			if (encoded instanceof Bitrix24Error) call.reject(encoded);
 			else commands.push({ call, command: encoded });
 		}
 		if (commands.length === 0) return;
 		if (commands.length === 1) return await this.sendPlain(commands[0].call);
-		if (!(await this.pace())) {
-			for (const { call } of commands) call.reject(this.budgetError(call.refusedByPortal));
-			return;
-		}
-		for (const { call } of commands) call.attempts++;
+		const calls = commands.map(({ call }) => call);
+		for (const call of calls) call.attempts++;
 		let envelope: Envelope;
 		try {
-			envelope = await sendRequest(this.ctx, 'batch', buildBatchBody(commands.map(({ command }) => command)), this.request);
-		} catch (error) {
-			// the batch as a whole failed: every command shares its fate, each by its own rules
-			await this.handleFailure(
-				commands.map(({ call }) => call),
-				error as Bitrix24Error,
+			envelope = await sendRequest(
+				this.senderOf(calls).run.ctx,
+				'batch',
+				buildBatchBody(commands.map(({ command }) => command)),
+				this.settings(calls),
 			);
+		} catch (error) {
+			// the batch as a whole failed: every command shares its fate, each by its own run's rules
+			await this.handleFailure(calls, error as Bitrix24Error);
 			return;
 		}
-		const outcomes = readBatchResult(envelope.result, commands.map(({ command }) => command), this.request.secret);
+		const outcomes = readBatchResult(envelope.result, commands.map(({ command }) => command), this.lane.secret);
 		const retries: Retry[] = [];
 		for (const { call, command } of commands) {
 			const outcome = outcomes.get(command.key);
 			if (outcome && outcome.ok) {
-				this.operating.note(call.restMethod, outcome.envelope.time);
+				this.lane.operating.note(call.restMethod, outcome.envelope.time);
 				call.resolve(outcome.envelope);
 				continue;
 			}
 			const error = outcome?.error as Bitrix24Error;
-			if (mayRetry(error, call.idempotent, call.attempts, this.options.maxAttempts)) retries.push({ call, error });
+			if (error.code === 'OPERATION_TIME_LIMIT') this.lane.operating.noteBlocked(call.restMethod);
+			if (mayRetry(error, call.idempotent, call.attempts, call.run.maxAttempts)) retries.push({ call, error });
 			else this.fail(call, error);
 		}
-		if (retries.length > 0) await this.requeue(retries);
+		if (retries.length > 0) this.requeue(retries);
 	}
 
-	/** Rejects a call; an error answer to a repeat of a call that may have run already says so. */
+	/**
+	 * Rejects a call. A fatal answer stops the run's further calls, and — unless it is the run's
+	 * own (its cancellation, its budget) — the waiting calls of every run of this webhook, which
+	 * would get the same answer. An error answer to a repeat of a call that may have run already says so.
+	 */
 	private fail(call: PendingCall, error: Bitrix24Error): void {
 		const { verdict, sameMethodOnly } = classify(error);
 		if (verdict === 'fatal') {
-			if (sameMethodOnly) this.fatalByMethod.set(call.restMethod, error);
-			else this.fatal = error;
+			const runs = RUN_ONLY_CODES.has(error.code) ? [call.run] : [call.run, ...this.runs];
+			for (const run of runs) {
+				if (sameMethodOnly) run.fatalByMethod.set(call.restMethod, error);
+				else run.fatal = error;
+			}
 		}
 		call.reject(call.mayHaveRun && error.kind === 'api' ? error.with({ repeatedAfterLostAnswer: true }) : error);
 	}
 
+	/**
+	 * n8n aborts the request of a cancelled execution. When it carried other runs' calls too, the
+	 * portal may have run them: for those runs it is a lost answer, handled by their own rules.
+	 */
+	private errorFor(call: PendingCall, error: Bitrix24Error): Bitrix24Error {
+		if (error.code !== 'CANCELED' || call.run.cancelled) return error;
+		return new Bitrix24Error({
+			kind: 'network',
+			code: 'ECONNRESET',
+			message: 'The connection to the portal was lost before it answered',
+			hint: 'The request that carried this call was cut off because another execution sharing it was cancelled; the node retries calls that are safe to repeat.',
+			delivery: 'unknown',
+		});
+	}
+
 	private async handleFailure(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
-		if (error.code === 'QUERY_LIMIT_EXCEEDED') this.bucket.markFull();
+		if (error.code === 'QUERY_LIMIT_EXCEEDED') this.lane.bucket.markFull();
 		const retries: Retry[] = [];
 		for (const call of calls) {
-			if (mayRetry(error, call.idempotent, call.attempts, this.options.maxAttempts)) retries.push({ call, error });
-			else this.fail(call, error);
+			const own = this.errorFor(call, error);
+			if (own.code === 'OPERATION_TIME_LIMIT') this.lane.operating.noteBlocked(call.restMethod);
+			if (mayRetry(own, call.idempotent, call.attempts, call.run.maxAttempts)) retries.push({ call, error: own });
+			else this.fail(call, own);
 		}
-		if (retries.length > 0) await this.requeue(retries);
+		if (retries.length > 0) this.requeue(retries);
 	}
 
 	/** What a retry must wait: until the method's operating time resets, or a growing back-off. */
 	private delayFor({ call, error }: Retry): number {
 		if (error.code === 'OPERATION_TIME_LIMIT') {
-			const resetAt = this.operating.knownResetAt(call.restMethod);
+			const resetAt = this.lane.operating.knownResetAt(call.restMethod);
 			if (resetAt === undefined) return UNKNOWN_RESET_WAIT_MS;
 			return Math.max(1000, Math.ceil(resetAt * 1000 - Date.now()) + 500);
 		}
@@ -311,9 +425,9 @@ export class Bitrix24Client {
 
 	/** The error a retry ends with when its wait does not fit into Max Wait. */
 	private gaveUp({ call, error }: Retry, delay: number): Bitrix24Error {
-		if (error.code === 'QUERY_LIMIT_EXCEEDED') return this.budgetError(true);
+		if (error.code === 'QUERY_LIMIT_EXCEEDED') return this.budgetError(call);
 		if (error.code !== 'OPERATION_TIME_LIMIT') return error;
-		const resetAt = this.operating.knownResetAt(call.restMethod);
+		const resetAt = this.lane.operating.knownResetAt(call.restMethod);
 		// a reset time is stated only when Bitrix24 gave one (spec §5)
 		return error.with({
 			message:
@@ -328,17 +442,32 @@ export class Bitrix24Client {
 		});
 	}
 
-	/** Waits as long as the neediest retry asks, then puts the calls back at the head of the queue, in order. */
-	private async requeue(retries: Retry[]): Promise<void> {
-		for (const { call, error } of retries) {
+	/**
+	 * Puts the calls back at the head of their runs, in order; each run pauses as long as its
+	 * neediest retry asks, counted against its own budget. Other runs go on meanwhile.
+	 */
+	private requeue(retries: Retry[]): void {
+		const byRun = new Map<RunState, Retry[]>();
+		for (const retry of retries) {
+			const { call, error } = retry;
 			if (classify(error).mayHaveRun) call.mayHaveRun = true;
 			if (error.code === 'QUERY_LIMIT_EXCEEDED') call.refusedByPortal = true;
+			byRun.set(call.run, [...(byRun.get(call.run) ?? []), retry]);
 		}
-		const delay = Math.max(...retries.map((retry) => this.delayFor(retry)));
-		if (!(await this.budget.wait(delay))) {
-			for (const retry of retries) this.fail(retry.call, this.gaveUp(retry, delay));
-			return;
+		for (const [run, own] of byRun) {
+			const delay = Math.max(...own.map((retry) => this.delayFor(retry)));
+			if (run.cancelled || !run.budget.affords(delay)) {
+				for (const retry of own) this.fail(retry.call, run.cancelled ? cancelled() : this.gaveUp(retry, delay));
+				continue;
+			}
+			run.budget.spend(delay);
+			run.blockedUntil = Math.max(run.blockedUntil, Date.now() + delay);
+			run.pending.unshift(...own.map(({ call }) => call).sort((a, b) => a.seq - b.seq));
+			this.runs.add(run);
 		}
-		this.queue.unshift(...retries.map(({ call }) => call));
 	}
+}
+
+export function cancelled(): Bitrix24Error {
+	return new Bitrix24Error({ kind: 'network', code: 'CANCELED', message: 'The execution was cancelled', delivery: 'notSent' });
 }

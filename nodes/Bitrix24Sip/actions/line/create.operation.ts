@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { findLineByTitle } from '../../../shared/lines';
 import { Bitrix24Error } from '../../../shared/transport/errors';
-import type { Bitrix24Client } from '../../../shared/transport/queue';
+import type { Bitrix24Client } from '../../../shared/transport/client';
 import { mayHaveRun } from '../../../shared/transport/retryPolicy';
 import { asText, checkText, MAX_FIELD_LENGTH, normaliseServer, readText } from '../../helpers/validation';
 import { includePasswordsOption, outputLine, readIncludePasswords, PBX_TYPES } from '../common';

@@ -1,0 +1,115 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { Envelope } from './answer';
+import { encodeCommand } from './batch';
+import { Bitrix24Error, invalidWebhookUrl } from './errors';
+import type { ApiContext } from './http';
+import { CREDENTIAL_TYPE } from './http';
+import type { RateLimit } from './limiters';
+import { shareOf, STANDARD_PLAN, WaitBudget } from './limiters';
+import type { RunState } from './queue';
+import { CallQueue } from './queue';
+import { laneFor } from './registry';
+import type { ParsedWebhookUrl } from './webhookUrl';
+import { parseWebhookUrl } from './webhookUrl';
+
+export interface ClientOptions {
+	/** send the calls of several items as one `batch` request */
+	batching: boolean;
+	/** let calls of other executions with the same credential share those batches */
+	mergeExecutions: boolean;
+	rateLimit: RateLimit;
+	/** how many n8n processes call the portal at the same time: each paces to its share */
+	processes: number;
+	timeoutMs: number;
+	/** how long one node run may spend waiting in all (pacing, back-off, limits) */
+	maxWaitMs: number;
+	/** how often a failed call that is safe to repeat is tried in all */
+	maxAttempts: number;
+}
+
+export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
+	batching: true,
+	mergeExecutions: true,
+	rateLimit: STANDARD_PLAN,
+	processes: 1,
+	timeoutMs: 60_000,
+	maxWaitMs: 300_000,
+	maxAttempts: 4,
+};
+
+export interface CallOptions {
+	/** false for a call that must never be repeated blindly: it may have run before its answer was lost */
+	idempotent?: boolean;
+}
+
+/** The credential's URL, or the error that names the fix. */
+function readWebhookUrl(raw: unknown): ParsedWebhookUrl | Bitrix24Error {
+	try {
+		return parseWebhookUrl(raw);
+	} catch (error) {
+		return invalidWebhookUrl((error as Error).message);
+	}
+}
+
+/** The execution's cancel signal where n8n offers one (executions do; polls and list searches do not). */
+function cancelSignalOf(ctx: ApiContext): AbortSignal | undefined {
+	return 'getExecutionCancelSignal' in ctx && typeof ctx.getExecutionCancelSignal === 'function'
+		? ctx.getExecutionCancelSignal()
+		: undefined;
+}
+
+/**
+ * What one node run (an execution's node, a poll, a list search) calls the portal through. Its
+ * calls join the webhook's queue (see queue.ts): with merging, the one queue the whole process
+ * keeps for that webhook, otherwise a queue of the run's own; either way paced by the portal's one
+ * bucket. The run's options, waiting budget and cancellation stay its own.
+ */
+export class Bitrix24Client {
+	private constructor(
+		private readonly queue: CallQueue,
+		private readonly run: RunState,
+	) {}
+
+	/** Reads the credential once; a malformed webhook URL fails here with a message naming the fix. */
+	static async create(ctx: ApiContext, options: Partial<ClientOptions> = {}): Promise<Bitrix24Client> {
+		const merged = { ...DEFAULT_CLIENT_OPTIONS, ...options };
+		const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+		const parsed = readWebhookUrl(credentials.webhookUrl);
+		if (parsed instanceof Bitrix24Error) throw parsed;
+		const lane = laneFor(parsed, credentials.ignoreSSLIssues === true, shareOf(merged.rateLimit, merged.processes));
+		const queue = merged.batching && merged.mergeExecutions ? lane.queue : new CallQueue(lane, 0);
+		const run: RunState = {
+			ctx,
+			timeoutMs: merged.timeoutMs,
+			maxAttempts: merged.maxAttempts,
+			maxWaitMs: merged.maxWaitMs,
+			batching: merged.batching,
+			budget: new WaitBudget(merged.maxWaitMs),
+			pending: [],
+			blockedUntil: 0,
+			cancelled: false,
+			fatalByMethod: new Map(),
+		};
+		const signal = cancelSignalOf(ctx);
+		if (signal?.aborted) run.cancelled = true;
+		else signal?.addEventListener('abort', () => queue.cancel(run), { once: true });
+		return new Bitrix24Client(queue, run);
+	}
+
+	/** Calls one REST method; resolves with its envelope or rejects with a Bitrix24Error. */
+	async call<T = unknown>(restMethod: string, params: IDataObject = {}, options: CallOptions = {}): Promise<Envelope<T>> {
+		// checked here, not only when a batch is built: a broken character fails its own call at once
+		const encoded = encodeCommand('check', restMethod, params);
+		if (encoded instanceof Bitrix24Error) throw encoded;
+		return await new Promise<Envelope<T>>((resolve, reject) => {
+			this.queue.enqueue(this.run, {
+				restMethod,
+				params,
+				idempotent: options.idempotent ?? true,
+				resolve: resolve as (envelope: Envelope) => void,
+				reject,
+			});
+		});
+	}
+}
