@@ -195,6 +195,8 @@ describe('fault and input paths that must not misreport', () => {
 			[{ timeout: 0 }, 'Timeout (Seconds) must be a number from 1 to 600, got 0'],
 			[{ maxWait: 1e12 }, 'Max Wait (Seconds) must be a number from 0 to 86400, got 1000000000000'],
 			[{ maxWait: -1 }, 'Max Wait (Seconds) must be a number from 0 to 86400, got -1'],
+			[{ processes: 0 }, 'Processes Sharing the Portal must be a whole number from 1 to 25, got 0'],
+			[{ processes: 2.5 }, 'Processes Sharing the Portal must be a whole number from 1 to 25, got 2.5'],
 		])('%j fails with the field named, and nothing is sent', async (requestOptions, message) => {
 			const run = await portal.run({
 				resource: 'line',

@@ -120,6 +120,8 @@ export interface RunOptions {
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	mode?: WorkflowExecuteMode;
 	executionId?: string;
+	/** cancels the execution as n8n does when a user stops it (its node's cancel signal fires) */
+	signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -218,8 +220,11 @@ export class Engine {
 		} as IRunExecutionData;
 
 		const execute = new WorkflowExecute(data, options.mode ?? 'manual', runExecutionData);
-		await execute.processRunExecutionData(workflow);
-		const run = await done.promise;
+		const running = execute.processRunExecutionData(workflow);
+		if (options.signal?.aborted) running.cancel();
+		else options.signal?.addEventListener('abort', () => running.cancel(), { once: true });
+		// a cancelled run never settles its promise (n8n sets shouldReject false); its hook still reports the run
+		const run = await Promise.race([running.then(async () => await done.promise), done.promise]);
 		const runData = run.data.resultData.runData;
 		return {
 			run,

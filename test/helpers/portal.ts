@@ -82,13 +82,14 @@ export class TestPortal {
 	async run(
 		parameters: IDataObject,
 		input: IDataObject[] = [{}],
-		settings: NodeSettings & { webhookUrl?: string; ignoreSSLIssues?: boolean } = {},
+		settings: NodeSettings & { webhookUrl?: string; ignoreSSLIssues?: boolean; signal?: AbortSignal } = {},
 	): Promise<NodeRun> {
 		const credential: ICredentialDataDecryptedObject = { webhookUrl: settings.webhookUrl ?? this.webhookUrl };
 		if (settings.ignoreSSLIssues !== undefined) credential.ignoreSSLIssues = settings.ignoreSSLIssues;
 		const result = await sharedEngine().run(sipWorkflow(parameters as INodeParameters, settings), {
 			input: input.map((json) => ({ json })),
 			credentials: { bitrix24WebhookApi: credential },
+			signal: settings.signal,
 		});
 		const items = result.output(NODE);
 		return { ...result, items, json: items.map((item) => item.json), failure: result.nodeError(NODE) };
