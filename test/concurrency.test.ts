@@ -1,4 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 
 import type { NodeRun } from './helpers/portal';
 import { TestPortal } from './helpers/portal';
@@ -148,7 +149,7 @@ describe('many executions at once in one process', () => {
 		const cancelledRun = portal.run(getStatus(lines[0].regId as number), [{}, {}], { signal: stop.signal });
 		const others = lines.slice(1).map((line) => (portal as TestPortal).run(getStatus(line.regId as number), [{}, {}]));
 		// cancel while the first shared batch is on its way (it went through the first execution's context)
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		await sleep(100);
 		stop.abort();
 		const [first, ...rest] = await Promise.all([cancelledRun, ...others]);
 
@@ -166,7 +167,7 @@ describe('many executions at once in one process', () => {
 		const stop = new AbortController();
 		const cancelledRun = portal.run(getStatus(line.regId as number), [{}], { signal: stop.signal });
 		const creator = portal.run(createOffice('Office A'));
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		await sleep(100);
 		stop.abort();
 		const [first, created] = await Promise.all([cancelledRun, creator]);
 
@@ -237,13 +238,13 @@ describe('many executions at once in one process', () => {
 		expect(registry.registrySize().webhooks).toBeGreaterThanOrEqual(1);
 
 		const underWay: Promise<NodeRun> = portal.run(getStatus(line.regId as number));
-		await new Promise((resolve) => setTimeout(resolve, 150));
+		await sleep(150);
 		registry.pruneIdle(Date.now() + registry.IDLE_MS + 1);
 		expect(registry.registrySize()).toEqual({ portals: 1, webhooks: 1 });
 		expect((await underWay).json[0].REG_ID).toBe(line.regId);
 
 		// the queue ends its loop a moment after handing out the last answer
-		await new Promise((resolve) => setTimeout(resolve, 50));
+		await sleep(50);
 		registry.pruneIdle(Date.now() + registry.IDLE_MS + 1);
 		expect(registry.registrySize()).toEqual({ portals: 0, webhooks: 0 });
 	});
