@@ -127,6 +127,35 @@ export async function serverScenarios(context: Context): Promise<void> {
 		checks.that('the two calls started exactly one execution', executions.length === 1, executions);
 	});
 
+	await checks.group('concurrent webhook executions share the portal (merged batches, one pace)', async () => {
+		const url = `${n8n.baseUrl}/webhook/${webhookPath}`;
+		// a portal holds at most 10 cloud lines
+		const count = Math.min(8, 10 - sandbox.lines().filter((line) => line.type === 'cloud').length);
+		const before = sandbox.log.length;
+		const answers = await Promise.all(
+			Array.from({ length: count }, async (_, index) => {
+				const body = { title: `Burst trunk ${index}`, server: 'sip.burst.example', login: `50${index}`, password: 'burst-pass' };
+				const answer = await fetch(url, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'X-Provisioning-Token': headerToken },
+					body: JSON.stringify(body),
+				});
+				return { status: answer.status, text: await answer.text() };
+			}),
+		);
+		const requests = sandbox.log.slice(before);
+		const calls = requests.reduce((sum, entry) => sum + (entry.batchCommands?.length ?? 1), 0);
+		const own = answers.every((answer, index) => {
+			const line = sandbox.lines().find((candidate) => candidate.title === `Burst trunk ${index}`);
+			return answer.status === 200 && line !== undefined && new RegExp(`"CONFIG_ID":\\s*${line.configId}\\b`).test(answer.text) && answer.text.includes(`Burst trunk ${index}`);
+		});
+		checks.that(`${count} concurrent executions each created and answered with their own line`, own, answers.map((answer) => answer.text.slice(0, 300)));
+		checks.that('no line was created twice', sandbox.lines().filter((line) => line.title.startsWith('Burst trunk')).length === count);
+		const mixed = requests.some((entry) => new Set((entry.batchCommands ?? []).map((command) => String(command.params.TITLE ?? command.params.REG_ID))).size > 1);
+		checks.that('their calls shared batch requests', requests.length < calls && mixed, requests.map((entry) => [entry.restMethod, entry.batchCommands?.length]));
+		checks.that('the portal refused none', requests.every((entry) => entry.status !== 503));
+	});
+
 	await n8n.stop();
 	checks.that('nothing n8n logged holds the webhook secret', !n8n.output.includes(secret), n8n.output.slice(-1000));
 }
