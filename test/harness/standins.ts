@@ -57,6 +57,20 @@ class PassThrough implements INodeType {
 }
 
 /**
+ * n8n's NoOp node ("No Operation, do nothing"): its execute is exactly n8n's own code
+ * (n8n-nodes-base/nodes/NoOp/NoOp.node.ts), items handed on untouched, so that a workflow with it
+ * in place of another node measures what the engine itself costs.
+ */
+class NoOp implements INodeType {
+	readonly description = describe('noOp', 'No Operation, do nothing', ['organization']);
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		return [items];
+	}
+}
+
+/**
  * The parameters of n8n's Set node 3.4 ("Edit Fields") in its manual mode that the examples use.
  * The engine keeps only declared parameters of a node, so they are declared here as Set declares them.
  */
@@ -140,7 +154,7 @@ export function standIns(): Record<string, INodeType> {
 		'n8n-nodes-base.manualTrigger': new PassThrough(describe('manualTrigger', 'Manual Trigger', ['trigger'])),
 		'n8n-nodes-base.scheduleTrigger': new PassThrough(describe('scheduleTrigger', 'Schedule Trigger', ['trigger', 'schedule'])),
 		'n8n-nodes-base.webhook': new PassThrough(describe('webhook', 'Webhook', ['trigger'])),
-		'n8n-nodes-base.noOp': new PassThrough(describe('noOp', 'No Operation, do nothing', ['organization'])),
+		'n8n-nodes-base.noOp': new NoOp(),
 		'n8n-nodes-base.set': new SetStandIn(),
 		'n8n-nodes-base.stickyNote': new PassThrough(describe('stickyNote', 'Sticky Note', ['input'])),
 	};
