@@ -1,0 +1,132 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- a developer script that runs in plain Node, not code shipped to n8n Cloud */
+/** What the bench scenarios share: the portal's settings, seeding, the workflow and the tables. */
+import os from 'node:os';
+
+import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
+
+import type { RunResult, WorkflowJson } from '../../test/harness/engine';
+
+export const NODE = 'Bitrix24 SIP';
+/** the leaky bucket of most plans */
+export const RATE_LIMIT = { burst: 50, perSecond: 2 };
+export const LATENCY_MS = 20;
+export const MAX_WAIT_SECONDS = 1200;
+/** a portal holds at most 10 cloud lines */
+export const SEED_LINES = 10;
+
+export interface Seed {
+	configIds: number[];
+	regIds: number[];
+}
+
+const START: INode = {
+	id: 'start',
+	name: 'Start',
+	type: 'n8n-nodes-base.manualTrigger',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
+/** Start → Bitrix24 SIP; failed items become error items, so that they can be counted. */
+export function nodeWorkflow(parameters: INodeParameters, requestOptions: IDataObject): WorkflowJson {
+	return {
+		id: 'bench',
+		name: 'Bitrix24 SIP benchmark',
+		connections: { Start: { main: [[{ node: NODE, type: 'main', index: 0 }]] } },
+		nodes: [
+			START,
+			{
+				id: 'sip',
+				name: NODE,
+				type: 'n8n-nodes-bitrix24-sip.bitrix24Sip',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: { ...parameters, requestOptions: requestOptions as INodeParameters },
+				credentials: { bitrix24WebhookApi: { id: '1', name: 'Bitrix24 sandbox' } },
+				onError: 'continueRegularOutput',
+			},
+		],
+	};
+}
+
+export const NOOP = 'No Operation';
+
+/** Start → NoOp: what the engine costs per item with a node that does nothing. */
+export function noOpWorkflow(): WorkflowJson {
+	return {
+		id: 'bench-floor',
+		name: 'Engine floor',
+		connections: { Start: { main: [[{ node: NOOP, type: 'main', index: 0 }]] } },
+		nodes: [
+			START,
+			{ id: 'noop', name: NOOP, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
+		],
+	};
+}
+
+/** Items of one node's run that did not succeed: error items, missing items, or all if the node stopped. */
+export function failedItems(result: RunResult, nodeName: string, items: number): number {
+	if (result.nodeError(nodeName) !== undefined || result.error !== undefined) return items;
+	const output = result.output(nodeName);
+	return output.filter((item) => item.json.error !== undefined).length + Math.max(0, items - output.length);
+}
+
+/** The first error message of a run, to show why items failed. */
+export function firstError(result: RunResult, nodeName: string): string | undefined {
+	const stopped = result.nodeError(nodeName) ?? result.error;
+	if (stopped) return stopped.message;
+	const item = result.output(nodeName).find((entry) => entry.json.error !== undefined);
+	if (!item) return undefined;
+	const error = item.json.error as IDataObject | string;
+	return typeof error === 'string' ? error : String(error.message ?? JSON.stringify(error));
+}
+
+/** Creates the cloud lines through the sandbox's HTTP API in one batch request. */
+export async function seedLines(webhookUrl: string, count = SEED_LINES): Promise<Seed> {
+	const cmd: Record<string, string> = {};
+	for (let index = 1; index <= count; index++) {
+		const query = new URLSearchParams({
+			TYPE: 'cloud',
+			TITLE: `Bench line ${index}`,
+			SERVER: 'sip.bench.test',
+			LOGIN: `bench_${index}`,
+			PASSWORD: 'bench-secret',
+		});
+		cmd[`l${index}`] = `voximplant.sip.add?${query.toString()}`;
+	}
+	const answer = await fetch(`${webhookUrl}batch.json`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ halt: 1, cmd }),
+	});
+	const body = (await answer.json()) as { result?: { result?: Record<string, { CONFIG_ID: string; REG_ID: number }> } };
+	const lines = Object.values(body.result?.result ?? {});
+	if (lines.length !== count) throw new Error(`seeding the sandbox failed: ${JSON.stringify(body).slice(0, 300)}`);
+	return { configIds: lines.map((line) => Number(line.CONFIG_ID)), regIds: lines.map((line) => Number(line.REG_ID)) };
+}
+
+export function seconds(ms: number): string {
+	return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function machine(): string {
+	const cpus = os.cpus();
+	const memory = `${Math.round(os.totalmem() / 2 ** 30)} GiB RAM`;
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const core = (require('n8n-core/package.json') as { version: string }).version;
+	return `${os.type()} ${os.release()} (${os.arch()}), ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${memory}, Node ${process.version}, n8n-core ${core}`;
+}
+
+/** A markdown table; `right` names the columns that hold numbers. */
+export function markdownTable(header: string[], rows: string[][], right: number[] = []): string[] {
+	const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+	const rule = header.map((_, index) => (right.includes(index) ? '---:' : '---'));
+	return [line(header), line(rule), ...rows.map(line)];
+}
+
+export function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
