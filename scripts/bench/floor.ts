@@ -58,10 +58,18 @@ function request(kind: Kind, items: number, webhookUrl: string, seed: Seed): Mea
 	};
 }
 
-/** One fresh n8n process: load, a warm-up run of the same workflow, garbage collected, then the measured run. */
-async function sample(sandbox: Child, kind: Kind, items: number, webhookUrl: string, seed: Seed): Promise<Sample> {
+/**
+ * One fresh portal and one fresh n8n process: load, a warm-up run of the same workflow, garbage
+ * collected, then the measured run. A portal of its own, because the portal counts each method's
+ * run time over 10 minutes: after a few runs of 10,000 status reads the node would rightly start
+ * spacing its calls out, and the run would measure waiting.
+ */
+async function sample(kind: Kind, items: number): Promise<Sample> {
+	const sandbox = Child.start('sandboxHost.ts');
 	const worker = Child.start('engineWorker.ts', { exposeGc: true });
 	try {
+		const { webhookUrl } = await sandbox.call<{ webhookUrl: string }>('start', { rateLimit: false, latencyMs: LATENCY_MS });
+		const seed = await sandbox.call<Seed>('seed');
 		await worker.call('load', { packageRoot: PACKAGE_ROOT });
 		await worker.call<MeasureResult>('measure', request(kind, WARM_UP_ITEMS, webhookUrl, seed));
 		await sandbox.call('reset', false);
@@ -70,6 +78,7 @@ async function sample(sandbox: Child, kind: Kind, items: number, webhookUrl: str
 		return { ...result, requests };
 	} finally {
 		await worker.stop();
+		await sandbox.stop();
 	}
 }
 
@@ -150,32 +159,25 @@ export async function floorScenario(): Promise<boolean> {
 	console.log('## Engine floor: CPU and memory per item, the node against a NoOp');
 	console.log('');
 	console.log(
-		`Sandbox (own process, its CPU not counted): no rate limit, and the node's Rate Limit option set to Enterprise (bursts of 250), so that the runs measure CPU, not pacing; ${LATENCY_MS} ms latency; 10 seeded cloud lines.`,
+		`Sandbox (own process, its CPU not counted, a fresh portal per run): no rate limit, and the node's Rate Limit option set to Enterprise (bursts of 250), so that the runs measure CPU, not pacing; ${LATENCY_MS} ms latency; 10 seeded cloud lines.`,
 	);
 	console.log(
 		`Each row: the median of ${repeats} fresh processes; each loads the package, runs the same workflow with ${WARM_UP_ITEMS} items to warm up, collects garbage, then runs the measured execution. CPU per item = process.cpuUsage() (user + system, all threads) over the measured run ÷ items; peak RSS = the process's getrusage maxrss after it (loading included); RSS before the run = after warm-up and GC.`,
 	);
-	const sandbox = Child.start('sandboxHost.ts');
 	const summaries: Summary[] = [];
-	try {
-		const { webhookUrl } = await sandbox.call<{ webhookUrl: string }>('start', { rateLimit: false, latencyMs: LATENCY_MS });
-		const seed = await sandbox.call<Seed>('seed');
-		for (const items of sizes) {
-			const samples: Record<Kind, Sample[]> = { node: [], fixed: [], noop: [] };
-			// alternate, so that drift of the machine touches both alike
-			for (let round = 0; round < repeats; round++) {
-				for (const kind of KINDS) {
-					const result = await sample(sandbox, kind, items, webhookUrl, seed);
-					samples[kind].push(result);
-					console.log(
-						`  ${LABELS[kind]}, ${items} items, run ${round + 1}: ${(result.cpuMicros / items).toFixed(0)} µs CPU per item, peak RSS ${(result.peakRssBytes / MIB).toFixed(0)} MiB, ${result.requests} requests, ${result.failed} failed, ${seconds(result.wallMs)}`,
-					);
-				}
+	for (const items of sizes) {
+		const samples: Record<Kind, Sample[]> = { node: [], fixed: [], noop: [] };
+		// alternate, so that drift of the machine touches all alike
+		for (let round = 0; round < repeats; round++) {
+			for (const kind of KINDS) {
+				const result = await sample(kind, items);
+				samples[kind].push(result);
+				console.log(
+					`  ${LABELS[kind]}, ${items} items, run ${round + 1}: ${(result.cpuMicros / items).toFixed(0)} µs CPU per item, peak RSS ${(result.peakRssBytes / MIB).toFixed(0)} MiB, ${result.requests} requests, ${result.failed} failed, ${seconds(result.wallMs)}`,
+				);
 			}
-			summaries.push(...KINDS.map((kind) => summarise(kind, items, samples[kind])));
 		}
-	} finally {
-		await sandbox.stop();
+		summaries.push(...KINDS.map((kind) => summarise(kind, items, samples[kind])));
 	}
 	console.log('');
 	for (const line of table(summaries)) console.log(line);
