@@ -169,9 +169,10 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 
 	it('QUERY_LIMIT_EXCEEDED: retried, then a clear error when Max Wait runs out', async () => {
 		portal.sandbox.injectError({ status: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests' }, 100);
-		const failure = failureOf(await status(1, { maxWait: 1 }));
+		// 3 s: room for a back-off (at most 0.75 s) plus the wait for the bucket marked full (1 s), so a repeat is certain
+		const failure = failureOf(await status(1, { maxWait: 3 }));
 		expect(failure.message).toBe(
-			"Bitrix24 kept refusing requests (too many per second) until the node's Max Wait of 1 s ran out; this call was not sent",
+			"Bitrix24 kept refusing requests (too many per second) until the node's Max Wait of 3 s ran out; this call was not sent",
 		);
 		expect(failure.context).toMatchObject({ bitrix24Code: 'QUERY_LIMIT_EXCEEDED' });
 		expect(portal.sandbox.log.length).toBeGreaterThan(1);

@@ -178,7 +178,10 @@ export class CallQueue {
 		});
 		if (waiting.length === 0) return;
 		const started = Date.now();
-		await this.sleepUntil(started + delay);
+		// calls that arrive meanwhile could not go before the wait ends anyway: a short wait is one
+		// sleep; only a long one (a small share of the limit) watches for cancellations
+		if (delay <= 1000) await sleep(delay);
+		else await this.sleepUntil(started + delay);
 		const waited = Date.now() - started;
 		for (const run of waiting) run.budget.spend(waited);
 	}
@@ -190,6 +193,8 @@ export class CallQueue {
 				this.failAll(run, () => cancelled());
 				continue;
 			}
+			// most runs never meet a fatal answer: do not walk their calls on every pass
+			if (run.fatal === undefined && run.fatalByMethod.size === 0) continue;
 			for (let index = 0; index < run.pending.length; ) {
 				const call = run.pending[index];
 				const stop = run.fatal ?? run.fatalByMethod.get(call.restMethod);
@@ -222,27 +227,31 @@ export class CallQueue {
 			const head = run.pending[0];
 			if (!run.batching || mayFormBatchReference(head.params)) {
 				if (group.length > 0 || !this.mayGoNow(run, head, now)) continue;
-				this.take(run, group, now);
+				this.lane.operating.sent(head.restMethod, now);
+				this.take(run, group, 1);
 				return group;
 			}
 			const written = new Set<string>();
-			while (run.pending.length > 0 && group.length < MAX_BATCH_COMMANDS) {
-				const call = run.pending[0];
-				if (call !== head && mayFormBatchReference(call.params)) break;
+			let count = 0;
+			while (count < run.pending.length && group.length + count < MAX_BATCH_COMMANDS) {
+				const call = run.pending[count];
+				if (count > 0 && mayFormBatchReference(call.params)) break;
 				const key = READ_METHODS.has(call.restMethod) || call.params.CONFIG_ID === undefined ? undefined : String(call.params.CONFIG_ID);
 				if (key !== undefined && written.has(key)) break;
 				if (!this.mayGoNow(run, call, now)) break;
 				if (key !== undefined) written.add(key);
-				this.take(run, group, now);
+				this.lane.operating.sent(call.restMethod, now);
+				count++;
 			}
+			this.take(run, group, count);
 		}
 		return group;
 	}
 
-	private take(run: RunState, group: PendingCall[], now: number): void {
-		const call = run.pending.shift() as PendingCall;
-		this.lane.operating.sent(call.restMethod, now);
-		group.push(call);
+	/** Moves the run's first `count` calls into the group (in one splice: a run may hold thousands). */
+	private take(run: RunState, group: PendingCall[], count: number): void {
+		if (count === 0) return;
+		for (const call of run.pending.splice(0, count)) group.push(call);
 		if (run.pending.length === 0) this.runs.delete(run);
 	}
 
