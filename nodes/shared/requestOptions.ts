@@ -85,24 +85,21 @@ function badOption(label: string, value: unknown, range: string, what = 'a numbe
 	});
 }
 
-/** A number of seconds within [min, max] as milliseconds; absent (undefined or '') means the default. */
-function seconds(value: unknown, label: string, min: number, max: number): number | undefined {
+/** A number within [min, max] (whole if asked); absent (undefined, '' or null) means the default. */
+function bounded(value: unknown, label: string, min: number, max: number, whole = false): number | undefined {
 	if (value === undefined || value === '' || value === null) return undefined;
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	if (typeof number !== 'number' || !Number.isFinite(number) || number < min || number > max) {
-		throw badOption(label, value, `from ${min} to ${max}`);
+	const valid = typeof number === 'number' && (whole ? Number.isInteger(number) : Number.isFinite(number));
+	if (!valid || (number as number) < min || (number as number) > max) {
+		throw badOption(label, value, `from ${min} to ${max}`, whole ? 'a whole number' : 'a number');
 	}
-	return Math.round(number * 1000);
+	return number as number;
 }
 
-/** A whole number within [min, max]; absent (undefined or '') means the default. */
-function wholeNumber(value: unknown, label: string, min: number, max: number): number | undefined {
-	if (value === undefined || value === '' || value === null) return undefined;
-	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-		throw badOption(label, value, `from ${min} to ${max}`, 'a whole number');
-	}
-	return number;
+/** A number of seconds within [min, max] as milliseconds. */
+function seconds(value: unknown, label: string, min: number, max: number): number | undefined {
+	const number = bounded(value, label, min, max);
+	return number === undefined ? undefined : Math.round(number * 1000);
 }
 
 /**
@@ -118,7 +115,7 @@ export function clientOptionsFrom(options: IDataObject): Partial<ClientOptions> 
 	else if (options.rateLimit === 'standard') result.rateLimit = STANDARD_PLAN;
 	const timeoutMs = seconds(options.timeout, 'Timeout (Seconds)', 1, MAX_TIMEOUT_SECONDS);
 	if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
-	const processes = wholeNumber(options.processes, 'Processes Sharing the Portal', 1, MAX_PROCESSES);
+	const processes = bounded(options.processes, 'Processes Sharing the Portal', 1, MAX_PROCESSES, true);
 	if (processes !== undefined) result.processes = processes;
 	const maxWaitMs = seconds(options.maxWait, 'Max Wait (Seconds)', 0, MAX_WAIT_SECONDS);
 	if (maxWaitMs !== undefined) result.maxWaitMs = maxWaitMs;
