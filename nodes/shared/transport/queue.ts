@@ -122,7 +122,7 @@ export class CallQueue {
 		}
 	}
 
-	/** The run's execution was cancelled: its waiting calls fail now, nobody else's. */
+	/** The run's execution was cancelled: its waiting calls fail at the queue's next pass, nobody else's. */
 	cancel(run: RunState): void {
 		run.cancelled = true;
 		this.nudged = true;
