@@ -2,11 +2,13 @@
 /** What the bench scenarios share: the portal's settings, seeding, the workflow and the tables. */
 import os from 'node:os';
 
-import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import type { RunResult, WorkflowJson } from '../../test/harness/engine';
+import { NODE, sipWorkflow } from '../../test/harness/workflows';
 
-export const NODE = 'Bitrix24 SIP';
+export { NODE };
+
 /** the leaky bucket of most plans */
 export const RATE_LIMIT = { burst: 50, perSecond: 2 };
 export const LATENCY_MS = 20;
@@ -19,35 +21,9 @@ export interface Seed {
 	regIds: number[];
 }
 
-const START: INode = {
-	id: 'start',
-	name: 'Start',
-	type: 'n8n-nodes-base.manualTrigger',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-
-/** Start → Bitrix24 SIP; failed items become error items, so that they can be counted. */
+/** Start → Bitrix24 SIP (the tests' workflow); failed items become error items, so that they can be counted. */
 export function nodeWorkflow(parameters: INodeParameters, requestOptions: IDataObject): WorkflowJson {
-	return {
-		id: 'bench',
-		name: 'Bitrix24 SIP benchmark',
-		connections: { Start: { main: [[{ node: NODE, type: 'main', index: 0 }]] } },
-		nodes: [
-			START,
-			{
-				id: 'sip',
-				name: NODE,
-				type: 'n8n-nodes-bitrix24-sip.bitrix24Sip',
-				typeVersion: 1,
-				position: [220, 0],
-				parameters: { ...parameters, requestOptions: requestOptions as INodeParameters },
-				credentials: { bitrix24WebhookApi: { id: '1', name: 'Bitrix24 sandbox' } },
-				onError: 'continueRegularOutput',
-			},
-		],
-	};
+	return sipWorkflow({ ...parameters, requestOptions: requestOptions as INodeParameters }, { continueOnFail: true });
 }
 
 export const NOOP = 'No Operation';
@@ -59,7 +35,8 @@ export function noOpWorkflow(): WorkflowJson {
 		name: 'Engine floor',
 		connections: { Start: { main: [[{ node: NOOP, type: 'main', index: 0 }]] } },
 		nodes: [
-			START,
+			// the same Start as the node's workflow, so that only the second node differs
+			sipWorkflow({}).nodes[0],
 			{ id: 'noop', name: NOOP, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
 		],
 	};

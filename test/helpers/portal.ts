@@ -8,13 +8,15 @@ import type {
 	INodeParameters,
 } from 'n8n-workflow';
 
-import type { RunResult, WorkflowJson } from '../harness/engine';
+import type { RunResult } from '../harness/engine';
 import { Engine } from '../harness/engine';
+import type { NodeSettings } from '../harness/workflows';
+import { NODE, NODE_TYPE, sipWorkflow } from '../harness/workflows';
 import type { SandboxOptions, Webhook } from '../sandbox';
 import { Bitrix24Sandbox } from '../sandbox';
 
-export const NODE_TYPE = 'n8n-nodes-bitrix24-sip.bitrix24Sip';
-export const NODE = 'Bitrix24 SIP';
+export { NODE, NODE_TYPE, sipWorkflow } from '../harness/workflows';
+export type { NodeSettings } from '../harness/workflows';
 
 let engine: Engine | undefined;
 
@@ -31,32 +33,6 @@ export async function testCredential(data: ICredentialDataDecryptedObject): Prom
 	if (!credentialTest) throw new Error('the node does not offer bitrix24WebhookApiTest');
 	const context = new CredentialTestContext() as unknown as ICredentialTestFunctions;
 	return await credentialTest.call(context, { id: '1', name: 'Bitrix24', type: 'bitrix24WebhookApi', data });
-}
-
-export interface NodeSettings {
-	continueOnFail?: boolean;
-}
-
-/** Manual trigger → Bitrix24 SIP, with the given parameters. */
-export function sipWorkflow(parameters: INodeParameters, settings: NodeSettings = {}): WorkflowJson {
-	return {
-		id: 'wf',
-		name: 'Bitrix24 SIP test',
-		connections: { Start: { main: [[{ node: NODE, type: 'main', index: 0 }]] } },
-		nodes: [
-			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'sip',
-				name: NODE,
-				type: NODE_TYPE,
-				typeVersion: 1,
-				position: [220, 0],
-				parameters,
-				credentials: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },
-				...(settings.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-			},
-		],
-	};
 }
 
 export interface NodeRun extends RunResult {
