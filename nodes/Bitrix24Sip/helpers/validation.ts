@@ -101,3 +101,16 @@ export function readText(
 	const raw = ctx.getNodeParameter(parameter, itemIndex, '') as unknown;
 	return checkText(ctx, normalise(asText(ctx, raw, rule.label, itemIndex)), rule, itemIndex);
 }
+
+/** Reads a PBX Type field: "cloud" or "office" in any case (the portal lower-cases it on add). */
+export function readType(ctx: IExecuteFunctions, itemIndex: number): string {
+	const raw = ctx.getNodeParameter('type', itemIndex, 'cloud') as unknown;
+	const type = asText(ctx, raw, 'PBX Type', itemIndex).trim().toLowerCase();
+	if (type !== 'cloud' && type !== 'office') {
+		throw new NodeOperationError(ctx.getNode(), `PBX Type must be "cloud" or "office", got ${JSON.stringify(raw)}`, {
+			itemIndex,
+			description: 'Choose Cloud PBX or Office PBX, or make the expression return "cloud" or "office".',
+		});
+	}
+	return type;
+}
