@@ -182,8 +182,20 @@ export interface LineCheck {
 	registration: Registration;
 }
 
-/** Asks for the status of one cloud line; a registration the portal does not know is a finding, not a failure. */
-async function readRegistration(client: Bitrix24Client, line: IDataObject): Promise<Registration> {
+/** A registration Bitrix24 is still setting up: `in_progress` or `wait`. */
+export function isPending(registration: Registration): boolean {
+	return (
+		typeof registration === 'object' &&
+		registration !== null &&
+		(registration.STATUS_RESULT === 'in_progress' || registration.STATUS_RESULT === 'wait')
+	);
+}
+
+/**
+ * Asks for the status of one cloud line; a registration the portal does not know is a finding, not
+ * a failure. Any REG_ID of the portal can be read, a line the webhook cannot see too (spec §3).
+ */
+export async function readRegistration(client: Bitrix24Client, line: IDataObject): Promise<Registration> {
 	if (String(line.TYPE) !== 'cloud') return null;
 	const regId = Number(line.REG_ID);
 	if (!Number.isSafeInteger(regId) || regId <= 0) return 'missing';
@@ -196,13 +208,56 @@ async function readRegistration(client: Bitrix24Client, line: IDataObject): Prom
 	throw outcome.error;
 }
 
-/**
- * Reads every line the webhook sees (all pages) and the registration status of each cloud line.
- * The status calls are made together, so the client sends them as batches of up to 50.
- */
-export async function checkLines(client: Bitrix24Client, includeOffice = true): Promise<LineCheck[]> {
+/** Reads every line a check covers (all pages), in line id order. */
+export async function readLinesToCheck(client: Bitrix24Client, includeOffice: boolean): Promise<IDataObject[]> {
 	const lines = await fetchLines(client, includeOffice ? {} : { FILTER: { TYPE: 'cloud' } });
-	lines.sort((a, b) => Number(a.CONFIG_ID) - Number(b.CONFIG_ID));
+	return lines.sort((a, b) => Number(a.CONFIG_ID) - Number(b.CONFIG_ID));
+}
+
+/**
+ * Reads the registration status of each cloud line. The status calls are made together, so the
+ * client sends them as batches of up to 50, with any other call the caller makes at the same time.
+ */
+export async function readRegistrations(client: Bitrix24Client, lines: IDataObject[]): Promise<LineCheck[]> {
 	return await Promise.all(lines.map(async (line) => ({ line, registration: await readRegistration(client, line) })));
 }
 
+/** Reads every line the webhook sees (all pages) and the registration status of each cloud line. */
+export async function checkLines(client: Bitrix24Client, includeOffice = true): Promise<LineCheck[]> {
+	return await readRegistrations(client, await readLinesToCheck(client, includeOffice));
+}
+
+/** voximplant.sip.connector.status, read the same way wherever it is shown. */
+export interface ConnectorReading {
+	FREE_MINUTES: number | null;
+	PAID: boolean;
+	PAID_DATE_END: string | null;
+}
+
+export function readConnector(result: IDataObject): ConnectorReading {
+	const minutes = Number(result.FREE_MINUTES);
+	return {
+		FREE_MINUTES: result.FREE_MINUTES === undefined || result.FREE_MINUTES === null || !Number.isFinite(minutes) ? null : minutes,
+		PAID: result.PAID === true || result.PAID === 'Y' || result.PAID === 1 || result.PAID === '1',
+		PAID_DATE_END: typeof result.PAID_DATE_END === 'string' && result.PAID_DATE_END !== '' ? result.PAID_DATE_END : null,
+	};
+}
+
+/** "ends in 5 days, on 2027-01-31", "ends today (…)", "ended on …". */
+export function paidEndWords(days: number, date: string): string {
+	if (days < 0) return `ended on ${date}`;
+	if (days === 0) return `ends today (${date})`;
+	return `ends in ${days} day${days === 1 ? '' : 's'}, on ${date}`;
+}
+
+/** "SIP connector: 42 free minutes, not paid" — the connector in one line for a person. */
+export function connectorWords(connector: ConnectorReading, now: Date): string {
+	const days = connector.PAID ? daysUntil(connector.PAID_DATE_END, now) : undefined;
+	const paid = connector.PAID
+		? days !== undefined && connector.PAID_DATE_END
+			? `paid period ${paidEndWords(days, connector.PAID_DATE_END)}`
+			: 'paid'
+		: 'not paid';
+	const minutes = connector.FREE_MINUTES === null ? 'free minutes unknown' : `${connector.FREE_MINUTES} free minutes`;
+	return `SIP connector: ${minutes}, ${paid}`;
+}

@@ -1,0 +1,151 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { LineCheck, Registration } from './health';
+import { lineIdentity, lineLabel, readRegistration } from './health';
+import { fetchLines } from './lines';
+import type { Bitrix24Client } from './transport/client';
+
+/** What voximplant.line.outgoing.get answers when the portal has no valid default (spec §3). */
+export const NO_SIP_DEFAULT = 'LINK_BASE_NUMBER';
+
+/**
+ * What the portal's default outgoing line is:
+ * - `sipLine`: a SIP line the webhook can see (cloud `reg<REG_ID>`, or an office line's search id);
+ * - `unknownSipLine`: a SIP line no line visible to the webhook matches (an OAuth application's
+ *   line, or one deleted since);
+ * - `rentedNumber`: a number rented in Bitrix24 (or another connection that is not a SIP line);
+ * - `none`: `LINK_BASE_NUMBER`, no SIP default: calls go out through the portal's base number.
+ */
+export type DefaultOutgoingKind = 'sipLine' | 'unknownSipLine' | 'rentedNumber' | 'none';
+
+export interface DefaultOutgoing {
+	/** the raw answer of voximplant.line.outgoing.get */
+	value: string;
+	kind: DefaultOutgoingKind;
+	/** the line as voximplant.sip.get returned it, when kind is `sipLine` */
+	line: IDataObject | null;
+	/** the REG_ID a `reg<REG_ID>` value names, even when no visible line has it */
+	regId: number | null;
+}
+
+const CLOUD_SEARCH_ID = /^reg(\d+)$/;
+// office lines answer their INCOMING_LOGIN-like search id, "sip…" (spec §3, Neighbours)
+const OFFICE_SEARCH_ID = /^sip/i;
+
+/** The REG_ID of a cloud line's search id (`reg151082` → 151082), or null. */
+export function cloudRegId(value: string): number | null {
+	const match = CLOUD_SEARCH_ID.exec(value);
+	if (!match) return null;
+	const regId = Number(match[1]);
+	return Number.isSafeInteger(regId) && regId > 0 ? regId : null;
+}
+
+function isNoDefault(value: string): boolean {
+	return value === '' || value === NO_SIP_DEFAULT;
+}
+
+/** Whether this line is the one the value of voximplant.line.outgoing.get names. */
+export function isDefaultOutgoingLine(line: IDataObject, value: string): boolean {
+	if (isNoDefault(value)) return false;
+	if (String(line.TYPE) === 'cloud') {
+		const regId = cloudRegId(value);
+		return regId !== null && Number(line.REG_ID) === regId;
+	}
+	const searchId = typeof line.INCOMING_LOGIN === 'string' ? line.INCOMING_LOGIN.trim() : '';
+	// the portal compares text without regard to case (its collation), so this does too
+	return searchId !== '' && searchId.toLowerCase() === value.trim().toLowerCase();
+}
+
+/** Reads the raw default outgoing line: a rented number, `reg<REG_ID>`, an office search id or `LINK_BASE_NUMBER`. */
+export async function readDefaultOutgoingValue(client: Bitrix24Client): Promise<string> {
+	const { result } = await client.call<unknown>('voximplant.line.outgoing.get');
+	return typeof result === 'string' || typeof result === 'number' ? String(result).trim() : '';
+}
+
+/** Which line types a list of lines holds completely (every visible line of that type). */
+export interface KnownLines {
+	lines: IDataObject[];
+	cloud: boolean;
+	office: boolean;
+}
+
+/**
+ * Resolves a default outgoing value to the line it names. Lines already read are searched first;
+ * a line of a type the list does not hold in full is looked up with one filtered voximplant.sip.get.
+ */
+export async function resolveDefaultOutgoing(
+	client: Bitrix24Client,
+	value: string,
+	known: KnownLines = { lines: [], cloud: false, office: false },
+): Promise<DefaultOutgoing> {
+	if (isNoDefault(value)) return { value, kind: 'none', line: null, regId: null };
+	const regId = cloudRegId(value);
+	let line = known.lines.find((candidate) => isDefaultOutgoingLine(candidate, value));
+	const listed = regId !== null ? known.cloud : known.office;
+	if (!line && !listed) {
+		// a rented number is looked up too: its form is not documented, only the office search id's
+		const filter: IDataObject = regId !== null ? { TYPE: 'cloud', REG_ID: regId } : { TYPE: 'office', INCOMING_LOGIN: value };
+		const found = await fetchLines(client, { FILTER: filter });
+		line = found.find((candidate) => isDefaultOutgoingLine(candidate, value));
+	}
+	if (line) return { value, kind: 'sipLine', line, regId };
+	if (regId !== null || OFFICE_SEARCH_ID.test(value)) return { value, kind: 'unknownSipLine', line: null, regId };
+	return { value, kind: 'rentedNumber', line: null, regId: null };
+}
+
+/** The default outgoing line in one sentence for a person. */
+export function describeDefaultOutgoing(resolved: DefaultOutgoing): string {
+	switch (resolved.kind) {
+		case 'none':
+			return 'No SIP default: Bitrix24 has no default outgoing line set and uses the portal\'s base number (LINK_BASE_NUMBER)';
+		case 'rentedNumber':
+			return `The number ${resolved.value}, not a SIP line`;
+		case 'unknownSipLine':
+			return `A SIP line this webhook cannot see (${resolved.value}): one made by an OAuth application, or deleted`;
+		default: {
+			const line = lineIdentity(resolved.line ?? {});
+			return `SIP line ${lineLabel(line)}: ${line.TYPE} PBX at ${line.SERVER}`;
+		}
+	}
+}
+
+/** The default line's id fields; null where the value does not tell them. */
+export interface DefaultOutgoingIdentity extends IDataObject {
+	CONFIG_ID: number | null;
+	TITLE: string | null;
+	/** `cloud` or `office` for a SIP line (an unseen one's too: its value shows the type) */
+	TYPE: string | null;
+	REG_ID: number | null;
+}
+
+export function defaultOutgoingIdentity(resolved: DefaultOutgoing): DefaultOutgoingIdentity {
+	if (resolved.line) {
+		const { CONFIG_ID, TITLE, TYPE, REG_ID } = lineIdentity(resolved.line);
+		return { CONFIG_ID, TITLE, TYPE, REG_ID };
+	}
+	const type = resolved.kind === 'unknownSipLine' ? (resolved.regId !== null ? 'cloud' : 'office') : null;
+	return { CONFIG_ID: null, TITLE: null, TYPE: type, REG_ID: resolved.regId };
+}
+
+/**
+ * The registration of the default line, as far as it can be known: a visible line's from the checks
+ * already made (an office line has none: null), an unseen cloud line's read by its REG_ID (Bitrix24
+ * does not filter voximplant.sip.status). Undefined when there is nothing to check: no SIP default,
+ * a number, or an office line the webhook cannot see.
+ */
+export async function defaultOutgoingRegistration(
+	client: Bitrix24Client,
+	resolved: DefaultOutgoing,
+	checks: LineCheck[],
+): Promise<Registration | undefined> {
+	if (resolved.kind === 'sipLine' && resolved.line) {
+		const configId = Number(resolved.line.CONFIG_ID);
+		const checked = checks.find((check) => Number(check.line.CONFIG_ID) === configId);
+		if (checked) return checked.registration;
+		return await readRegistration(client, resolved.line);
+	}
+	if (resolved.kind === 'unknownSipLine' && resolved.regId !== null) {
+		return await readRegistration(client, { TYPE: 'cloud', REG_ID: resolved.regId });
+	}
+	return undefined;
+}
