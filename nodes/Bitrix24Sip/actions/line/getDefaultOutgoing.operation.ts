@@ -1,0 +1,49 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import {
+	defaultOutgoingIdentity,
+	describeDefaultOutgoing,
+	readDefaultOutgoingValue,
+	resolveDefaultOutgoing,
+} from '../../../shared/defaultOutgoing';
+import { includePasswordsOption, outputLine, readIncludePasswords } from '../common';
+import type { ItemRun } from '../types';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [includePasswordsOption],
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['line'], operation: ['getDefaultOutgoing'] } },
+	properties,
+);
+
+/**
+ * Outputs `defaultOutgoing` (the raw value), `kind` (sipLine, unknownSipLine, rentedNumber or none),
+ * the line's CONFIG_ID, TITLE, TYPE and REG_ID (null where unknown), a `description` in words, and
+ * `line`: the whole line as Line → Get outputs it, or null when the default is not a visible SIP line.
+ */
+export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
+	const includePasswords = readIncludePasswords(this, itemIndex);
+	return async (client) => {
+		const value = await readDefaultOutgoingValue(client);
+		const resolved = await resolveDefaultOutgoing(client, value);
+		return [
+			{
+				defaultOutgoing: value,
+				kind: resolved.kind,
+				...defaultOutgoingIdentity(resolved),
+				description: describeDefaultOutgoing(resolved),
+				line: resolved.line ? outputLine(resolved.line, includePasswords) : null,
+			},
+		];
+	};
+}
