@@ -17,6 +17,8 @@ const ITEM_KEYS = [
 	'TYPE',
 	'hasRegistration',
 	'healthy',
+	'isDefaultOutgoing',
+	'itemType',
 	'summary',
 ];
 
@@ -87,12 +89,14 @@ describe('Registration → Check All Lines', () => {
 			const lines = byTitle(run.json);
 			const stored = portal.sandbox.lines().find((line) => line.title === 'Forbidden 1');
 			expect(lines['Forbidden 1']).toEqual({
+				itemType: 'line',
 				CONFIG_ID: stored?.configId,
 				TITLE: 'Forbidden 1',
 				TYPE: 'cloud',
 				SERVER: 'sip.forbidden.example',
 				LOGIN: 'user1',
 				REG_ID: stored?.regId,
+				isDefaultOutgoing: false,
 				hasRegistration: true,
 				STATUS_RESULT: 'error',
 				STATUS_CODE: 403,
@@ -116,12 +120,14 @@ describe('Registration → Check All Lines', () => {
 			expect(allText(run.json)).not.toContain('secret-pass');
 			expect(run.items.every((item) => JSON.stringify(item.pairedItem) === '{"item":0}')).toBe(true);
 
-			// one call for the cloud lines (a single page), then one batch with the eight status calls
+			// the first line made on a fresh portal became its default outgoing line
+			expect(run.json.filter((item) => item.isDefaultOutgoing).map((item) => item.TITLE)).toEqual(['Healthy 1']);
+
+			// one call for the cloud lines (a single page), then one batch with the eight status calls and the default's
 			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.get', 'batch']);
 			expect(portal.sandbox.log[0].params).toMatchObject({ FILTER: { TYPE: 'cloud' } });
-			const commands = portal.sandbox.log[1].batchCommands ?? [];
-			expect(commands).toHaveLength(8);
-			expect(commands.every((command) => command.restMethod === 'voximplant.sip.status')).toBe(true);
+			const commands = (portal.sandbox.log[1].batchCommands ?? []).map((command) => command.restMethod);
+			expect(commands).toEqual([...Array<string>(8).fill('voximplant.sip.status'), 'voximplant.line.outgoing.get']);
 		});
 
 		it('includes office lines on request, reading both pages, and marks them as having no registration', async () => {
@@ -132,12 +138,14 @@ describe('Registration → Check All Lines', () => {
 			expect(ids).toEqual([...ids].sort((a, b) => a - b));
 			const office = byTitle(run.json)['Office 30'];
 			expect(office).toEqual({
+				itemType: 'line',
 				CONFIG_ID: portal.sandbox.lines().find((line) => line.title === 'Office 30')?.configId,
 				TITLE: 'Office 30',
 				TYPE: 'office',
 				SERVER: 'sip.example.com',
 				LOGIN: expect.stringMatching(/^user\d+$/),
 				REG_ID: null,
+				isDefaultOutgoing: false,
 				hasRegistration: false,
 				STATUS_RESULT: null,
 				STATUS_CODE: null,
@@ -154,7 +162,7 @@ describe('Registration → Check All Lines', () => {
 			expect([first.restMethod, first.params.FILTER]).toEqual(['voximplant.sip.get', undefined]);
 			expect(second.restMethod).toBe('voximplant.sip.get');
 			expect(second.params.FILTER).toEqual({ '>CONFIG_ID': expect.any(Number) });
-			expect(statuses.batchCommands).toHaveLength(8);
+			expect(statuses.batchCommands).toHaveLength(9);
 			expect(portal.sandbox.log).toHaveLength(3);
 		});
 
@@ -227,7 +235,8 @@ describe('Registration → Check All Lines', () => {
 
 		it('reports a cloud line whose registration the portal does not know as unhealthy', async () => {
 			await addLines(portal, [{ title: 'Lost' }]);
-			portal.sandbox.injectError({ status: 400, error: 'REG_ID_NOT_FOUND', description: 'Settings not found' }, 1, {
+			// the status call travels in a batch with the default outgoing line's: only that command fails
+			portal.sandbox.injectMethodError({ status: 400, error: 'REG_ID_NOT_FOUND', description: 'Settings not found' }, 1, {
 				restMethods: ['voximplant.sip.status'],
 			});
 
