@@ -7,27 +7,31 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { readDefaultOutgoingValue, resolveDefaultOutgoing } from '../shared/defaultOutgoing';
 import type { LineCheck } from '../shared/health';
-import { checkLines } from '../shared/health';
+import { readConnector, readLinesToCheck, readRegistration, readRegistrations } from '../shared/health';
 import { clientOptionsFrom, requestOptions } from '../shared/requestOptions';
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { Bitrix24Client } from '../shared/transport/client';
 import { toNodeError } from '../shared/transport/errors';
-import type { ConnectorReading, TriggerEvent, TriggerSettings } from './changes';
+import type { ConnectorReading, DefaultOutgoingReading, TriggerEvent, TriggerSettings } from './changes';
 import {
 	CONNECTOR_EVENTS,
 	connectorChanges,
 	currentConnectorItem,
+	currentDefaultOutgoingItem,
 	currentLineItems,
+	DEFAULT_OUTGOING_EVENTS,
+	defaultOutgoingChanges,
 	LINE_EVENTS,
 	lineChanges,
-	readConnector,
+	seeDefaultOutgoing,
 	seeLines,
 } from './changes';
 import type { TriggerState } from './state';
 import { readState, writeState } from './state';
 
-const ALL_EVENTS: readonly string[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS];
+const ALL_EVENTS: readonly string[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS, ...DEFAULT_OUTGOING_EVENTS];
 
 function readSettings(ctx: IPollFunctions): TriggerSettings {
 	const chosen = ctx.getNodeParameter('events', []) as string[];
@@ -58,23 +62,54 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 interface Reading {
 	lines?: LineCheck[];
 	connector?: ConnectorReading;
+	defaultOutgoing?: DefaultOutgoingReading;
 }
 
-/** Reads only what the chosen events need: the lines with their registrations, and/or the connector. */
+function chosen(settings: TriggerSettings, events: readonly TriggerEvent[]): boolean {
+	return events.some((event) => settings.events.has(event));
+}
+
+/**
+ * Reads the lines with their registrations and, when asked, the default outgoing line: its call
+ * is made together with the status calls so that it joins their batch. The verdict on the default
+ * line needs the lines, so they are read for the default outgoing event too.
+ */
+async function readLines(
+	client: Bitrix24Client,
+	wantDefault: boolean,
+): Promise<{ lines: LineCheck[]; defaultOutgoing?: DefaultOutgoingReading }> {
+	const lines = await readLinesToCheck(client, true);
+	const [checks, value] = await Promise.all([
+		readRegistrations(client, lines),
+		wantDefault ? readDefaultOutgoingValue(client) : undefined,
+	]);
+	if (value === undefined) return { lines: checks };
+	const resolved = await resolveDefaultOutgoing(client, value, { lines, cloud: true, office: true });
+	// Bitrix24 does not filter voximplant.sip.status: an unseen cloud line's registration can be read
+	const registration =
+		resolved.kind === 'unknownSipLine' && resolved.regId !== null
+			? await readRegistration(client, { TYPE: 'cloud', REG_ID: resolved.regId })
+			: undefined;
+	return { lines: checks, defaultOutgoing: { resolved, registration } };
+}
+
+/** Reads only what the chosen events need: the lines with their registrations, the default line, the connector. */
 async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promise<Reading> {
-	const wantLines = LINE_EVENTS.some((event) => settings.events.has(event));
-	const wantConnector = CONNECTOR_EVENTS.some((event) => settings.events.has(event));
+	const wantDefault = chosen(settings, DEFAULT_OUTGOING_EVENTS);
+	const wantLines = wantDefault || chosen(settings, LINE_EVENTS);
+	const wantConnector = chosen(settings, CONNECTOR_EVENTS);
 	try {
 		const client = await Bitrix24Client.create(
 			ctx,
 			clientOptionsFrom(ctx.getNodeParameter('requestOptions', {}) as IDataObject),
 		);
-		const [checks, connector] = await Promise.all([
-			wantLines ? checkLines(client) : undefined,
+		const [lines, connector] = await Promise.all([
+			wantLines ? readLines(client, wantDefault) : undefined,
 			wantConnector ? client.call<IDataObject>('voximplant.sip.connector.status') : undefined,
 		]);
 		return {
-			lines: checks,
+			lines: lines?.lines,
+			defaultOutgoing: lines?.defaultOutgoing,
 			connector: connector ? readConnector(connector.result ?? {}) : undefined,
 		};
 	} catch (error) {
@@ -166,7 +201,7 @@ export class Bitrix24SipTrigger implements INodeType {
 						type: 'boolean',
 						default: false,
 						description:
-							'Whether the first poll, which has nothing to compare with yet, outputs the current state (one item per line, one for the connector) instead of nothing',
+							'Whether the first poll, which has nothing to compare with yet, outputs the current state (one item per line, one for the default outgoing line, one for the connector, as the chosen events need) instead of nothing',
 					},
 					{
 						displayName: 'Treat Pending Registrations As',
@@ -201,29 +236,55 @@ export class Bitrix24SipTrigger implements INodeType {
 		const reading = await readPortal(this, settings);
 		const now = new Date();
 		const detectedAt = now.toISOString();
+		// lines are also read for the default outgoing event; they are shown only for line events
+		const showLines = chosen(settings, LINE_EVENTS);
+		const staticData = this.getWorkflowStaticData('node');
+		const before = readState(staticData);
+		const lines = reading.lines ? seeLines(reading.lines, before?.lines, settings.pendingAs) : undefined;
+		const seenDefault =
+			reading.defaultOutgoing && lines
+				? seeDefaultOutgoing(reading.defaultOutgoing, lines, before?.defaultOutgoing, settings.pendingAs)
+				: undefined;
 
 		// a test run in the editor shows what there is to map, and leaves the remembered state alone
 		if (this.getMode() === 'manual') {
-			const staticData = this.getWorkflowStaticData('node');
-			const lines = reading.lines ? seeLines(reading.lines, readState(staticData)?.lines, settings.pendingAs) : undefined;
 			const items = [
-				...(lines ? currentLineItems(lines, detectedAt) : []),
+				...(lines && showLines ? currentLineItems(lines, detectedAt) : []),
+				...(reading.defaultOutgoing && seenDefault && lines
+					? [currentDefaultOutgoingItem(reading.defaultOutgoing, seenDefault, lines, detectedAt)]
+					: []),
 				...(reading.connector ? [currentConnectorItem(reading.connector, now)] : []),
 			];
 			return items.length > 0 ? [this.helpers.returnJsonArray(items)] : null;
 		}
 
-		const staticData = this.getWorkflowStaticData('node');
-		const before = readState(staticData);
+		// each part without a previous reading only remembers, or shows its current state if asked
 		const emitCurrent = options.emitOnFirstRun === true;
 		const items: IDataObject[] = [];
 		const after: TriggerState = {};
 
-		if (reading.lines) {
-			const lines = seeLines(reading.lines, before?.lines, settings.pendingAs);
+		if (lines) {
 			if (before?.lines) items.push(...lineChanges(before.lines, lines, settings, detectedAt));
-			else if (emitCurrent) items.push(...currentLineItems(lines, detectedAt));
+			else if (emitCurrent && showLines) items.push(...currentLineItems(lines, detectedAt));
 			after.lines = lines;
+		}
+		if (reading.defaultOutgoing && seenDefault && lines) {
+			if (before?.defaultOutgoing) {
+				items.push(
+					...defaultOutgoingChanges(
+						before.defaultOutgoing,
+						seenDefault,
+						reading.defaultOutgoing,
+						lines,
+						before.lines,
+						settings,
+						detectedAt,
+					),
+				);
+			} else if (emitCurrent) {
+				items.push(currentDefaultOutgoingItem(reading.defaultOutgoing, seenDefault, lines, detectedAt));
+			}
+			after.defaultOutgoing = seenDefault;
 		}
 		if (reading.connector) {
 			const outcome = connectorChanges(before?.connector, reading.connector, settings, now);

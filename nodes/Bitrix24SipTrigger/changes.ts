@@ -1,14 +1,28 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { LineCheck, LineIdentity, PendingAs, Registration, StatusHealth } from '../shared/health';
-import { daysUntil, isHealthy, lineIdentity, lineLabel, statusHealth } from '../shared/health';
+import type { DefaultOutgoing } from '../shared/defaultOutgoing';
+import type { ConnectorReading, LineCheck, LineIdentity, PendingAs, Registration, StatusHealth } from '../shared/health';
+import {
+	connectorWords,
+	daysUntil,
+	isHealthy,
+	isPending,
+	lineIdentity,
+	lineLabel,
+	paidEndWords,
+	statusHealth,
+} from '../shared/health';
+
+export type { ConnectorReading } from '../shared/health';
 
 export const LINE_EVENTS = ['lineAdded', 'lineRemoved', 'registrationChanged', 'lineUnhealthy', 'lineRecovered'] as const;
 export const CONNECTOR_EVENTS = ['connectorMinutesLow', 'connectorPaidEnding'] as const;
+export const DEFAULT_OUTGOING_EVENTS = ['defaultOutgoingUnhealthy'] as const;
 
 export type LineEvent = (typeof LINE_EVENTS)[number];
 export type ConnectorEvent = (typeof CONNECTOR_EVENTS)[number];
-export type TriggerEvent = LineEvent | ConnectorEvent;
+export type DefaultOutgoingEvent = (typeof DEFAULT_OUTGOING_EVENTS)[number];
+export type TriggerEvent = LineEvent | ConnectorEvent | DefaultOutgoingEvent;
 
 /** The trigger may also leave the verdict of a line unchanged while its registration is pending. */
 export type TriggerPendingAs = PendingAs | 'unchanged';
@@ -36,21 +50,11 @@ export interface SeenLine {
 
 export type SeenLines = Record<string, SeenLine>;
 
-export interface ConnectorReading {
-	FREE_MINUTES: number | null;
-	PAID: boolean;
-	PAID_DATE_END: string | null;
-}
-
 /** The connector as remembered, with what was already reported so that each alert fires once. */
 export interface SeenConnector extends ConnectorReading {
 	minutesLowReported: boolean;
 	/** the PAID_DATE_END whose approach was reported; a renewal brings a new date and re-arms */
 	paidEndingReportedFor: string | null;
-}
-
-function isPending(registration: Registration): boolean {
-	return typeof registration === 'object' && registration !== null && ['in_progress', 'wait'].includes(registration.STATUS_RESULT);
 }
 
 /**
@@ -72,15 +76,6 @@ export function seeLines(checks: LineCheck[], before: SeenLines | undefined, pen
 		seen[id] = { TITLE, TYPE, SERVER, LOGIN, REG_ID, registration, healthy };
 	}
 	return seen;
-}
-
-export function readConnector(result: IDataObject): ConnectorReading {
-	const minutes = Number(result.FREE_MINUTES);
-	return {
-		FREE_MINUTES: result.FREE_MINUTES === undefined || result.FREE_MINUTES === null || !Number.isFinite(minutes) ? null : minutes,
-		PAID: result.PAID === true || result.PAID === 'Y' || result.PAID === 1 || result.PAID === '1',
-		PAID_DATE_END: typeof result.PAID_DATE_END === 'string' && result.PAID_DATE_END !== '' ? result.PAID_DATE_END : null,
-	};
 }
 
 function statusKey(registration: Registration): string {
@@ -183,6 +178,124 @@ export function currentLineItems(lines: SeenLines, detectedAt: string): IDataObj
 		.map((configId) => lineItem({ event: 'currentState', configId, line: lines[configId], after: lines[configId] }, detectedAt));
 }
 
+/** The default outgoing line as remembered: its raw value and verdict (healthy when it is no SIP line). */
+export interface SeenDefaultOutgoing {
+	value: string;
+	healthy: boolean;
+}
+
+/** The default outgoing line as read in one poll. */
+export interface DefaultOutgoingReading {
+	resolved: DefaultOutgoing;
+	/** the registration of a cloud line the webhook cannot see, read by its REG_ID */
+	registration?: Registration;
+}
+
+function defaultLineId(reading: DefaultOutgoingReading): string | undefined {
+	return reading.resolved.line ? String(lineIdentity(reading.resolved.line).CONFIG_ID) : undefined;
+}
+
+/**
+ * The verdict on the default line, by the rules the lines follow: a visible line's is its own
+ * verdict (pending handling included); an unseen cloud line's comes from its registration. A
+ * default that is no SIP line, or an unseen office line, has nothing to alert about.
+ */
+export function seeDefaultOutgoing(
+	reading: DefaultOutgoingReading,
+	lines: SeenLines,
+	before: SeenDefaultOutgoing | undefined,
+	pendingAs: TriggerPendingAs,
+): SeenDefaultOutgoing {
+	const { value } = reading.resolved;
+	const configId = defaultLineId(reading);
+	if (configId !== undefined) return { value, healthy: lines[configId]?.healthy ?? true };
+	const registration = reading.registration;
+	if (registration === undefined) return { value, healthy: true };
+	if (pendingAs !== 'unchanged') return { value, healthy: isHealthy(registration, pendingAs) };
+	if (!isPending(registration)) return { value, healthy: isHealthy(registration, 'healthy') };
+	return { value, healthy: before?.value === value ? before.healthy : true };
+}
+
+function defaultName(reading: DefaultOutgoingReading, line: LineIdentity | null): string {
+	if (line) return lineLabel(line);
+	return `${reading.resolved.value} (a SIP line this webhook cannot see)`;
+}
+
+function defaultOutgoingItem(
+	event: DefaultOutgoingEvent | 'currentState',
+	reading: DefaultOutgoingReading,
+	seen: SeenDefaultOutgoing,
+	lines: SeenLines,
+	beforeLines: SeenLines | undefined,
+	previousValue: string | null,
+	detectedAt: string,
+): IDataObject {
+	const { resolved } = reading;
+	const configId = defaultLineId(reading);
+	const seenLine = configId !== undefined ? lines[configId] : undefined;
+	let line: LineIdentity | null = null;
+	if (configId !== undefined && resolved.line) {
+		line = seenLine
+			? { CONFIG_ID: Number(configId), TITLE: seenLine.TITLE, TYPE: seenLine.TYPE, SERVER: seenLine.SERVER, LOGIN: seenLine.LOGIN, REG_ID: seenLine.REG_ID }
+			: lineIdentity(resolved.line);
+	}
+	let current: StatusHealth | null = null;
+	if (seenLine) current = health(seenLine);
+	else if (reading.registration !== undefined) current = { ...statusHealth(reading.registration, 'healthy'), healthy: seen.healthy };
+	const previous = configId !== undefined ? health(beforeLines?.[configId]) : null;
+	const name = defaultName(reading, line);
+	let message: string;
+	if (event === 'defaultOutgoingUnhealthy') {
+		message =
+			previousValue !== null && previousValue !== resolved.value
+				? `The default outgoing line is now ${name}, which is unhealthy: ${current?.summary ?? ''}`
+				: `The default outgoing line ${name} became unhealthy: ${current?.summary ?? ''}`;
+	} else if (resolved.kind === 'none') {
+		message = 'Default outgoing line: no SIP default (LINK_BASE_NUMBER)';
+	} else if (resolved.kind === 'rentedNumber') {
+		message = `Default outgoing line: the number ${resolved.value}, not a SIP line`;
+	} else {
+		message = `Default outgoing line ${name}: ${current?.summary ?? 'health unknown'}`;
+	}
+	return {
+		event,
+		message,
+		defaultOutgoing: { value: resolved.value, kind: resolved.kind, previousValue },
+		line,
+		previous,
+		current,
+		detectedAt,
+	};
+}
+
+/**
+ * Fires when the default line is a SIP line that fails and either was healthy before or is another
+ * line than before (the default moved to a failing line). Once reported it stays quiet while the
+ * same line keeps failing; a healthy reading re-arms it. Without a previous reading it only remembers.
+ */
+export function defaultOutgoingChanges(
+	before: SeenDefaultOutgoing | undefined,
+	now: SeenDefaultOutgoing,
+	reading: DefaultOutgoingReading,
+	lines: SeenLines,
+	beforeLines: SeenLines | undefined,
+	settings: TriggerSettings,
+	detectedAt: string,
+): IDataObject[] {
+	if (!before || now.healthy || !settings.events.has('defaultOutgoingUnhealthy')) return [];
+	if (!before.healthy && before.value === now.value) return [];
+	return [defaultOutgoingItem('defaultOutgoingUnhealthy', reading, now, lines, beforeLines, before.value, detectedAt)];
+}
+
+export function currentDefaultOutgoingItem(
+	reading: DefaultOutgoingReading,
+	seen: SeenDefaultOutgoing,
+	lines: SeenLines,
+	detectedAt: string,
+): IDataObject {
+	return defaultOutgoingItem('currentState', reading, seen, lines, undefined, null, detectedAt);
+}
+
 function connectorItem(
 	event: ConnectorEvent | 'currentState',
 	message: string,
@@ -200,12 +313,6 @@ function connectorItem(
 			: null,
 		detectedAt: now.toISOString(),
 	};
-}
-
-function paidEndWords(days: number, date: string): string {
-	if (days < 0) return `ended on ${date}`;
-	if (days === 0) return `ends today (${date})`;
-	return `ends in ${days} day${days === 1 ? '' : 's'}, on ${date}`;
 }
 
 interface ConnectorOutcome {
@@ -261,12 +368,5 @@ export function connectorChanges(
 }
 
 export function currentConnectorItem(current: ConnectorReading, now: Date): IDataObject {
-	const days = current.PAID ? daysUntil(current.PAID_DATE_END, now) : undefined;
-	const paid = current.PAID
-		? days !== undefined && current.PAID_DATE_END
-			? `paid period ${paidEndWords(days, current.PAID_DATE_END)}`
-			: 'paid'
-		: 'not paid';
-	const minutes = current.FREE_MINUTES === null ? 'free minutes unknown' : `${current.FREE_MINUTES} free minutes`;
-	return connectorItem('currentState', `SIP connector: ${minutes}, ${paid}`, current, undefined, now);
+	return connectorItem('currentState', connectorWords(current, now), current, undefined, now);
 }

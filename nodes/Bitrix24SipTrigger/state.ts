@@ -1,8 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { SeenConnector, SeenLines } from './changes';
+import type { SeenConnector, SeenDefaultOutgoing, SeenLines } from './changes';
 
-/** Bumped when the remembered shape changes; an older shape counts as "never polled". */
+/**
+ * Bumped when the remembered shape changes; an older shape counts as "never polled". A part added
+ * later (defaultOutgoing) is simply absent from older state: that part starts by remembering.
+ */
 const STATE_VERSION = 1;
 
 /**
@@ -13,6 +16,8 @@ const STATE_VERSION = 1;
 export interface TriggerState {
 	lines?: SeenLines;
 	connector?: SeenConnector;
+	/** the default outgoing line's value and verdict: two small fields */
+	defaultOutgoing?: SeenDefaultOutgoing;
 }
 
 function isRecord(value: unknown): value is IDataObject {
@@ -22,10 +27,17 @@ function isRecord(value: unknown): value is IDataObject {
 /** A plain copy of the remembered state; undefined when this node has never polled. */
 export function readState(staticData: IDataObject): TriggerState | undefined {
 	if (staticData.version !== STATE_VERSION) return undefined;
-	const copy = JSON.parse(JSON.stringify({ lines: staticData.lines, connector: staticData.connector })) as IDataObject;
+	const copy = JSON.parse(
+		JSON.stringify({ lines: staticData.lines, connector: staticData.connector, defaultOutgoing: staticData.defaultOutgoing }),
+	) as IDataObject;
+	const seenDefault = copy.defaultOutgoing;
 	return {
 		lines: isRecord(copy.lines) ? (copy.lines as unknown as SeenLines) : undefined,
 		connector: isRecord(copy.connector) ? (copy.connector as unknown as SeenConnector) : undefined,
+		defaultOutgoing:
+			isRecord(seenDefault) && typeof seenDefault.value === 'string' && typeof seenDefault.healthy === 'boolean'
+				? { value: seenDefault.value, healthy: seenDefault.healthy }
+				: undefined,
 	};
 }
 
@@ -39,7 +51,7 @@ function same(a: unknown, b: unknown): boolean {
  */
 export function writeState(staticData: IDataObject, state: TriggerState): void {
 	if (staticData.version !== STATE_VERSION) staticData.version = STATE_VERSION;
-	for (const key of ['lines', 'connector'] as const) {
+	for (const key of ['lines', 'connector', 'defaultOutgoing'] as const) {
 		const value = state[key];
 		if (value === undefined) {
 			if (key in staticData) delete staticData[key];
