@@ -7,9 +7,10 @@ import * as connector from './connector/Connector.resource';
 import * as line from './line/Line.resource';
 import * as registration from './registration/Registration.resource';
 import { clientOptionsFrom } from '../../shared/requestOptions';
-import type { ItemRun, Operation } from './types';
+import { errorItem } from '../helpers/output';
+import type { ItemRun, Operation, RunOperation } from './types';
 
-const resources: Record<string, Record<string, Operation>> = {
+const resources: Record<string, Record<string, Operation | RunOperation>> = {
 	line: line.operations,
 	registration: registration.operations,
 	connector: connector.operations,
@@ -22,17 +23,6 @@ const WRITES = new Set(['create', 'update', 'delete', 'setDefaultOutgoing']);
 type Prepared = { run: ItemRun } | { error: NodeApiError | NodeOperationError };
 
 type Outcome = { data: IDataObject[] } | { error: NodeApiError | NodeOperationError };
-
-function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
-	const json: IDataObject = { error: error.message };
-	const code = error.context?.bitrix24Code;
-	if (typeof code === 'string') json.code = code;
-	if (error instanceof NodeApiError && error.httpCode) json.httpCode = Number(error.httpCode);
-	if (error.description) json.description = error.description;
-	const details = error.context?.details;
-	if (typeof details === 'object' && details !== null) Object.assign(json, details);
-	return { json, pairedItem: { item: itemIndex } };
-}
 
 /**
  * Runs the chosen operation for every input item: first every item's parameters are checked
@@ -47,6 +37,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (!chosen) {
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
 	}
+	// an operation that plans over all items at once (Line → Sync) runs them itself
+	if ('executeRun' in chosen) return [await chosen.executeRun.call(this)];
 	const continueOnFail = this.continueOnFail();
 
 	const prepared: Prepared[] = items.map((_, itemIndex) => {

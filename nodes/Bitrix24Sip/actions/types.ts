@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { Bitrix24Client } from '../../shared/transport/client';
 
@@ -14,4 +14,13 @@ export type Prepare = (this: IExecuteFunctions, itemIndex: number) => ItemRun;
 export interface Operation {
 	description: INodeProperties[];
 	prepare: Prepare;
+}
+
+/**
+ * An operation that needs all items of a run at once rather than one by one: Line → Sync plans
+ * the desired lines (the items) against the portal's lines before it writes anything.
+ */
+export interface RunOperation {
+	description: INodeProperties[];
+	executeRun: (this: IExecuteFunctions) => Promise<INodeExecutionData[]>;
 }
