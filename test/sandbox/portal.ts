@@ -140,6 +140,8 @@ export class Portal {
 	baseUrl = 'http://127.0.0.1';
 
 	operatingTimeFields: OperatingTimeFields = 'whenActive';
+	/** `get` leaves out the passwords (see SandboxOptions.hidePasswords) */
+	hidePasswords = false;
 	beforeCall: BeforeCallHook | null = null;
 
 	private readonly lines = new Map<number, Line>();
@@ -671,6 +673,10 @@ export class Portal {
 			const out: Record<string, string | null> = { ...row };
 			delete out.ID;
 			delete out.APP_ID;
+			if (this.hidePasswords) {
+				delete out.PASSWORD;
+				delete out.INCOMING_PASSWORD;
+			}
 			if (row.TYPE === 'cloud') {
 				delete out.INCOMING_SERVER;
 				delete out.INCOMING_LOGIN;

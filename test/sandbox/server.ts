@@ -154,6 +154,7 @@ export class Bitrix24Sandbox {
 		this.requireHttps = options.requireHttps ?? false;
 		portal.baseUrl = baseUrl;
 		portal.operatingTimeFields = options.operatingTimeFields ?? 'whenActive';
+		portal.hidePasswords = options.hidePasswords ?? false;
 		this.webhook = portal.addWebhook();
 		server.on('connection', (socket: Socket) => {
 			this.sockets.add(socket);

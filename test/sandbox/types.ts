@@ -9,6 +9,11 @@ export interface SandboxOptions {
 	operating?: Partial<OperatingLimit>;
 	/** `whenActive` (default): `time.operating*` only while the method's window sum is above 0. */
 	operatingTimeFields?: OperatingTimeFields;
+	/**
+	 * `get` rows without PASSWORD and INCOMING_PASSWORD. The spec's portal returns them; this
+	 * models the portals that do not (issue 10: "passwords cannot be read back on every portal").
+	 */
+	hidePasswords?: boolean;
 	/** Cloud registrations advance one step per this many ms; null (default): on status reads only. */
 	registrationStepMs?: number | null;
 	/** A `hang` fault is answered with an nginx 504 page after this many ms; default: never. */
