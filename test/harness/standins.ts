@@ -20,6 +20,7 @@ export const BASE_NODE_VERSIONS: Record<string, number[]> = {
 	'n8n-nodes-base.webhook': [2],
 	'n8n-nodes-base.noOp': [1],
 	'n8n-nodes-base.set': [3.4],
+	'n8n-nodes-base.splitOut': [1],
 	'n8n-nodes-base.stickyNote': [1],
 };
 
@@ -149,6 +150,119 @@ function convert(
 	throw new NodeOperationError(ctx.getNode(), `${result.errorMessage} [item ${itemIndex}]`, { itemIndex });
 }
 
+/**
+ * The parameters of n8n's Split Out node 1 (n8n-nodes-base/nodes/Transform/SplitOut), names,
+ * defaults and display rules as n8n 1.123 and 2.40 declare them.
+ */
+const SPLIT_OUT_PROPERTIES: INodeProperties[] = [
+	{ displayName: 'Fields To Split Out', name: 'fieldToSplitOut', type: 'string', default: '', required: true },
+	{
+		displayName: 'Include',
+		name: 'include',
+		type: 'options',
+		options: [
+			{ name: 'No Other Fields', value: 'noOtherFields' },
+			{ name: 'All Other Fields', value: 'allOtherFields' },
+			{ name: 'Selected Other Fields', value: 'selectedOtherFields' },
+		],
+		default: 'noOtherFields',
+	},
+	{
+		displayName: 'Fields To Include',
+		name: 'fieldsToInclude',
+		type: 'string',
+		default: '',
+		displayOptions: { show: { include: ['selectedOtherFields'] } },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		default: {},
+		options: [
+			{ displayName: 'Disable Dot Notation', name: 'disableDotNotation', type: 'boolean', default: false },
+			{ displayName: 'Destination Field Name', name: 'destinationFieldName', type: 'string', default: '' },
+			{ displayName: 'Include Binary', name: 'includeBinary', type: 'boolean', default: false },
+		],
+	},
+];
+
+/** A field by dotted path ("a.b.c"); n8n uses lodash's get, which also reads "a[0]" — no example needs that. */
+function getPath(source: IDataObject, name: string, dotNotation: boolean): unknown {
+	if (!dotNotation) return source[name];
+	let at: unknown = source;
+	for (const key of name.split('.')) {
+		if (typeof at !== 'object' || at === null) return undefined;
+		at = (at as IDataObject)[key];
+	}
+	return at;
+}
+
+/**
+ * A stand-in for n8n's Split Out node 1 with what the examples use: the listed fields of each item
+ * (commas between names, "$json." dropped) become one item per element, paired to the item they came
+ * from. An element that is an object becomes the new item's fields when one field is split without a
+ * destination name; otherwise it is put under the field's (or destination's) name. A missing field
+ * gives no items, a single value one, an object its values. Include "All Other Fields" copies the
+ * rest of the item. $binary, "Selected Other Fields" and Include Binary are not stood in for.
+ */
+class SplitOutStandIn implements INodeType {
+	readonly description = describe('splitOut', 'Split Out', ['transform'], SPLIT_OUT_PROPERTIES);
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const output: INodeExecutionData[] = [];
+		const items = this.getInputData();
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const fields = String(this.getNodeParameter('fieldToSplitOut', itemIndex))
+				.split(',')
+				.map((field) => field.trim().replace(/^\$json\./, ''))
+				.filter((field) => field !== '');
+			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+			const include = this.getNodeParameter('include', itemIndex, 'noOtherFields') as string;
+			if (fields.includes('$binary') || include === 'selectedOtherFields' || options.includeBinary === true) {
+				throw new NodeOperationError(this.getNode(), 'The Split Out stand-in does not do $binary, Selected Other Fields or Include Binary');
+			}
+			const dotNotation = options.disableDotNotation !== true;
+			const destinations = String(options.destinationFieldName ?? '')
+				.split(',')
+				.map((field) => field.trim())
+				.filter((field) => field !== '');
+			if (destinations.length > 0 && destinations.length !== fields.length) {
+				throw new NodeOperationError(this.getNode(), 'If multiple fields to split out are given, the same number of destination fields must be given');
+			}
+			const item = { ...items[itemIndex].json };
+			const split: INodeExecutionData[] = [];
+			for (const [fieldIndex, field] of fields.entries()) {
+				const destination = destinations[fieldIndex] ?? '';
+				let entity = getPath(item, field, dotNotation) ?? [];
+				if (typeof entity !== 'object' || entity === null) entity = [entity];
+				const elements = Array.isArray(entity) ? (entity as unknown[]) : Object.values(entity as IDataObject);
+				for (const [elementIndex, element] of elements.entries()) {
+					split[elementIndex] ??= { json: {}, pairedItem: { item: itemIndex } };
+					const spreads = typeof element === 'object' && element !== null && include === 'noOtherFields' && destination === '' && fields.length === 1;
+					if (spreads) split[elementIndex] = { json: { ...split[elementIndex].json, ...(element as IDataObject) }, pairedItem: { item: itemIndex } };
+					else split[elementIndex].json[destination || field] = element as IDataObject[string];
+				}
+			}
+			for (const entry of split) {
+				if (include === 'allOtherFields') {
+					const rest = deepCopy(item);
+					for (const field of fields) unsetPath(rest, field, dotNotation);
+					entry.json = { ...rest, ...entry.json };
+				}
+				output.push(entry);
+			}
+		}
+		return [output];
+	}
+}
+
+function unsetPath(target: IDataObject, name: string, dotNotation: boolean): void {
+	const keys = dotNotation ? name.split('.') : [name];
+	const parent = keys.length > 1 ? getPath(target, keys.slice(0, -1).join('.'), true) : target;
+	if (typeof parent === 'object' && parent !== null) delete (parent as IDataObject)[keys[keys.length - 1]];
+}
+
 export function standIns(): Record<string, INodeType> {
 	return {
 		'n8n-nodes-base.manualTrigger': new PassThrough(describe('manualTrigger', 'Manual Trigger', ['trigger'])),
@@ -156,6 +270,7 @@ export function standIns(): Record<string, INodeType> {
 		'n8n-nodes-base.webhook': new PassThrough(describe('webhook', 'Webhook', ['trigger'])),
 		'n8n-nodes-base.noOp': new NoOp(),
 		'n8n-nodes-base.set': new SetStandIn(),
+		'n8n-nodes-base.splitOut': new SplitOutStandIn(),
 		'n8n-nodes-base.stickyNote': new PassThrough(describe('stickyNote', 'Sticky Note', ['input'])),
 	};
 }
