@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { FirstAdd, IfTitleExists, RunTitles } from '../../helpers/addLine';
 import { addLine, readHighestId } from '../../helpers/addLine';
+import { awaitLineRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
 import { asText, checkText, MAX_FIELD_LENGTH, normaliseServer, readText, readType } from '../../helpers/validation';
 import { includePasswordsOption, outputLine, readIncludePasswords, PBX_TYPES } from '../common';
 import type { ItemRun } from '../types';
@@ -84,6 +85,7 @@ const properties: INodeProperties[] = [
 					'What to do when a line the webhook can see already has the title. Return or Update make re-running a provisioning workflow safe: it never creates a second line.',
 			},
 			includePasswordsOption,
+			waitForRegistrationOption,
 		],
 	},
 ];
@@ -118,6 +120,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const ifTitleExists = (options.ifTitleExists as IfTitleExists | undefined) ?? 'error';
 	const includePasswords = readIncludePasswords(this, itemIndex);
+	const waitSeconds = readWaitSeconds(this, options, itemIndex);
+	const signal = cancelSignalOf(this);
 
 	const fields: IDataObject = { TYPE: type, SERVER: server, LOGIN: login };
 	if (title) fields.TITLE = title;
@@ -136,7 +140,13 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	return async (client) => {
 		if (needsBefore) run.highestIdBefore ??= readHighestId(client);
 		const line = await addLine({ client, fields, title, ifTitleExists, itemIndex, run, settleFirstAdd });
-		return [outputLine(line, includePasswords)];
+		const output = outputLine(line, includePasswords);
+		if (waitSeconds > 0) {
+			// a new line's registration starts with the add; an existing line's may have been restarted by its update
+			const registration = await awaitLineRegistration(client, line, waitSeconds, { restarted: true, signal });
+			if (registration) output.registration = registration;
+		}
+		return [output];
 	};
 }
 

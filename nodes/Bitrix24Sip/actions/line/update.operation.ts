@@ -1,6 +1,17 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { findLine } from '../../../shared/lines';
+import type { RegistrationReport } from '../../../shared/registrationWait';
+import {
+	awaitLineRegistration,
+	cancelSignalOf,
+	mustPropagate,
+	readWaitSeconds,
+	unreadableRegistration,
+	waitForRegistrationOption,
+} from '../../../shared/registrationWait';
+import type { Bitrix24Client } from '../../../shared/transport/client';
 import { asText, checkText, MAX_FIELD_LENGTH, normaliseServer, requirePositiveId } from '../../helpers/validation';
 import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
@@ -47,6 +58,14 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [waitForRegistrationOption],
+	},
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['update'] } }, properties);
@@ -61,9 +80,38 @@ const NORMALISE: Record<string, (text: string) => string> = {
 	password: (text) => text,
 };
 
+/** Fields whose change makes Bitrix24 register a cloud line again (spec §3). */
+const RESTARTS_REGISTRATION = ['SERVER', 'LOGIN', 'PASSWORD'];
+
+/**
+ * The line's registration after the update. The update answers only `1`, so one read tells the
+ * line's type and REG_ID; an office line has no registration (undefined). Reading the line can
+ * fail like a status read: that is reported, the update itself stands.
+ */
+async function registrationAfterUpdate(
+	client: Bitrix24Client,
+	configId: number,
+	seconds: number,
+	restarted: boolean,
+	signal: AbortSignal | undefined,
+): Promise<RegistrationReport | undefined> {
+	const read = await findLine(client, configId).then(
+		(line) => ({ line }),
+		(error: unknown) => ({ error }),
+	);
+	if ('error' in read) {
+		if (mustPropagate(read.error)) throw read.error;
+		return unreadableRegistration(`the line could not be read back (${(read.error as Error).message})`);
+	}
+	const { line } = read;
+	if (!line) return unreadableRegistration(`line ${configId} was not found after the update (deleted meanwhile?)`);
+	return await awaitLineRegistration(client, line, seconds, { restarted, signal });
+}
+
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);
 	const updateFields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 
 	const changes: IDataObject = {};
 	for (const name of Object.keys(LABELS)) {
@@ -87,10 +135,19 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		});
 	}
 
+	const waitSeconds = readWaitSeconds(this, options, itemIndex);
+	const restarted = RESTARTS_REGISTRATION.some((field) => field in changes);
+	const signal = cancelSignalOf(this);
+
 	// No TYPE is sent: Bitrix24 only validates it on update and never stores it, so a line's type
 	// cannot be changed here (spec §3); changing it takes Delete and Create.
 	return async (client) => {
 		await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...changes });
-		return [{ CONFIG_ID: configId, updated: true, updatedFields: Object.keys(changes) }];
+		const output: IDataObject = { CONFIG_ID: configId, updated: true, updatedFields: Object.keys(changes) };
+		if (waitSeconds > 0) {
+			const registration = await registrationAfterUpdate(client, configId, waitSeconds, restarted, signal);
+			if (registration) output.registration = registration;
+		}
+		return [output];
 	};
 }
