@@ -1,20 +1,24 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import type { Operation } from '../types';
+import type { Operation, RunOperation } from '../types';
 import * as create from './create.operation';
 import * as del from './delete.operation';
 import * as get from './get.operation';
+import * as getDefaultOutgoing from './getDefaultOutgoing.operation';
 import * as getMany from './getMany.operation';
 import * as setDefaultOutgoing from './setDefaultOutgoing.operation';
+import * as sync from './sync.operation';
 import * as update from './update.operation';
 
-export const operations: Record<string, Operation> = {
+export const operations: Record<string, Operation | RunOperation> = {
 	create,
 	update,
 	delete: del,
 	get,
 	getMany,
 	setDefaultOutgoing,
+	getDefaultOutgoing,
+	sync,
 };
 
 export const description: INodeProperties[] = [
@@ -28,12 +32,24 @@ export const description: INodeProperties[] = [
 			{ name: 'Create', value: 'create', description: 'Create a SIP line', action: 'Create a line' },
 			{ name: 'Delete', value: 'delete', description: 'Delete a SIP line', action: 'Delete a line' },
 			{ name: 'Get', value: 'get', description: 'Get a SIP line by its ID', action: 'Get a line' },
+			{
+				name: 'Get Default Outgoing',
+				value: 'getDefaultOutgoing',
+				description: "Read the portal's default line for outgoing calls, resolved to the SIP line when it is one",
+				action: 'Get the default outgoing line',
+			},
 			{ name: 'Get Many', value: 'getMany', description: 'List the SIP lines of the portal (those of every webhook and the Bitrix24 UI)', action: 'Get many lines' },
 			{
 				name: 'Set as Default Outgoing',
 				value: 'setDefaultOutgoing',
 				description: "Make a SIP line the portal's default line for outgoing calls",
 				action: 'Set a line as default outgoing',
+			},
+			{
+				name: 'Sync',
+				value: 'sync',
+				description: 'Make the portal\'s lines match a list: create, update and (if asked) delete lines by title',
+				action: 'Sync lines to a desired list',
 			},
 			{ name: 'Update', value: 'update', description: 'Change a SIP line', action: 'Update a line' },
 		],
@@ -45,4 +61,6 @@ export const description: INodeProperties[] = [
 	...get.description,
 	...getMany.description,
 	...setDefaultOutgoing.description,
+	...getDefaultOutgoing.description,
+	...sync.description,
 ];

@@ -1,0 +1,437 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import { fetchLines } from '../../../shared/lines';
+import type { RegistrationReport } from '../../../shared/registrationWait';
+import { awaitRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
+import { clientOptionsFrom } from '../../../shared/requestOptions';
+import { Bitrix24Client } from '../../../shared/transport/client';
+import { toNodeError } from '../../../shared/transport/errors';
+import { errorItem } from '../../helpers/output';
+import type { Applied } from '../../helpers/syncApply';
+import { applyPlan } from '../../helpers/syncApply';
+import type { DesiredLine, PlanEntry, SyncSettings } from '../../helpers/syncPlan';
+import { planSync, problem, titleKey } from '../../helpers/syncPlan';
+import { asText, checkText, MAX_FIELD_LENGTH, normaliseServer, readText, readType } from '../../helpers/validation';
+import { includePasswordsOption, outputLine, PBX_TYPES } from '../common';
+
+const show = { resource: ['line'], operation: ['sync'] };
+
+const properties: INodeProperties[] = [
+	{
+		displayName:
+			'Each input item is one line as it should be. The sync matches them to the portal\'s lines by title, then creates, updates or (if asked) deletes lines so that the portal matches. Turn on Dry Run to see the plan first.',
+		name: 'syncNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Dry Run',
+		name: 'dryRun',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to only output the plan (one item per line: action, changed fields, reason) and change nothing on the portal',
+	},
+	{
+		displayName: 'PBX Type',
+		name: 'type',
+		type: 'options',
+		options: PBX_TYPES,
+		default: 'cloud',
+		description:
+			'Type of the line. A line of the other type with the same title is changed only with "Allow Type Change" (delete and create again). A portal can have at most 10 cloud lines.',
+	},
+	{
+		displayName: 'Title',
+		name: 'title',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. Trunk Berlin',
+		description:
+			'Connection name: the key that matches this item to an existing line, compared as Bitrix24 does (without regard to case and spaces around it). Each title may appear once in the input.',
+	},
+	{
+		displayName: 'Server',
+		name: 'server',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. sip.provider.com',
+		description:
+			'SIP registration server (for an office PBX: its address). Spaces around it and any http:// or https:// are removed, as Bitrix24 does. At most 100 characters.',
+	},
+	{
+		displayName: 'Login',
+		name: 'login',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. sip_user',
+		description: 'Login at the SIP server, at most 100 characters (spaces around it are removed)',
+	},
+	{
+		displayName: 'Password',
+		name: 'password',
+		type: 'string',
+		typeOptions: { password: true },
+		default: '',
+		description:
+			'Password at the SIP server, at most 100 characters. Empty: the sync leaves the password of an existing line as it is.',
+	},
+	{
+		displayName: 'Delete Lines Not Listed',
+		name: 'deleteUnlisted',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to delete existing lines that no input item names. Only lines inside the managed titles below are ever deleted: the portal\'s lines are shared with the Bitrix24 UI and every other webhook.',
+	},
+	{
+		displayName: 'Managed Title Prefix',
+		name: 'managedPrefix',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. n8n-',
+		displayOptions: { show: { deleteUnlisted: [true] } },
+		description:
+			'Unlisted lines whose title starts with this (without regard to case) may be deleted; all others are never touched. Give this, Managed Titles, or both.',
+	},
+	{
+		displayName: 'Managed Titles',
+		name: 'managedTitles',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. Trunk Berlin, Trunk Paris',
+		displayOptions: { show: { deleteUnlisted: [true] } },
+		description:
+			'Titles, separated by commas or new lines, of the lines the sync may delete when they are not listed (without regard to case)',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Allow Type Change',
+				name: 'allowTypeChange',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether a line whose type differs from the input is deleted and created again with the new type. This drops its registration and may change the default outgoing line. Off: such an item fails and nothing is changed.',
+			},
+			includePasswordsOption,
+			{
+				displayName: 'Send Passwords',
+				name: 'sendPasswords',
+				type: 'options',
+				options: [
+					{
+						name: 'When Changed',
+						value: 'whenChanged',
+						description: 'Send a password only when the portal returns the current one and it differs',
+					},
+					{
+						name: 'Always',
+						value: 'always',
+						description:
+							'Send the password of every existing line on every run, for portals that do not return passwords. Every run then updates every line with a password.',
+					},
+				],
+				default: 'whenChanged',
+				description: 'Whether to send the passwords of existing lines when the portal cannot tell whether they changed',
+			},
+			waitForRegistrationOption,
+		],
+	},
+];
+
+export const description = updateDisplayOptions({ show }, properties);
+
+type ItemError = ReturnType<typeof toNodeError>;
+
+/** The node-wide settings, read from the first item. */
+function readSettings(ctx: IExecuteFunctions): SyncSettings {
+	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const deleteUnlisted = ctx.getNodeParameter('deleteUnlisted', 0, false) === true;
+	const settings: SyncSettings = {
+		deleteUnlisted,
+		managedPrefix: '',
+		managedTitles: new Set(),
+		allowTypeChange: options.allowTypeChange === true,
+		sendPasswords: options.sendPasswords === 'always' ? 'always' : 'whenChanged',
+	};
+	if (!deleteUnlisted) return settings;
+	settings.managedPrefix = titleKey(asText(ctx, ctx.getNodeParameter('managedPrefix', 0, ''), 'Managed Title Prefix', 0));
+	const titles = asText(ctx, ctx.getNodeParameter('managedTitles', 0, ''), 'Managed Titles', 0);
+	settings.managedTitles = new Set(titles.split(/[,\n]/).map(titleKey).filter((title) => title !== ''));
+	if (settings.managedPrefix === '' && settings.managedTitles.size === 0) {
+		throw new NodeOperationError(ctx.getNode(), 'Managed Title Prefix is required when "Delete Lines Not Listed" is on', {
+			itemIndex: 0,
+			description:
+				'The portal\'s lines are shared with the Bitrix24 UI and every other webhook. Enter the title prefix of the lines this sync manages (e.g. "n8n-"), or list them under Managed Titles, so that no other line is ever deleted. Nothing was sent.',
+		});
+	}
+	return settings;
+}
+
+/** One input item as a desired line; a mistake throws, naming the field. */
+function readDesired(ctx: IExecuteFunctions, itemIndex: number, title: string): DesiredLine {
+	const type = readType(ctx, itemIndex) as DesiredLine['type'];
+	const server = readText(ctx, 'server', itemIndex, { label: 'Server', required: true, maxLength: MAX_FIELD_LENGTH }, normaliseServer);
+	const login = readText(ctx, 'login', itemIndex, { label: 'Login', required: true, maxLength: MAX_FIELD_LENGTH }, (text) => text.trim());
+	// the portal checks the password's length before it trims it
+	const password = checkText(
+		ctx,
+		asText(ctx, ctx.getNodeParameter('password', itemIndex, '') as unknown, 'Password', itemIndex),
+		{ label: 'Password', maxLength: MAX_FIELD_LENGTH },
+		itemIndex,
+	);
+	return { itemIndex, title, type, server, login, password };
+}
+
+interface Inputs {
+	desired: DesiredLine[];
+	errors: Map<number, ItemError>;
+	/** the title of every item that has a readable one, valid or not: those lines are never deleted */
+	listedKeys: Set<string>;
+	/** an item whose title could not be read: the sync cannot tell which line it protects */
+	unreadableTitle?: number;
+}
+
+function readInputs(ctx: IExecuteFunctions, count: number): Inputs {
+	const inputs: Inputs = { desired: [], errors: new Map(), listedKeys: new Set() };
+	const byKey = new Map<string, number[]>();
+	for (let itemIndex = 0; itemIndex < count; itemIndex++) {
+		let title: string;
+		try {
+			title = readText(
+				ctx,
+				'title',
+				itemIndex,
+				{ label: 'Title', required: true, hint: 'Enter the title of the line: the sync matches lines by title.' },
+				(text) => text.trim(),
+			);
+		} catch (error) {
+			inputs.unreadableTitle ??= itemIndex;
+			inputs.errors.set(itemIndex, toNodeError(ctx.getNode(), error, itemIndex));
+			continue;
+		}
+		const key = titleKey(title);
+		inputs.listedKeys.add(key);
+		byKey.set(key, [...(byKey.get(key) ?? []), itemIndex]);
+		try {
+			inputs.desired.push(readDesired(ctx, itemIndex, title));
+		} catch (error) {
+			inputs.errors.set(itemIndex, toNodeError(ctx.getNode(), error, itemIndex));
+		}
+	}
+	// the same title twice: which of the items describes the line is anybody's guess
+	for (const [, indexes] of byKey) {
+		if (indexes.length < 2) continue;
+		for (const itemIndex of indexes) {
+			const others = indexes.filter((other) => other !== itemIndex).map((other) => other + 1);
+			const title = inputs.desired.find((line) => line.itemIndex === itemIndex)?.title;
+			inputs.errors.set(
+				itemIndex,
+				new NodeOperationError(ctx.getNode(), `Title ${title !== undefined ? `"${title}" ` : ''}is listed more than once in the input (also item ${others.join(', ')})`, {
+					itemIndex,
+					description:
+						'Titles are the key of a sync and Bitrix24 compares them without regard to case and spaces around them. Keep one item per line. Nothing was sent for these items.',
+				}),
+			);
+		}
+	}
+	inputs.desired = inputs.desired.filter((line) => !inputs.errors.has(line.itemIndex));
+	return inputs;
+}
+
+/** What each output item says about its line, in the plan and after applying. */
+function entryJson(entry: PlanEntry, dryRun: boolean, includePasswords: boolean, line?: IDataObject): IDataObject {
+	const shown = line ?? entry.existing;
+	const json: IDataObject = {
+		action: entry.action,
+		dryRun,
+		TITLE: entry.title,
+		TYPE: entry.type,
+		CONFIG_ID: shown?.CONFIG_ID !== undefined ? Number(shown.CONFIG_ID) : null,
+		changes: entry.changes,
+		reason: entry.reason,
+		inputItem: entry.itemIndex,
+	};
+	if (entry.action === 'replace') {
+		json.previousConfigId = Number(entry.existing?.CONFIG_ID);
+		json.previousType = String(entry.existing?.TYPE ?? '');
+		if (!line) json.CONFIG_ID = null;
+	}
+	json.line = shown ? outputLine(shown, includePasswords) : null;
+	return json;
+}
+
+function planItem(entry: PlanEntry, dryRun: boolean, includePasswords: boolean, error?: ItemError): INodeExecutionData {
+	const json = entryJson(entry, dryRun, includePasswords);
+	if (error) return { ...errorItem(error, entry.itemIndex ?? 0, json), ...(entry.itemIndex === null ? { pairedItem: undefined } : {}) };
+	return entry.itemIndex === null ? { json } : { json, pairedItem: { item: entry.itemIndex } };
+}
+
+function counts(applied: Applied[]): string {
+	const words: Array<[PlanEntry['action'], string]> = [
+		['create', 'created'],
+		['replace', 'replaced'],
+		['update', 'updated'],
+		['delete', 'deleted'],
+		['unchanged', 'unchanged'],
+	];
+	const done = applied.filter(({ error }) => error === undefined);
+	const parts = words
+		.map(([action, word]) => [done.filter(({ entry }) => entry.action === action).length, word] as const)
+		.filter(([count]) => count > 0)
+		.map(([count, word]) => `${count} ${word}`);
+	return parts.length > 0 ? parts.join(', ') : 'nothing';
+}
+
+interface CheckFailure {
+	itemIndex: number | null;
+	title: string;
+	message: string;
+	hint?: string;
+}
+
+/** The checks failed and the node does not continue on fail: one error listing every item's problem. */
+function checksFailed(ctx: IExecuteFunctions, failures: CheckFailure[]): NodeOperationError {
+	const first = failures[0];
+	const lines = failures.map(({ itemIndex, title, message }) =>
+		itemIndex === null ? `• deleting "${title}": ${message}` : `• item ${itemIndex + 1}${title ? ` ("${title}")` : ''}: ${message}`,
+	);
+	// each kind of problem's advice once, after the list
+	const hints = [...new Set(failures.map(({ hint }) => hint).filter((hint): hint is string => Boolean(hint)))];
+	return new NodeOperationError(
+		ctx.getNode(),
+		`Sync stopped before changing anything: ${failures.length} line(s) failed the checks${failures.length === 1 ? `: ${first.message}` : ''}`,
+		{
+			itemIndex: first.itemIndex ?? 0,
+			description: [...lines, ...hints, 'Fix these (or turn on "Continue On Fail" to apply the rest) and run again. Dry Run shows the whole plan.'].join('\n'),
+		},
+	);
+}
+
+export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const continueOnFail = this.continueOnFail();
+	const settings = readSettings(this);
+	const dryRun = this.getNodeParameter('dryRun', 0, false) === true;
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const includePasswords = options.includePasswords === true;
+	const waitSeconds = readWaitSeconds(this, options, 0);
+	const inputs = readInputs(this, items.length);
+
+	const inputFailures: CheckFailure[] = [...inputs.errors].map(([itemIndex, error]) => ({
+		itemIndex,
+		title: '',
+		message: error.message,
+		hint: error.description ?? undefined,
+	}));
+	if (inputFailures.length > 0 && !continueOnFail && !dryRun) throw checksFailed(this, inputFailures);
+
+	let client: Bitrix24Client;
+	let existing: IDataObject[];
+	try {
+		client = await Bitrix24Client.create(this, clientOptionsFrom(this.getNodeParameter('requestOptions', 0, {}) as IDataObject));
+		// one read of every line the webhook sees: the plan is made against it
+		existing = await fetchLines(client, {});
+	} catch (error) {
+		if (!continueOnFail) throw toNodeError(this.getNode(), error, 0);
+		return items.map((_, itemIndex) => errorItem(toNodeError(this.getNode(), error, itemIndex), itemIndex));
+	}
+
+	const plan = planSync(inputs.desired, existing, inputs.listedKeys, settings);
+	if (inputs.unreadableTitle !== undefined) {
+		for (const entry of plan) {
+			if (entry.action !== 'delete') continue;
+			entry.problem = problem(
+				'TITLE_UNREADABLE',
+				`Not deleted: the title of item ${inputs.unreadableTitle + 1} could not be read`,
+				"The sync cannot tell whether that item lists this line, so it deletes nothing. Fix the item's Title and run again.",
+			);
+		}
+	}
+	const problems = plan.filter((entry) => entry.problem);
+	const output: INodeExecutionData[] = [];
+	const byItem = new Map<number, INodeExecutionData>();
+	const deletions: INodeExecutionData[] = [];
+	const place = (entry: PlanEntry, item: INodeExecutionData) => {
+		if (entry.itemIndex === null) deletions.push(item);
+		else byItem.set(entry.itemIndex, item);
+	};
+	const errorOf = (entry: PlanEntry, error: unknown) => toNodeError(this.getNode(), error, entry.itemIndex ?? undefined);
+
+	if (dryRun) {
+		for (const entry of plan) place(entry, planItem(entry, true, includePasswords, entry.problem ? errorOf(entry, entry.problem) : undefined));
+	} else {
+		if (problems.length > 0 && !continueOnFail) {
+			throw checksFailed(this, [
+				...inputFailures,
+				...problems.map((entry) => ({
+					itemIndex: entry.itemIndex,
+					title: entry.title,
+					message: entry.problem?.message ?? '',
+					hint: entry.problem?.description,
+				})),
+			]);
+		}
+		const highestIdBefore = Math.max(0, ...existing.map((line) => Number(line.CONFIG_ID)).filter(Number.isFinite));
+		const applied = await applyPlan(client, plan, highestIdBefore);
+		const failedWrite = applied.find((outcome) => outcome.error !== undefined);
+		if (failedWrite && !continueOnFail) {
+			const error = errorOf(failedWrite.entry, failedWrite.error);
+			error.description = `${error.description ? `${error.description} ` : ''}Before the node stopped, the sync did this: ${counts(applied)}. Run the sync again to finish the job: it plans only what is still to do.`;
+			throw error;
+		}
+		const reports = await waitForRegistrations(client, applied, waitSeconds, cancelSignalOf(this));
+		for (const entry of problems) place(entry, planItem(entry, false, includePasswords, errorOf(entry, entry.problem)));
+		for (const outcome of applied) {
+			if (outcome.error !== undefined) {
+				place(outcome.entry, planItem(outcome.entry, false, includePasswords, errorOf(outcome.entry, outcome.error)));
+				continue;
+			}
+			const json = entryJson(outcome.entry, false, includePasswords, outcome.line);
+			const report = reports.get(outcome);
+			if (report) json.registration = report;
+			place(outcome.entry, outcome.entry.itemIndex === null ? { json } : { json, pairedItem: { item: outcome.entry.itemIndex } });
+		}
+	}
+	for (const [itemIndex, error] of inputs.errors) byItem.set(itemIndex, errorItem(error, itemIndex));
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const item = byItem.get(itemIndex);
+		if (item) output.push(item);
+	}
+	// deletions answer to no input item: they come after, marked by inputItem null
+	output.push(...deletions);
+	return output;
+}
+
+/** With "Wait for Registration", the verdict of every cloud line the sync leaves in place. */
+async function waitForRegistrations(
+	client: Bitrix24Client,
+	applied: Applied[],
+	seconds: number,
+	signal: AbortSignal | undefined,
+): Promise<Map<Applied, RegistrationReport>> {
+	const reports = new Map<Applied, RegistrationReport>();
+	if (seconds <= 0) return reports;
+	await Promise.all(
+		applied.map(async (outcome) => {
+			const { entry, line, error } = outcome;
+			if (error !== undefined || !line || entry.action === 'delete' || String(line.TYPE) !== 'cloud') return;
+			const regId = Number(line.REG_ID);
+			if (!Number.isSafeInteger(regId) || regId <= 0) return;
+			// every write of a sync changes server, login or password, or makes the line: the registration starts over
+			const restarted = entry.action !== 'unchanged';
+			reports.set(outcome, await awaitRegistration(client, regId, seconds, { restarted, signal }));
+		}),
+	);
+	return reports;
+}

@@ -1,0 +1,157 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { Bitrix24Error } from '../../shared/transport/errors';
+import type { Bitrix24Client } from '../../shared/transport/client';
+import type { FirstAdd, RunTitles } from './addLine';
+import { addLine } from './addLine';
+import { deleteLine } from './deleteLine';
+import type { PlanEntry } from './syncPlan';
+import { titleKey } from './syncPlan';
+
+/*
+ * Line → Sync, the writing half. Deletions go first, so that the places they free under the
+ * cloud-line limit are free when the additions come; then creates, updates and the second half
+ * of type changes, all together (the client batches them). Each entry ends with what happened to
+ * its line, and only that: a failure of one entry never changes what another reports.
+ */
+
+export interface Applied {
+	entry: PlanEntry;
+	/** the line as it is now (created, updated, unchanged) or as it was (deleted) */
+	line?: IDataObject;
+	error?: unknown;
+}
+
+/** After a type change whose delete went through: the old line is gone even if the create fails. */
+function afterOldLineDeleted(error: unknown, entry: PlanEntry): unknown {
+	const oldId = Number(entry.existing?.CONFIG_ID);
+	const reason = error instanceof Error ? error.message : String(error);
+	if (!(error instanceof Bitrix24Error)) return error;
+	return error.with({
+		message: `Line ${oldId} was deleted to change its type, but creating the new ${entry.type} line failed: ${reason}`,
+		hint: `${error.description ? `${error.description} ` : ''}Running the sync again creates the line.`,
+		details: { ...(error.details ?? {}), deletedConfigId: oldId },
+	});
+}
+
+/** A type change whose delete failed: no new line was made; whether the old one is gone depends on the delete. */
+function oldLineNotDeleted(error: unknown, entry: PlanEntry): unknown {
+	if (!(error instanceof Bitrix24Error)) return error;
+	const oldId = Number(entry.existing?.CONFIG_ID);
+	const state = error.delivery === 'unknown' ? 'it may or may not have been deleted' : 'it is unchanged';
+	return error.with({
+		message: `Changing the type of line ${oldId} failed: deleting it failed (${error.message}); ${state}, and no new line was created`,
+		details: { ...(error.details ?? {}), configId: oldId },
+	});
+}
+
+/** TITLE_EXISTS although the sync saw no line with the title: a connection the webhook cannot see holds it. */
+function explainTitleTaken(error: unknown, entry: PlanEntry): unknown {
+	if (!(error instanceof Bitrix24Error) || error.code !== 'TITLE_EXISTS' || error.delivery === 'unknown') return error;
+	if (error.details?.configId !== undefined) return error;
+	return error.with({
+		message: `The title "${entry.title}" is taken by a telephony connection this webhook cannot see`,
+		hint: 'Titles are unique across all telephony connections of the portal, compared without regard to case. The sync read no line with this title, so it belongs to a rented number or a line of an OAuth application (or a line made since the sync read the lines). Choose another title.',
+	});
+}
+
+/**
+ * The line as the portal now has it, without reading it again: the portal stores the password
+ * trimmed, and a new server, login or password restarts a cloud line's registration, which `get`
+ * then shows as code 0 with no message until the status is refreshed (spec §3) — the old code
+ * would claim a verdict about credentials that are no longer there.
+ */
+function afterUpdate(entry: PlanEntry): IDataObject {
+	const line: IDataObject = { ...entry.existing, ...entry.fields };
+	if (typeof entry.fields.PASSWORD === 'string') line.PASSWORD = entry.fields.PASSWORD.trim();
+	if (String(line.TYPE) === 'cloud') {
+		line.REGISTRATION_STATUS_CODE = '0';
+		line.REGISTRATION_ERROR_MESSAGE = '';
+	}
+	return line;
+}
+
+async function create(client: Bitrix24Client, entry: PlanEntry, run: RunTitles, settle: (outcome: FirstAdd) => void): Promise<IDataObject> {
+	try {
+		return await addLine({
+			client,
+			fields: entry.fields,
+			title: entry.title,
+			ifTitleExists: 'error',
+			itemIndex: entry.itemIndex ?? -1,
+			run,
+			settleFirstAdd: settle,
+		});
+	} catch (error) {
+		throw explainTitleTaken(error, entry);
+	}
+}
+
+/**
+ * Carries out the entries that passed the checks. `highestIdBefore` is the highest line id the
+ * sync read: after a lost answer to an add, a line with the title above it is this run's.
+ */
+export async function applyPlan(client: Bitrix24Client, entries: PlanEntry[], highestIdBefore: number): Promise<Applied[]> {
+	const todo = entries.filter((entry) => !entry.problem);
+	const settlers = new Map<PlanEntry, (outcome: FirstAdd) => void>();
+	const run: RunTitles = { byTitle: new Map(), highestIdBefore: Promise.resolve(highestIdBefore) };
+	for (const entry of todo) {
+		if (entry.action !== 'create' && entry.action !== 'replace') continue;
+		// titles are unique within the input (checked before), so each title has one add
+		const firstAdd = new Promise<FirstAdd>((resolve) => settlers.set(entry, resolve));
+		run.byTitle.set(titleKey(entry.title), [{ itemIndex: entry.itemIndex ?? -1, fields: entry.fields, firstAdd }]);
+	}
+	const settle = (entry: PlanEntry) => settlers.get(entry) ?? (() => undefined);
+
+	// 1. deletions, and the first half of type changes
+	const removals = new Map<PlanEntry, Promise<unknown>>();
+	for (const entry of todo) {
+		if (entry.action !== 'delete' && entry.action !== 'replace') continue;
+		removals.set(
+			entry,
+			deleteLine(client, Number(entry.existing?.CONFIG_ID)).then(
+				() => undefined,
+				(error: unknown) => error ?? new Error('the delete failed'),
+			),
+		);
+	}
+	const removed = new Map<PlanEntry, unknown>();
+	await Promise.all([...removals].map(async ([entry, outcome]) => removed.set(entry, await outcome)));
+
+	// 2. everything else, together
+	return await Promise.all(
+		todo.map(async (entry): Promise<Applied> => {
+			try {
+				switch (entry.action) {
+					case 'unchanged':
+						return { entry, line: entry.existing };
+					case 'delete': {
+						const error = removed.get(entry);
+						return error === undefined ? { entry, line: entry.existing } : { entry, error };
+					}
+					case 'update': {
+						const configId = Number(entry.existing?.CONFIG_ID);
+						await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...entry.fields });
+						return { entry, line: afterUpdate(entry) };
+					}
+					case 'create':
+						return { entry, line: await create(client, entry, run, settle(entry)) };
+					case 'replace': {
+						const error = removed.get(entry);
+						if (error !== undefined) {
+							settle(entry)('notCreated');
+							return { entry, error: oldLineNotDeleted(error, entry) };
+						}
+						try {
+							return { entry, line: await create(client, entry, run, settle(entry)) };
+						} catch (createError) {
+							return { entry, error: afterOldLineDeleted(createError, entry) };
+						}
+					}
+				}
+			} catch (error) {
+				return { entry, error };
+			}
+		}),
+	);
+}

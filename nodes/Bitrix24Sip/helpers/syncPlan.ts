@@ -1,0 +1,207 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { Bitrix24Error } from '../../shared/transport/errors';
+
+/*
+ * Line → Sync, the planning half: from the desired lines (the input items) and the lines the
+ * webhook sees, what to do with each line. Pure: it reads nothing and sends nothing, so a dry run
+ * and a real run plan exactly alike.
+ */
+
+/** Bitrix24 allows this many cloud lines per portal, counting lines the webhook cannot see (spec §3). */
+export const MAX_CLOUD_LINES = 10;
+
+export type SyncAction = 'create' | 'update' | 'unchanged' | 'replace' | 'delete';
+
+/** One input item as a desired line, its fields already normalised as the portal would store them. */
+export interface DesiredLine {
+	itemIndex: number;
+	title: string;
+	type: 'cloud' | 'office';
+	server: string;
+	login: string;
+	/** as entered (the portal trims it when storing, but checks its length untrimmed); '' = not managed */
+	password: string;
+}
+
+export interface SyncSettings {
+	deleteUnlisted: boolean;
+	/** lower-cased, trimmed; '' = none */
+	managedPrefix: string;
+	/** lower-cased, trimmed titles */
+	managedTitles: Set<string>;
+	allowTypeChange: boolean;
+	sendPasswords: 'whenChanged' | 'always';
+}
+
+export interface PlanEntry {
+	action: SyncAction;
+	/** the input item this line comes from; null for a deletion */
+	itemIndex: number | null;
+	title: string;
+	type: string;
+	/** the line as the portal has it now, if there is one */
+	existing?: IDataObject;
+	/** the fields the write changes: for update the differing ones, for create and replace all sent */
+	changes: string[];
+	/** what voximplant.sip.update gets besides CONFIG_ID, or what voximplant.sip.add gets */
+	fields: IDataObject;
+	reason: string;
+	/** a check failed: nothing is written for this line */
+	problem?: Bitrix24Error;
+}
+
+/** Titles as the portal compares them: trimmed, without regard to case (spec §3). */
+export function titleKey(title: unknown): string {
+	return String(title ?? '')
+		.trim()
+		.toLowerCase();
+}
+
+/** A check that failed before anything was sent. */
+export function problem(code: string, message: string, hint: string, details?: IDataObject): Bitrix24Error {
+	return new Bitrix24Error({ kind: 'api', code, message, hint, delivery: 'notSent', details });
+}
+
+function typeName(type: unknown): string {
+	return type === 'office' ? 'office' : 'cloud';
+}
+
+/** Whether the sync may delete this unlisted line: only inside the managed prefix or list. */
+export function isManaged(line: IDataObject, settings: SyncSettings): boolean {
+	const key = titleKey(line.TITLE);
+	if (key === '') return false;
+	if (settings.managedPrefix !== '' && key.startsWith(settings.managedPrefix)) return true;
+	return settings.managedTitles.has(key);
+}
+
+/** The fields of an existing line that differ from the desired ones, and what update gets. */
+function differences(existing: IDataObject, desired: DesiredLine, settings: SyncSettings): { changes: string[]; notes: string[] } {
+	const changes: string[] = [];
+	const notes: string[] = [];
+	if (String(existing.SERVER ?? '') !== desired.server) {
+		changes.push('SERVER');
+		notes.push(`server ${JSON.stringify(String(existing.SERVER ?? ''))} → ${JSON.stringify(desired.server)}`);
+	}
+	if (String(existing.LOGIN ?? '') !== desired.login) {
+		changes.push('LOGIN');
+		notes.push(`login ${JSON.stringify(String(existing.LOGIN ?? ''))} → ${JSON.stringify(desired.login)}`);
+	}
+	if (desired.password !== '') {
+		// Some portals do not return passwords: then only "Send Passwords: Always" can set one.
+		const readable = typeof existing.PASSWORD === 'string';
+		if (settings.sendPasswords === 'always') {
+			changes.push('PASSWORD');
+			notes.push('password sent every time ("Send Passwords: Always")');
+		} else if (readable && existing.PASSWORD !== desired.password.trim()) {
+			changes.push('PASSWORD');
+			notes.push('password differs');
+		} else if (!readable) {
+			notes.push('password not compared: the portal does not return it (set "Send Passwords" to Always to set it)');
+		}
+	}
+	return { changes, notes };
+}
+
+function addFields(desired: DesiredLine): IDataObject {
+	const fields: IDataObject = { TYPE: desired.type, TITLE: desired.title, SERVER: desired.server, LOGIN: desired.login };
+	if (desired.password !== '') fields.PASSWORD = desired.password;
+	return fields;
+}
+
+/**
+ * Plans every desired line against the existing ones, then the deletions, then checks the
+ * cloud-line limit over the whole plan. `listedKeys` holds the titles of every input item whose
+ * title could be read, valid or not: a line an input item names is never deleted, even when that
+ * item itself failed its checks.
+ */
+export function planSync(desired: DesiredLine[], existing: IDataObject[], listedKeys: Set<string>, settings: SyncSettings): PlanEntry[] {
+	const byTitle = new Map<string, IDataObject>();
+	for (const line of existing) {
+		const key = titleKey(line.TITLE);
+		if (key !== '' && !byTitle.has(key)) byTitle.set(key, line);
+	}
+
+	const entries: PlanEntry[] = desired.map((line) => planOne(line, byTitle.get(titleKey(line.title)), settings));
+
+	if (settings.deleteUnlisted) {
+		for (const line of existing) {
+			if (listedKeys.has(titleKey(line.TITLE)) || !isManaged(line, settings)) continue;
+			entries.push({
+				action: 'delete',
+				itemIndex: null,
+				title: String(line.TITLE ?? ''),
+				type: typeName(line.TYPE),
+				existing: line,
+				changes: [],
+				fields: {},
+				reason: 'not listed in the input, and inside the managed titles',
+			});
+		}
+	}
+	checkCloudLimit(entries, existing);
+	return entries;
+}
+
+function planOne(desired: DesiredLine, existing: IDataObject | undefined, settings: SyncSettings): PlanEntry {
+	const base = { itemIndex: desired.itemIndex, title: desired.title, type: desired.type };
+	if (!existing) {
+		const fields = addFields(desired);
+		return { ...base, action: 'create', changes: Object.keys(fields), fields, reason: 'no line has this title' };
+	}
+	const configId = Number(existing.CONFIG_ID);
+	if (typeName(existing.TYPE) !== desired.type) {
+		const fields = addFields(desired);
+		const entry: PlanEntry = {
+			...base,
+			action: 'replace',
+			existing,
+			changes: ['TYPE', ...Object.keys(fields).filter((name) => name !== 'TYPE')],
+			fields,
+			reason: `line ${configId} is ${typeName(existing.TYPE)}, the input says ${desired.type}: a type cannot be changed, so the line is deleted and created again`,
+		};
+		if (!settings.allowTypeChange) {
+			entry.problem = problem(
+				'TYPE_MISMATCH',
+				`Line ${configId} "${String(existing.TITLE ?? '')}" is ${typeName(existing.TYPE) === 'office' ? 'an office' : 'a cloud'} PBX line, but the input asks for ${desired.type === 'office' ? 'an office' : 'a cloud'} one`,
+				'Bitrix24 never changes the type of a line. Turn on "Allow Type Change" to delete the line and create it again with the new type (this drops its registration and may change the default outgoing line), or set PBX Type to match it. Nothing was changed.',
+				{ configId },
+			);
+		}
+		return entry;
+	}
+	const { changes, notes } = differences(existing, desired, settings);
+	const fields: IDataObject = {};
+	for (const name of changes) fields[name] = name === 'SERVER' ? desired.server : name === 'LOGIN' ? desired.login : desired.password;
+	if (changes.length === 0) {
+		return { ...base, action: 'unchanged', existing, changes, fields, reason: notes.length > 0 ? `same server and login; ${notes.join('; ')}` : 'same server, login and password' };
+	}
+	return { ...base, action: 'update', existing, changes, fields, reason: notes.join('; ') };
+}
+
+/**
+ * The portal refuses a cloud line beyond the tenth, counting lines of OAuth applications the
+ * webhook cannot see; the plan can only count the visible ones, so the portal may still refuse.
+ * Deletions and type changes away from cloud free places before anything is added (the apply
+ * order); additions beyond the limit fail in input order: the first ones that fit go ahead.
+ */
+function checkCloudLimit(entries: PlanEntry[], existing: IDataObject[]): void {
+	const visible = existing.filter((line) => typeName(line.TYPE) === 'cloud').length;
+	const freed = entries.filter(
+		(entry) => !entry.problem && (entry.action === 'delete' || entry.action === 'replace') && typeName(entry.existing?.TYPE) === 'cloud',
+	).length;
+	let free = MAX_CLOUD_LINES - (visible - freed);
+	const adding = entries.filter((entry) => !entry.problem && (entry.action === 'create' || entry.action === 'replace') && entry.type === 'cloud');
+	const wanted = adding.length;
+	for (const entry of adding) {
+		if (free > 0) {
+			free--;
+			continue;
+		}
+		entry.problem = problem(
+			'MAX_CLOUD_PBX',
+			`This sync would need ${visible - freed + wanted} cloud PBX lines; Bitrix24 allows at most ${MAX_CLOUD_LINES}`,
+			`The portal has ${visible} cloud line(s) the webhook can see${freed > 0 ? `, the sync removes ${freed}` : ''} and the input adds ${wanted}. Lines of OAuth applications count too but cannot be seen, so the portal may refuse even fewer. List fewer cloud lines, delete some (with "Delete Lines Not Listed"), or connect some as office PBX. Nothing was sent for this line.`,
+		);
+	}
+}
