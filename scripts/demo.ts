@@ -2,7 +2,7 @@
 /**
  * `npm run demo`: runs the example workflows of examples/ through n8n's engine, against the
  * Bitrix24 sandbox (or, read-only, against the portal of BITRIX24_WEBHOOK_URL), and prints what
- * each step returned.
+ * each step returned. The sandbox tour ends with Line → Sync from a table of trunks.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -268,6 +268,78 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 		const left = await demo.runExample('list-lines.json');
 		demo.say(`  lines left on the portal: ${left.length}`);
 		if (left.some((entry) => Number(entry.CONFIG_ID) === configId)) throw new StepFailed(`line ${configId} is still listed`);
+	});
+
+	await syncFromSheet(demo, sandbox);
+}
+
+const SYNC_EXAMPLE = 'sync-lines-from-sheet.json';
+const SYNC_WRITES = new Set(['voximplant.sip.add', 'voximplant.sip.update', 'voximplant.sip.delete']);
+
+const SYNC_COLUMNS: Column[] = [
+	['Action', 'action'],
+	['Title', 'TITLE'],
+	['Type', 'TYPE'],
+	['Line ID', 'CONFIG_ID'],
+	['Changes', 'changes'],
+	['Reason', 'reason'],
+];
+
+/** The write calls the sandbox received since `from`, batch commands counted one by one. */
+function writesSince(sandbox: Bitrix24Sandbox, from: number): string[] {
+	return sandbox.log
+		.slice(from)
+		.flatMap((entry) => (entry.batchCommands ? entry.batchCommands.map((command) => command.restMethod) : [entry.restMethod]))
+		.filter((method) => SYNC_WRITES.has(method));
+}
+
+/** Runs the sync example and prints its items; fails the step unless every item has the expected action. */
+async function runSync(demo: Demo, sandbox: Bitrix24Sandbox, dryRun: boolean, expected: string): Promise<{ items: IDataObject[]; writes: string[] }> {
+	const from = sandbox.log.length;
+	const items = await demo.runExample(SYNC_EXAMPLE, dryRun ? {} : { dryRun: false });
+	const writes = writesSince(sandbox, from);
+	demo.table(
+		items.map((item) => ({ ...item, changes: Array.isArray(item.changes) ? item.changes.join(', ') : item.changes })),
+		SYNC_COLUMNS,
+	);
+	demo.say(`  write calls sent: ${writes.length === 0 ? 'none' : writes.join(', ')}`);
+	const wrong = items.filter((item) => item.action !== expected || item.dryRun !== dryRun);
+	if (items.length !== 3 || wrong.length > 0) {
+		throw new StepFailed(`expected 3 items with action "${expected}" and dryRun ${String(dryRun)}, got ${items.map((item) => `${cell(item.action)} (${cell(item.TITLE)})`).join(', ') || 'none'}`);
+	}
+	return { items, writes };
+}
+
+/** Line → Sync from a table of three trunks: the plan, its application, and a second plan that is empty. */
+async function syncFromSheet(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> {
+	if (!existsSync(path.join(EXAMPLES, SYNC_EXAMPLE))) {
+		demo.skip('Line → Sync', `examples/${SYNC_EXAMPLE} is not there yet`);
+		return;
+	}
+	const linesBefore = sandbox.lines().length;
+	const planned = await demo.step(`Sync lines from a table: the plan (examples/${SYNC_EXAMPLE} as shipped, Dry Run on)`, async () => {
+		const { writes } = await runSync(demo, sandbox, true, 'create');
+		if (writes.length > 0 || sandbox.lines().length !== linesBefore) throw new StepFailed('the dry run changed the portal');
+	});
+	if (!planned) {
+		demo.skip('applying the sync', 'the plan was not as expected');
+		return;
+	}
+	const applied = await demo.step('Sync lines from a table: apply the plan (Dry Run off)', async () => {
+		const { items, writes } = await runSync(demo, sandbox, false, 'create');
+		const made = items.filter((item) => sandbox.lines().some((line) => line.configId === Number(item.CONFIG_ID) && line.title === item.TITLE));
+		demo.say(`  the portal now has ${sandbox.lines().length} line(s)`);
+		if (made.length !== 3 || writes.filter((method) => method === 'voximplant.sip.add').length !== 3) {
+			throw new StepFailed(`expected the three lines on the portal, created with 3 voximplant.sip.add calls; found ${made.length}, sent ${writes.join(', ') || 'nothing'}`);
+		}
+	});
+	if (!applied) {
+		demo.skip('the second sync plan', 'the sync was not applied');
+		return;
+	}
+	await demo.step('Sync lines from a table again: the plan is empty (Dry Run on)', async () => {
+		const { writes } = await runSync(demo, sandbox, true, 'unchanged');
+		if (writes.length > 0) throw new StepFailed('the dry run changed the portal');
 	});
 }
 
