@@ -66,6 +66,10 @@ export async function cliScenarios(context: Context): Promise<void> {
 	const setDefaultNode = sipNodes(setDefault)[0].name;
 	const registration = example('registration-status.json', 'exRegStatus00001');
 	const registrationNode = sipNodes(registration)[0].name;
+	const syncSheet = example('sync-lines-from-sheet.json', 'exSyncSheet00001');
+	const syncNode = sipNodes(syncSheet)[0].name;
+	const syncTitles = ['n8n-Trunk Berlin', 'n8n-Trunk Paris', 'n8n-Office Munich'];
+	const synced = () => sandbox.lines().filter((candidate) => syncTitles.includes(candidate.title));
 	let created = 0;
 
 	const cases: Case[] = [
@@ -164,6 +168,19 @@ export async function cliScenarios(context: Context): Promise<void> {
 			},
 		},
 		{
+			name: 'Line → Get Default Outgoing names the line Set Default Outgoing chose',
+			workflow: sipWorkflow('genDefaultOut001', 'Get default outgoing', { resource: 'line', operation: 'getDefaultOutgoing' }),
+			verify: ({ items, error, sent }) => {
+				const [answer] = items;
+				checks.that(
+					'the default is the picked cloud line, resolved to it',
+					!error && items.length === 1 && answer.defaultOutgoing === `reg${trunk.regId}` && answer.kind === 'sipLine' && Number(answer.CONFIG_ID) === trunk.configId,
+					{ error, items },
+				);
+				checks.that('only reads were sent', sent.includes('voximplant.line.outgoing.get') && sent.every((method) => !/\.(add|update|delete|set)$/.test(method)), sent);
+			},
+		},
+		{
 			name: 'Line → Delete (delete-line.json as shipped) refuses and sends nothing',
 			workflow: deleteLine,
 			verify: ({ error, requests }) => {
@@ -190,6 +207,40 @@ export async function cliScenarios(context: Context): Promise<void> {
 			verify: ({ error, output }) => {
 				checks.that('the error says Bitrix24 does not accept the webhook', /does not accept this webhook/.test(`${error?.message}`), error);
 				checks.that('nothing n8n printed holds the wrong code', !output.includes('wrongcode1234567'), output.slice(-1500));
+			},
+		},
+		{
+			name: 'Line → Sync (sync-lines-from-sheet.json as shipped): a dry-run plan of three creates, nothing written',
+			workflow: syncSheet,
+			verify: ({ items, error, sent }) => {
+				checks.that(
+					'the plan creates the three rows of the table',
+					!error && items.length === 3 && items.every((item, index) => item.action === 'create' && item.dryRun === true && item.TITLE === syncTitles[index]),
+					{ error, items },
+				);
+				checks.that('only the lines were read, nothing was written', sent.length > 0 && sent.every((method) => method === 'voximplant.sip.get') && synced().length === 0, sent);
+			},
+		},
+		{
+			name: 'Line → Sync (sync-lines-from-sheet.json with Dry Run off) creates the three lines',
+			workflow: withParameters(syncSheet, syncNode, { dryRun: false }, 'exSyncSheet00002'),
+			verify: ({ items, error, sent }) => {
+				const made = synced();
+				checks.that(
+					'each row reports its new line',
+					!error && items.length === 3 && items.every((item, index) => item.action === 'create' && item.dryRun === false && Number(item.CONFIG_ID) === made.find((candidate) => candidate.title === syncTitles[index])?.configId),
+					{ error, items },
+				);
+				checks.that('the portal has the three lines as the table says', made.length === 3 && made.filter((candidate) => candidate.type === 'office').length === 1 && sent.filter((method) => method === 'voximplant.sip.add').length === 3, { made, sent });
+				checks.that('no password in the output', !JSON.stringify(items).includes('fake-pass'));
+			},
+		},
+		{
+			name: 'Line → Sync (sync-lines-from-sheet.json with Dry Run off) run again plans nothing',
+			workflow: withParameters(syncSheet, syncNode, { dryRun: false }, 'exSyncSheet00003'),
+			verify: ({ items, error, sent }) => {
+				checks.that('every row is unchanged', !error && items.length === 3 && items.every((item) => item.action === 'unchanged'), { error, items });
+				checks.that('nothing was written', sent.every((method) => method === 'voximplant.sip.get') && synced().length === 3, sent);
 			},
 		},
 	];
