@@ -43,6 +43,37 @@ export const lineIdField: INodeProperties = {
 	],
 };
 
+/** Server, Login and Password of a line, as Create and Sync ask for them (the rules of voximplant.sip.add). */
+export const serverField: INodeProperties = {
+	displayName: 'Server',
+	name: 'server',
+	type: 'string',
+	required: true,
+	default: '',
+	placeholder: 'e.g. sip.provider.com',
+	description:
+		'SIP registration server (for an office PBX: its address). Spaces around it and any http:// or https:// are removed, as Bitrix24 does. At most 100 characters.',
+};
+
+export const loginField: INodeProperties = {
+	displayName: 'Login',
+	name: 'login',
+	type: 'string',
+	required: true,
+	default: '',
+	placeholder: 'e.g. sip_user',
+	description: 'Login at the SIP server, at most 100 characters (spaces around it are removed)',
+};
+
+export const passwordField: INodeProperties = {
+	displayName: 'Password',
+	name: 'password',
+	type: 'string',
+	typeOptions: { password: true },
+	default: '',
+	description: 'Password at the SIP server, at most 100 characters. Bitrix24 accepts a line without one, but it will not register.',
+};
+
 export const includePasswordsOption: INodeProperties = {
 	displayName: 'Include Passwords',
 	name: 'includePasswords',
@@ -50,6 +81,16 @@ export const includePasswordsOption: INodeProperties = {
 	default: false,
 	description:
 		'Whether to keep PASSWORD and INCOMING_PASSWORD in the output. Off by default so that passwords do not end up in execution logs; turn on to read the INCOMING_PASSWORD an office PBX needs.',
+};
+
+/** The Options of an operation that outputs lines and has no other option: Get, Get Many, Get Default Outgoing. */
+export const passwordsOnlyOptions: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [includePasswordsOption],
 };
 
 export function readIncludePasswords(ctx: IExecuteFunctions, itemIndex: number): boolean {

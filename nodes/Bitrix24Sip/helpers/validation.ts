@@ -114,3 +114,17 @@ export function readType(ctx: IExecuteFunctions, itemIndex: number): string {
 	}
 	return type;
 }
+
+/** Server, Login and Password of one item, as voximplant.sip.add will store them (spec §3). */
+export function readConnection(ctx: IExecuteFunctions, itemIndex: number): { server: string; login: string; password: string } {
+	const server = readText(ctx, 'server', itemIndex, { label: 'Server', required: true, maxLength: MAX_FIELD_LENGTH }, normaliseServer);
+	const login = readText(ctx, 'login', itemIndex, { label: 'Login', required: true, maxLength: MAX_FIELD_LENGTH }, (text) => text.trim());
+	// the portal checks the password's length before it trims it, so it is checked as entered
+	const password = checkText(
+		ctx,
+		asText(ctx, ctx.getNodeParameter('password', itemIndex, '') as unknown, 'Password', itemIndex),
+		{ label: 'Password', maxLength: MAX_FIELD_LENGTH },
+		itemIndex,
+	);
+	return { server, login, password };
+}

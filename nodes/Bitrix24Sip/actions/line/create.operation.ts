@@ -4,8 +4,8 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import type { FirstAdd, IfTitleExists, RunTitles } from '../../helpers/addLine';
 import { addLine, readHighestId } from '../../helpers/addLine';
 import { awaitLineRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
-import { asText, checkText, MAX_FIELD_LENGTH, normaliseServer, readText, readType } from '../../helpers/validation';
-import { includePasswordsOption, outputLine, readIncludePasswords, PBX_TYPES } from '../common';
+import { readConnection, readText, readType } from '../../helpers/validation';
+import { includePasswordsOption, loginField, outputLine, passwordField, PBX_TYPES, readIncludePasswords, serverField } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
@@ -27,34 +27,9 @@ const properties: INodeProperties[] = [
 		description:
 			'Connection name. Titles are unique across all telephony connections of the portal (whoever made them) and compared without regard to case. Leave empty to get "Cloud PBX (ID)". A title also lets the node recover safely when the answer to a create is lost, and makes "If Title Exists" work.',
 	},
-	{
-		displayName: 'Server',
-		name: 'server',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. sip.provider.com',
-		description:
-			'SIP registration server (for an office PBX: its address). Spaces around it and any http:// or https:// are removed, as Bitrix24 does. At most 100 characters.',
-	},
-	{
-		displayName: 'Login',
-		name: 'login',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. sip_user',
-		description: 'Login at the SIP server, at most 100 characters (spaces around it are removed)',
-	},
-	{
-		displayName: 'Password',
-		name: 'password',
-		type: 'string',
-		typeOptions: { password: true },
-		default: '',
-		description:
-			'Password at the SIP server, at most 100 characters. Bitrix24 accepts a line without one, but it will not register.',
-	},
+	serverField,
+	loginField,
+	passwordField,
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -108,15 +83,7 @@ function runTitles(ctx: IExecuteFunctions, itemIndex: number): RunTitles {
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const type = readType(this, itemIndex);
 	const title = readText(this, 'title', itemIndex, { label: 'Title' }, (text) => text.trim());
-	const server = readText(this, 'server', itemIndex, { label: 'Server', required: true, maxLength: MAX_FIELD_LENGTH }, normaliseServer);
-	const login = readText(this, 'login', itemIndex, { label: 'Login', required: true, maxLength: MAX_FIELD_LENGTH }, (text) => text.trim());
-	// the portal checks the password's length before it trims it
-	const password = checkText(
-		this,
-		asText(this, this.getNodeParameter('password', itemIndex, '') as unknown, 'Password', itemIndex),
-		{ label: 'Password', maxLength: MAX_FIELD_LENGTH },
-		itemIndex,
-	);
+	const { server, login, password } = readConnection(this, itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const ifTitleExists = (options.ifTitleExists as IfTitleExists | undefined) ?? 'error';
 	const includePasswords = readIncludePasswords(this, itemIndex);

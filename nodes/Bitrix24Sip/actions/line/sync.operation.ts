@@ -12,8 +12,8 @@ import type { Applied } from '../../helpers/syncApply';
 import { applyPlan } from '../../helpers/syncApply';
 import type { DesiredLine, PlanEntry, SyncSettings } from '../../helpers/syncPlan';
 import { planSync, problem, titleKey } from '../../helpers/syncPlan';
-import { asText, checkText, MAX_FIELD_LENGTH, normaliseServer, readText, readType } from '../../helpers/validation';
-import { includePasswordsOption, outputLine, PBX_TYPES } from '../common';
+import { asText, readConnection, readText, readType } from '../../helpers/validation';
+import { includePasswordsOption, loginField, outputLine, passwordField, PBX_TYPES, serverField } from '../common';
 
 const show = { resource: ['line'], operation: ['sync'] };
 
@@ -52,31 +52,10 @@ const properties: INodeProperties[] = [
 		description:
 			'Connection name: the key that matches this item to an existing line, compared as Bitrix24 does (without regard to case and spaces around it). Each title may appear once in the input.',
 	},
+	serverField,
+	loginField,
 	{
-		displayName: 'Server',
-		name: 'server',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. sip.provider.com',
-		description:
-			'SIP registration server (for an office PBX: its address). Spaces around it and any http:// or https:// are removed, as Bitrix24 does. At most 100 characters.',
-	},
-	{
-		displayName: 'Login',
-		name: 'login',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. sip_user',
-		description: 'Login at the SIP server, at most 100 characters (spaces around it are removed)',
-	},
-	{
-		displayName: 'Password',
-		name: 'password',
-		type: 'string',
-		typeOptions: { password: true },
-		default: '',
+		...passwordField,
 		description:
 			'Password at the SIP server, at most 100 characters. Empty: the sync leaves the password of an existing line as it is.',
 	},
@@ -181,15 +160,7 @@ function readSettings(ctx: IExecuteFunctions): SyncSettings {
 /** One input item as a desired line; a mistake throws, naming the field. */
 function readDesired(ctx: IExecuteFunctions, itemIndex: number, title: string): DesiredLine {
 	const type = readType(ctx, itemIndex) as DesiredLine['type'];
-	const server = readText(ctx, 'server', itemIndex, { label: 'Server', required: true, maxLength: MAX_FIELD_LENGTH }, normaliseServer);
-	const login = readText(ctx, 'login', itemIndex, { label: 'Login', required: true, maxLength: MAX_FIELD_LENGTH }, (text) => text.trim());
-	// the portal checks the password's length before it trims it
-	const password = checkText(
-		ctx,
-		asText(ctx, ctx.getNodeParameter('password', itemIndex, '') as unknown, 'Password', itemIndex),
-		{ label: 'Password', maxLength: MAX_FIELD_LENGTH },
-		itemIndex,
-	);
+	const { server, login, password } = readConnection(ctx, itemIndex);
 	return { itemIndex, title, type, server, login, password };
 }
 
