@@ -3,19 +3,12 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { requirePositiveId } from '../../helpers/validation';
 import { findLine, lineNotFound } from '../../../shared/lines';
-import { includePasswordsOption, lineIdField, outputLine, readIncludePasswords } from '../common';
+import { lineIdField, outputLine, passwordsOnlyOptions, readIncludePasswords } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
 	lineIdField,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [includePasswordsOption],
-	},
+	passwordsOnlyOptions,
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['get'] } }, properties);

@@ -7,18 +7,11 @@ import {
 	readDefaultOutgoingValue,
 	resolveDefaultOutgoing,
 } from '../../../shared/defaultOutgoing';
-import { includePasswordsOption, outputLine, readIncludePasswords } from '../common';
+import { outputLine, passwordsOnlyOptions, readIncludePasswords } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [includePasswordsOption],
-	},
+	passwordsOnlyOptions,
 ];
 
 export const description = updateDisplayOptions(

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { fetchLines } from '../../../shared/lines';
-import { includePasswordsOption, outputLine, readIncludePasswords, PBX_TYPES } from '../common';
+import { outputLine, passwordsOnlyOptions, PBX_TYPES, readIncludePasswords } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
@@ -91,14 +91,7 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [includePasswordsOption],
-	},
+	passwordsOnlyOptions,
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['getMany'] } }, properties);
