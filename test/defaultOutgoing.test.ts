@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { addLines, dateInDays, TRIGGER, TRIGGER_TYPE, triggerRunner } from './helpers/health';
-import { allText, sharedEngine, TestPortal } from './helpers/portal';
+import { addLines, dateInDays, fetchTestEvent, TRIGGER, triggerRunner } from './helpers/health';
+import { allText, TestPortal } from './helpers/portal';
 
 const REGISTERED_SUMMARY = 'Registered';
 const FORBIDDEN_SUMMARY = 'SIP 403 Forbidden — check login and password';
@@ -546,26 +546,7 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		};
 
 		// the editor's Fetch Test Event: only the default line's item when only its event is chosen
-		const run = await sharedEngine().run(
-			{
-				id: 'wf',
-				nodes: [
-					{
-						id: 'trigger',
-						name: TRIGGER,
-						type: TRIGGER_TYPE,
-						typeVersion: 1,
-						position: [0, 0],
-						parameters: { events: ['defaultOutgoingUnhealthy'] },
-						credentials: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },
-					},
-				],
-				connections: {},
-			},
-			{ credentials: { bitrix24WebhookApi: { webhookUrl: portal.webhookUrl } } },
-		);
-		expect(run.error).toBeUndefined();
-		expect(run.output(TRIGGER).map((item) => item.json)).toEqual([current]);
+		expect(await fetchTestEvent(portal, { events: ['defaultOutgoingUnhealthy'] })).toEqual([current]);
 
 		const first = triggerRunner(portal, { events: ['defaultOutgoingUnhealthy'], options: { emitOnFirstRun: true } });
 		expect(await first.pollJson()).toEqual([current]);

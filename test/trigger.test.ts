@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { addLines, dateInDays, TRIGGER, TRIGGER_TYPE, triggerRunner } from './helpers/health';
-import { allText, sharedEngine, TestPortal } from './helpers/portal';
+import { addLines, dateInDays, fetchTestEvent, TRIGGER, triggerRunner } from './helpers/health';
+import { allText, TestPortal } from './helpers/portal';
 
 const LINE_EVENTS = ['lineAdded', 'lineRemoved', 'registrationChanged', 'lineUnhealthy', 'lineRecovered'];
 const CONNECTOR_EVENTS = ['connectorMinutesLow', 'connectorPaidEnding'];
@@ -335,26 +335,7 @@ describe('Bitrix24 SIP Trigger', () => {
 		const trigger = triggerRunner(portal, { events: ['lineUnhealthy'] });
 
 		// the editor runs the poll through the engine, in manual mode
-		const run = await sharedEngine().run(
-			{
-				id: 'wf',
-				nodes: [
-					{
-						id: 'trigger',
-						name: TRIGGER,
-						type: TRIGGER_TYPE,
-						typeVersion: 1,
-						position: [0, 0],
-						parameters: { events: ['lineUnhealthy'] },
-						credentials: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },
-					},
-				],
-				connections: {},
-			},
-			{ credentials: { bitrix24WebhookApi: { webhookUrl: portal.webhookUrl } } },
-		);
-		expect(run.error).toBeUndefined();
-		expect(run.output(TRIGGER).map((item) => item.json)).toEqual([
+		expect(await fetchTestEvent(portal, { events: ['lineUnhealthy'] })).toEqual([
 			expect.objectContaining({ event: 'currentState', current: REGISTERED }),
 		]);
 

@@ -59,6 +59,19 @@ export function triggerRunner(
 	return new PollRunner(sharedEngine(), triggerNode(parameters), { bitrix24WebhookApi: { webhookUrl } }, staticData);
 }
 
+/**
+ * The trigger run through the engine as the editor's Fetch Test Event runs it (manual mode, a
+ * one-node workflow), returning its items as JSON; the run's error fails the caller's test.
+ */
+export async function fetchTestEvent(portal: TestPortal, parameters: INodeParameters): Promise<IDataObject[]> {
+	const run = await sharedEngine().run(
+		{ id: 'wf', nodes: [triggerNode(parameters)], connections: {} },
+		{ credentials: { bitrix24WebhookApi: { webhookUrl: portal.webhookUrl } } },
+	);
+	if (run.error) throw run.error;
+	return run.output(TRIGGER).map((item) => item.json);
+}
+
 /** A date `days` from today (UTC) as Bitrix24 writes PAID_DATE_END. */
 export function dateInDays(days: number): string {
 	const now = new Date();
