@@ -388,6 +388,42 @@ describe('Line → Sync', () => {
 			expect(portal.sandbox.lines().find((line) => line.title === 'n8n-Upd')?.login).toBe('after');
 		});
 
+		it('a batch of an update, a create and a type change whose answer is lost: each line ends up right, reported once', async () => {
+			portal.sandbox.addLineByHand({ title: 'Upd', server: 's', login: 'before' });
+			const office = portal.sandbox.addLineByHand({ type: 'office', title: 'Swap', server: 'pbx', login: 'x' });
+			// the second request of the run carries the writes after the deletion; it runs, then its answer is lost
+			portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.update'] });
+
+			const run = await sync(
+				[
+					{ title: 'Upd', server: 's', login: 'after' },
+					{ title: 'New', server: 's', login: 'n' },
+					{ title: 'Swap', server: 'sip.swap', login: 'x', type: 'cloud' },
+				],
+				{ options: { allowTypeChange: true } },
+			);
+
+			expect(run.failure).toBeUndefined();
+			const lines = portal.sandbox.lines();
+			expect(lines.map((line) => [line.title, line.type, line.login]).sort()).toEqual([
+				['New', 'cloud', 'n'],
+				['Swap', 'cloud', 'x'],
+				['Upd', 'cloud', 'after'],
+			]);
+			expect(lines.some((line) => line.configId === office.configId)).toBe(false);
+			expect(run.json.map((item) => [item.TITLE, item.action, item.CONFIG_ID])).toEqual([
+				['Upd', 'update', lines.find((line) => line.title === 'Upd')?.configId],
+				['New', 'create', lines.find((line) => line.title === 'New')?.configId],
+				['Swap', 'replace', lines.find((line) => line.title === 'Swap')?.configId],
+			]);
+			const lost = portal.sandbox.log.find((entry) => entry.fault === 'lostAfterRun');
+			expect((lost?.batchCommands ?? []).map((command) => command.restMethod).sort()).toEqual([
+				'voximplant.sip.add',
+				'voximplant.sip.add',
+				'voximplant.sip.update',
+			]);
+		});
+
 		it('a lost answer to an add is recovered by title: one line, reported created', async () => {
 			portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.add'] });
 			const run = await sync([
