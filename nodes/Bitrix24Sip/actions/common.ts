@@ -43,6 +43,17 @@ export const lineIdField: INodeProperties = {
 	],
 };
 
+/** The PBX Type of a line to make, as Create and Sync ask for it (both readType it). */
+export const pbxTypeField: INodeProperties = {
+	displayName: 'PBX Type',
+	name: 'type',
+	type: 'options',
+	options: PBX_TYPES,
+	default: 'cloud',
+	description:
+		"Cloud lines register at the server below; a portal can have at most 10 of them. A line's type cannot be changed later.",
+};
+
 /** Server, Login and Password of a line, as Create and Sync ask for them (the rules of voximplant.sip.add). */
 export const serverField: INodeProperties = {
 	displayName: 'Server',

@@ -5,19 +5,11 @@ import type { FirstAdd, IfTitleExists, RunTitles } from '../../helpers/addLine';
 import { addLine, readHighestId } from '../../helpers/addLine';
 import { awaitLineRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
 import { readConnection, readText, readType } from '../../helpers/validation';
-import { includePasswordsOption, loginField, outputLine, passwordField, PBX_TYPES, readIncludePasswords, serverField } from '../common';
+import { includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, readIncludePasswords, serverField } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'PBX Type',
-		name: 'type',
-		type: 'options',
-		options: PBX_TYPES,
-		default: 'cloud',
-		description:
-			"Cloud lines register at the server below; a portal can have at most 10 of them. A line's type cannot be changed later.",
-	},
+	pbxTypeField,
 	{
 		displayName: 'Title',
 		name: 'title',

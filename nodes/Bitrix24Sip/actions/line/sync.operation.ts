@@ -13,7 +13,7 @@ import { applyPlan } from '../../helpers/syncApply';
 import type { DesiredLine, PlanEntry, SyncSettings } from '../../helpers/syncPlan';
 import { planSync, problem, titleKey } from '../../helpers/syncPlan';
 import { asText, readConnection, readText, readType } from '../../helpers/validation';
-import { includePasswordsOption, loginField, outputLine, passwordField, PBX_TYPES, serverField } from '../common';
+import { includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, serverField } from '../common';
 
 const show = { resource: ['line'], operation: ['sync'] };
 
@@ -34,11 +34,7 @@ const properties: INodeProperties[] = [
 			'Whether to only output the plan (one item per line: action, changed fields, reason) and change nothing on the portal',
 	},
 	{
-		displayName: 'PBX Type',
-		name: 'type',
-		type: 'options',
-		options: PBX_TYPES,
-		default: 'cloud',
+		...pbxTypeField,
 		description:
 			'Type of the line. A line of the other type with the same title is changed only with "Allow Type Change" (delete and create again). A portal can have at most 10 cloud lines.',
 	},
