@@ -3,6 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import type { LineCheck, Registration } from './health';
 import { lineIdentity, lineLabel, readRegistration } from './health';
 import { fetchLines } from './lines';
+import { cloudRegId, isOfficeSearchId, lineHasSearchId } from './searchId';
 import type { Bitrix24Client } from './transport/client';
 
 /** What voximplant.line.outgoing.get answers when the portal has no valid default (spec §3). */
@@ -28,32 +29,13 @@ export interface DefaultOutgoing {
 	regId: number | null;
 }
 
-const CLOUD_SEARCH_ID = /^reg(\d+)$/;
-// office lines answer their INCOMING_LOGIN-like search id, "sip…" (spec §3, Neighbours)
-const OFFICE_SEARCH_ID = /^sip/i;
-
-/** The REG_ID of a cloud line's search id (`reg151082` → 151082), or null. */
-export function cloudRegId(value: string): number | null {
-	const match = CLOUD_SEARCH_ID.exec(value);
-	if (!match) return null;
-	const regId = Number(match[1]);
-	return Number.isSafeInteger(regId) && regId > 0 ? regId : null;
-}
-
 function isNoDefault(value: string): boolean {
 	return value === '' || value === NO_SIP_DEFAULT;
 }
 
 /** Whether this line is the one the value of voximplant.line.outgoing.get names. */
 export function isDefaultOutgoingLine(line: IDataObject, value: string): boolean {
-	if (isNoDefault(value)) return false;
-	if (String(line.TYPE) === 'cloud') {
-		const regId = cloudRegId(value);
-		return regId !== null && Number(line.REG_ID) === regId;
-	}
-	const searchId = typeof line.INCOMING_LOGIN === 'string' ? line.INCOMING_LOGIN.trim() : '';
-	// the portal compares text without regard to case (its collation), so this does too
-	return searchId !== '' && searchId.toLowerCase() === value.trim().toLowerCase();
+	return !isNoDefault(value) && lineHasSearchId(line, value);
 }
 
 /** Reads the raw default outgoing line: a rented number, `reg<REG_ID>`, an office search id or `LINK_BASE_NUMBER`. */
@@ -89,7 +71,7 @@ export async function resolveDefaultOutgoing(
 		line = found.find((candidate) => isDefaultOutgoingLine(candidate, value));
 	}
 	if (line) return { value, kind: 'sipLine', line, regId };
-	if (regId !== null || OFFICE_SEARCH_ID.test(value)) return { value, kind: 'unknownSipLine', line: null, regId };
+	if (regId !== null || isOfficeSearchId(value)) return { value, kind: 'unknownSipLine', line: null, regId };
 	return { value, kind: 'rentedNumber', line: null, regId: null };
 }
 
