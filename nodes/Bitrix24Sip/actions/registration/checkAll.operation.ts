@@ -1,5 +1,17 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import type { CallStats, GroupedCalls } from '../../../shared/calls/callRates';
+import {
+	callStats,
+	groupCalls,
+	isOverThreshold,
+	lineCallStats,
+	MAX_CALL_WINDOW_HOURS,
+	unattributedItem,
+	withCallVerdict,
+} from '../../../shared/calls/callRates';
+import { readCalls } from '../../../shared/calls/statistics';
 
 import type { DefaultOutgoing } from '../../../shared/defaultOutgoing';
 import {
@@ -46,19 +58,20 @@ const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Include Calls of the Last (Hours)',
+				name: 'callWindowHours',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
+				default: 24,
+				description: `Whether and how far back to add each line's calls (0: do not read calls; at most ${MAX_CALL_WINDOW_HOURS}): "calls" with the number of calls, failed calls (any result other than 200, missed calls included), the failure rate and the most frequent failure reasons in words. Calls that belong to no listed line are reported once, in an item of their own. Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With a lower level Bitrix24 silently returns only the calls of some users, so the counts come out too low; without it the check fails with ACCESS_DENIED.`,
+			},
+			{
 				displayName: 'Include Office Lines',
 				name: 'includeOffice',
 				type: 'boolean',
 				default: false,
 				description:
 					'Whether to list office PBX lines too. They have no registration to check (the office PBX connects to Bitrix24), so they show hasRegistration false and count as healthy.',
-			},
-			{
-				displayName: 'Only Unhealthy Lines',
-				name: 'onlyUnhealthy',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to output only the lines whose registration is failing, e.g. to send an alert for each',
 			},
 			{
 				displayName: 'Include Portal Summary',
@@ -68,7 +81,23 @@ const properties: INodeProperties[] = [
 				description:
 					'Whether to output one summary item first (itemType "summary"): how many lines are healthy, the default outgoing line and whether it works, and the SIP connector\'s free minutes and paid period. Only Unhealthy Lines never drops it.',
 			},
+			{
+				displayName: 'Only Unhealthy Lines',
+				name: 'onlyUnhealthy',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to output only the lines whose registration is failing, e.g. to send an alert for each',
+			},
 			pendingAsOption,
+			{
+				displayName: 'Unhealthy Above Failure Rate (%)',
+				name: 'failureRateAbove',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 50,
+				description:
+					'A line whose calls failed more often than this percentage in the window counts as unhealthy, and its summary says why. A line without calls is never unhealthy for it. Reads calls of the last 24 hours unless "Include Calls of the Last (Hours)" says otherwise.',
+			},
 		],
 	},
 ];
@@ -106,6 +135,7 @@ async function summaryItem(
 	resolved: DefaultOutgoing,
 	connector: ConnectorReading,
 	pendingAs: PendingAs,
+	calls: IDataObject | undefined,
 ): Promise<IDataObject> {
 	const lines: LineCounts = {
 		total: checks.length,
@@ -114,12 +144,15 @@ async function summaryItem(
 		pending: checks.filter((check) => isPending(check.registration)).length,
 	};
 	const registration = await defaultOutgoingRegistration(client, resolved, checks);
-	const health = registration === undefined ? null : statusHealth(registration, pendingAs);
+	// a checked default line has the verdict of its own item, failing calls included
+	const checked = resolved.line ? checks.findIndex((check) => Number(check.line.CONFIG_ID) === Number(resolved.line?.CONFIG_ID)) : -1;
+	const health = checked >= 0 ? healthOf[checked] : registration === undefined ? null : statusHealth(registration, pendingAs);
 	const now = new Date();
 	const sentence = [
 		`${plural(lines.total, 'line')}: ${lines.healthy} healthy, ${lines.unhealthy} unhealthy${lines.pending > 0 ? `, ${lines.pending} still registering` : ''}`,
 		defaultWords(resolved, health),
 		connectorWords(connector, now),
+		...(calls ? [String(calls.summary)] : []),
 	].join('. ');
 	return {
 		itemType: 'summary',
@@ -134,6 +167,73 @@ async function summaryItem(
 			summary: health ? health.summary : null,
 		},
 		connector: { ...connector, daysLeft: connector.PAID ? (daysUntil(connector.PAID_DATE_END, now) ?? null) : null },
+		...(calls ? { calls } : {}),
+	};
+}
+
+/** What the call options ask for: the window, and the failure rate above which a line is unhealthy. */
+interface CallOptions {
+	hours: number;
+	threshold: number | undefined;
+}
+
+const WINDOW_LABEL = 'Include Calls of the Last (Hours)';
+const THRESHOLD_LABEL = 'Unhealthy Above Failure Rate (%)';
+/** The window when only the threshold was added. */
+const DEFAULT_WINDOW_HOURS = 24;
+
+function describeValue(value: unknown): string {
+	if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 37)}…` : value}"`;
+	if (typeof value === 'number' || value === null) return String(value);
+	return JSON.stringify(value) ?? String(value);
+}
+
+/** An option's number; an expression may hand over a numeric string (accepted) or NaN, null, text (refused). */
+function optionNumber(raw: unknown): number | undefined {
+	const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+	return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Reads and checks the call options, naming the field of a bad value; undefined when calls are not read. */
+function readCallOptions(ctx: IExecuteFunctions, options: IDataObject, itemIndex: number): CallOptions | undefined {
+	const refuse = (label: string, expected: string, raw: unknown, what: string) =>
+		new NodeOperationError(ctx.getNode(), `${label} must be ${expected}, got ${describeValue(raw)}`, {
+			itemIndex,
+			description: `Set "${label}" under Options to ${what}; check the expression that fills it.`,
+		});
+	let threshold: number | undefined;
+	if (options.failureRateAbove !== undefined) {
+		threshold = optionNumber(options.failureRateAbove);
+		if (threshold === undefined || threshold < 0 || threshold > 100) {
+			throw refuse(THRESHOLD_LABEL, 'a number from 0 to 100', options.failureRateAbove, 'a percentage from 0 to 100');
+		}
+	}
+	if (options.callWindowHours === undefined) return threshold === undefined ? undefined : { hours: DEFAULT_WINDOW_HOURS, threshold };
+	const hours = optionNumber(options.callWindowHours);
+	if (hours === undefined || !Number.isInteger(hours) || hours < 0 || hours > MAX_CALL_WINDOW_HOURS) {
+		throw refuse(
+			WINDOW_LABEL,
+			`a whole number from 0 to ${MAX_CALL_WINDOW_HOURS}`,
+			options.callWindowHours,
+			`the number of hours to read calls for, from 1 to ${MAX_CALL_WINDOW_HOURS} (0: do not read calls)`,
+		);
+	}
+	if (hours === 0 && threshold !== undefined) {
+		throw new NodeOperationError(ctx.getNode(), `${THRESHOLD_LABEL} needs calls, but ${WINDOW_LABEL} is 0`, {
+			itemIndex,
+			description: `Set "${WINDOW_LABEL}" to the hours to judge the failure rate over, or remove "${THRESHOLD_LABEL}".`,
+		});
+	}
+	return hours === 0 ? undefined : { hours, threshold };
+}
+
+/** The summary's calls: every call read, how many no listed line carried, how many lines are over the threshold. */
+function overallCalls(grouped: GroupedCalls, stats: CallStats[], calls: CallOptions): IDataObject {
+	return {
+		...callStats(grouped.all, calls.hours),
+		unattributed: grouped.unattributed.length,
+		failureRateAbove: calls.threshold ?? null,
+		linesOverThreshold: calls.threshold === undefined ? null : stats.filter((line) => isOverThreshold(line, calls.threshold)).length,
 	};
 }
 
@@ -143,26 +243,52 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const onlyUnhealthy = options.onlyUnhealthy === true;
 	const includeSummary = options.includeSummary === true;
 	const pendingAs: PendingAs = options.pendingAs === 'unhealthy' ? 'unhealthy' : 'healthy';
+	const calls = readCallOptions(this, options, itemIndex);
 	return async (client) => {
-		const lines = await readLinesToCheck(client, includeOffice);
+		// calls are told apart by every line the webhook sees, office lines too, even when only cloud lines are listed
+		const seen = calls ? await readLinesToCheck(client, true) : undefined;
+		const lines = seen ? seen.filter((line) => includeOffice || String(line.TYPE) === 'cloud') : await readLinesToCheck(client, includeOffice);
+		const since = calls ? new Date(Date.now() - calls.hours * 3_600_000) : undefined;
 		// made together with the status calls, so that the client sends them in the same batch
-		const [checks, defaultValue, connector] = await Promise.all([
+		const [checks, defaultValue, connector, records] = await Promise.all([
 			readRegistrations(client, lines),
 			includeSummary || lines.length > 0 ? readDefaultOutgoingValue(client) : undefined,
 			includeSummary ? client.call<IDataObject>('voximplant.sip.connector.status') : undefined,
+			since ? readCalls(client, since) : undefined,
 		]);
-		const healthOf = checks.map(({ registration }) => statusHealth(registration, pendingAs));
+		const grouped = calls && seen && records ? groupCalls(records, seen) : undefined;
+		const statsOf = checks.map(({ line }) =>
+			calls && grouped ? lineCallStats(grouped, Number(line.CONFIG_ID), calls.hours) : undefined,
+		);
+		const healthOf = checks.map(({ registration }, index) => {
+			const health = statusHealth(registration, pendingAs);
+			const stats = statsOf[index];
+			return stats ? withCallVerdict(health, stats, calls?.threshold) : health;
+		});
 		const items: IDataObject[] = checks
 			.map(({ line }, index) => ({
 				itemType: 'line',
 				...lineIdentity(line),
 				isDefaultOutgoing: defaultValue !== undefined && isDefaultOutgoingLine(line, defaultValue),
 				...healthOf[index],
+				...(statsOf[index] ? { calls: statsOf[index] } : {}),
 			}))
 			.filter((item) => !onlyUnhealthy || !item.healthy);
+		// the calls no listed line carried: once, after the lines
+		const unattributed = calls && grouped ? unattributedItem(grouped, calls.hours, calls.threshold) : undefined;
+		if (unattributed && (!onlyUnhealthy || unattributed.healthy === false)) items.push(unattributed);
 		if (!includeSummary || defaultValue === undefined || !connector) return items;
-		const resolved = await resolveDefaultOutgoing(client, defaultValue, { lines, cloud: true, office: includeOffice });
-		const summary = await summaryItem(client, checks, healthOf, resolved, readConnector(connector.result ?? {}), pendingAs);
+		const known = seen ? { lines: seen, cloud: true, office: true } : { lines, cloud: true, office: includeOffice };
+		const resolved = await resolveDefaultOutgoing(client, defaultValue, known);
+		const overall =
+			calls && grouped
+				? overallCalls(
+						grouped,
+						statsOf.filter((stats): stats is CallStats => stats !== undefined),
+						calls,
+					)
+				: undefined;
+		const summary = await summaryItem(client, checks, healthOf, resolved, readConnector(connector.result ?? {}), pendingAs, overall);
 		return [summary, ...items];
 	};
 }
