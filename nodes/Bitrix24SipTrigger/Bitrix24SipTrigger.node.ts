@@ -7,17 +7,23 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { groupCalls, lineCallStats, MAX_CALL_WINDOW_HOURS } from '../shared/calls/callRates';
+import type { CallRecord } from '../shared/calls/statistics';
+import { readCalls } from '../shared/calls/statistics';
 import { readDefaultOutgoingValue, resolveDefaultOutgoing } from '../shared/defaultOutgoing';
 import type { LineCheck } from '../shared/health';
-import { readConnector, readLinesToCheck, readRegistration, readRegistrations } from '../shared/health';
+import { lineIdentity, readConnector, readLinesToCheck, readRegistration, readRegistrations } from '../shared/health';
 import { clientOptionsFrom, requestOptions } from '../shared/requestOptions';
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { Bitrix24Client } from '../shared/transport/client';
 import { toNodeError } from '../shared/transport/errors';
-import type { ConnectorReading, DefaultOutgoingReading, TriggerEvent, TriggerSettings } from './changes';
+import type { ConnectorReading, DefaultOutgoingReading, LineCalls, TriggerEvent, TriggerSettings } from './changes';
 import {
+	CALL_EVENTS,
+	callsFailingChanges,
 	CONNECTOR_EVENTS,
 	connectorChanges,
+	currentCallsItems,
 	currentConnectorItem,
 	currentDefaultOutgoingItem,
 	currentLineItems,
@@ -25,13 +31,17 @@ import {
 	defaultOutgoingChanges,
 	LINE_EVENTS,
 	lineChanges,
+	seeCallsFailing,
 	seeDefaultOutgoing,
 	seeLines,
 } from './changes';
 import type { TriggerState } from './state';
 import { readState, writeState } from './state';
 
-const ALL_EVENTS: readonly string[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS, ...DEFAULT_OUTGOING_EVENTS];
+const ALL_EVENTS: readonly string[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS, ...DEFAULT_OUTGOING_EVENTS, ...CALL_EVENTS];
+
+const CALL_WINDOW_LABEL = 'Calls of the Last (Hours)';
+const CALL_THRESHOLD_LABEL = 'Failure Rate Above (%)';
 
 function readSettings(ctx: IPollFunctions): TriggerSettings {
 	const chosen = ctx.getNodeParameter('events', []) as string[];
@@ -50,12 +60,25 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 		}
 		return value;
 	};
+	const range = (name: string, label: string, fallback: number, min: number, max: number, whole: boolean): number => {
+		const value = ctx.getNodeParameter(name, fallback) as unknown;
+		if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (whole && !Number.isInteger(value))) {
+			const kind = whole ? 'a whole number' : 'a number';
+			throw new NodeOperationError(ctx.getNode(), `${label} must be ${kind} from ${min} to ${max}, got ${JSON.stringify(value)}`, {
+				description: `Set "${label}" to ${kind} from ${min} to ${max}; check the expression that fills it.`,
+			});
+		}
+		return value;
+	};
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
+	const calls = events.has('lineCallsFailing');
 	return {
 		events,
 		pendingAs: options.pendingAs === 'healthy' || options.pendingAs === 'unhealthy' ? options.pendingAs : 'unchanged',
 		minutesThreshold: events.has('connectorMinutesLow') ? number('minutesThreshold', 'Free Minutes Below', 10, 0) : 0,
 		paidWithinDays: events.has('connectorPaidEnding') ? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0) : 0,
+		callWindowHours: calls ? range('callWindowHours', CALL_WINDOW_LABEL, 1, 1, MAX_CALL_WINDOW_HOURS, true) : 0,
+		callFailureRateAbove: calls ? range('callFailureRateAbove', CALL_THRESHOLD_LABEL, 50, 0, 100, false) : 0,
 	};
 }
 
@@ -63,40 +86,66 @@ interface Reading {
 	lines?: LineCheck[];
 	connector?: ConnectorReading;
 	defaultOutgoing?: DefaultOutgoingReading;
+	/** each line's calls in the window, by CONFIG_ID */
+	calls?: Record<string, LineCalls>;
 }
 
 function chosen(settings: TriggerSettings, events: readonly TriggerEvent[]): boolean {
 	return events.some((event) => settings.events.has(event));
 }
 
+interface LinesReading {
+	lines?: LineCheck[];
+	defaultOutgoing?: DefaultOutgoingReading;
+	calls?: Record<string, LineCalls>;
+}
+
+/** Each line's calls in the window; every line is listed, one without calls with zero counts. */
+function callsByLine(rows: IDataObject[], records: CallRecord[], hours: number): Record<string, LineCalls> {
+	const grouped = groupCalls(records, rows);
+	const byLine: Record<string, LineCalls> = {};
+	for (const row of rows) {
+		const line = lineIdentity(row);
+		byLine[String(line.CONFIG_ID)] = { line, calls: lineCallStats(grouped, line.CONFIG_ID, hours) };
+	}
+	return byLine;
+}
+
 /**
- * Reads the lines with their registrations and, when asked, the default outgoing line: its call
- * is made together with the status calls so that it joins their batch. The verdict on the default
- * line needs the lines, so they are read for the default outgoing event too.
+ * Reads the lines, and as the chosen events need, their registrations, the default outgoing line
+ * and the calls of the window: those calls are made together with the status calls so that they
+ * join their batch. The verdict on the default line needs the registrations, so they are read for
+ * the default outgoing event too; the calls event alone needs only the lines.
  */
 async function readLines(
 	client: Bitrix24Client,
+	wantChecks: boolean,
 	wantDefault: boolean,
-): Promise<{ lines: LineCheck[]; defaultOutgoing?: DefaultOutgoingReading }> {
+	callHours: number | undefined,
+): Promise<LinesReading> {
 	const lines = await readLinesToCheck(client, true);
-	const [checks, value] = await Promise.all([
-		readRegistrations(client, lines),
+	const since = callHours !== undefined ? new Date(Date.now() - callHours * 3_600_000) : undefined;
+	const [checks, value, records] = await Promise.all([
+		wantChecks ? readRegistrations(client, lines) : undefined,
 		wantDefault ? readDefaultOutgoingValue(client) : undefined,
+		since ? readCalls(client, since) : undefined,
 	]);
-	if (value === undefined) return { lines: checks };
+	const calls = records && callHours !== undefined ? callsByLine(lines, records, callHours) : undefined;
+	if (value === undefined) return { lines: checks, calls };
 	const resolved = await resolveDefaultOutgoing(client, value, { lines, cloud: true, office: true });
 	// Bitrix24 does not filter voximplant.sip.status: an unseen cloud line's registration can be read
 	const registration =
 		resolved.kind === 'unknownSipLine' && resolved.regId !== null
 			? await readRegistration(client, { TYPE: 'cloud', REG_ID: resolved.regId })
 			: undefined;
-	return { lines: checks, defaultOutgoing: { resolved, registration } };
+	return { lines: checks, defaultOutgoing: { resolved, registration }, calls };
 }
 
-/** Reads only what the chosen events need: the lines with their registrations, the default line, the connector. */
+/** Reads only what the chosen events need: the lines with their registrations, the default line, the calls, the connector. */
 async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promise<Reading> {
 	const wantDefault = chosen(settings, DEFAULT_OUTGOING_EVENTS);
-	const wantLines = wantDefault || chosen(settings, LINE_EVENTS);
+	const wantChecks = wantDefault || chosen(settings, LINE_EVENTS);
+	const wantCalls = chosen(settings, CALL_EVENTS);
 	const wantConnector = chosen(settings, CONNECTOR_EVENTS);
 	try {
 		const client = await Bitrix24Client.create(
@@ -104,12 +153,13 @@ async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promi
 			clientOptionsFrom(ctx.getNodeParameter('requestOptions', {}) as IDataObject),
 		);
 		const [lines, connector] = await Promise.all([
-			wantLines ? readLines(client, wantDefault) : undefined,
+			wantChecks || wantCalls ? readLines(client, wantChecks, wantDefault, wantCalls ? settings.callWindowHours : undefined) : undefined,
 			wantConnector ? client.call<IDataObject>('voximplant.sip.connector.status') : undefined,
 		]);
 		return {
 			lines: lines?.lines,
 			defaultOutgoing: lines?.defaultOutgoing,
+			calls: lines?.calls,
 			connector: connector ? readConnector(connector.result ?? {}) : undefined,
 		};
 	} catch (error) {
@@ -125,7 +175,7 @@ export class Bitrix24SipTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{($parameter["events"] || []).join(", ")}}',
-		description: 'Starts the workflow when a SIP line of a Bitrix24 portal changes: registration, health, lines, connector',
+		description: 'Starts the workflow when a SIP line of a Bitrix24 portal changes: registration, health, lines, failing calls, connector',
 		defaults: { name: 'Bitrix24 SIP Trigger' },
 		polling: true,
 		inputs: [],
@@ -153,6 +203,12 @@ export class Bitrix24SipTrigger implements INodeType {
 						name: 'Line Became Unhealthy',
 						value: 'lineUnhealthy',
 						description: 'The registration of a cloud line started failing (or a new line fails)',
+					},
+					{
+						name: 'Line Calls Failing',
+						value: 'lineCallsFailing',
+						description:
+							'The share of failed calls on a line rose above the threshold within the chosen hours (reads the call statistics)',
 					},
 					{
 						name: 'Line Recovered',
@@ -189,6 +245,25 @@ export class Bitrix24SipTrigger implements INodeType {
 				displayOptions: { show: { events: ['connectorPaidEnding'] } },
 			},
 			{
+				displayName: CALL_WINDOW_LABEL,
+				name: 'callWindowHours',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
+				default: 1,
+				description: `How many hours of calls each poll judges a line by, from 1 to ${MAX_CALL_WINDOW_HOURS}. A call failed when its result is anything but 200 (missed calls too). Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With a lower level Bitrix24 silently returns only the calls of some users, so the rates are judged on too few calls; without it the poll fails with ACCESS_DENIED.`,
+				displayOptions: { show: { events: ['lineCallsFailing'] } },
+			},
+			{
+				displayName: CALL_THRESHOLD_LABEL,
+				name: 'callFailureRateAbove',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 50,
+				description:
+					"Fire once when the percentage of a line's calls that failed in the window rises above this; fires again for that line only after it fell to it or below, or the line had no calls",
+				displayOptions: { show: { events: ['lineCallsFailing'] } },
+			},
+			{
 				displayName: 'Options',
 				name: 'options',
 				type: 'collection',
@@ -201,7 +276,7 @@ export class Bitrix24SipTrigger implements INodeType {
 						type: 'boolean',
 						default: false,
 						description:
-							'Whether the first poll, which has nothing to compare with yet, outputs the current state (one item per line, one for the default outgoing line, one for the connector, as the chosen events need) instead of nothing',
+							"Whether the first poll, which has nothing to compare with yet, outputs the current state (one item per line, one per line with its calls, one for the default outgoing line, one for the connector, as the chosen events need) instead of nothing",
 					},
 					{
 						displayName: 'Treat Pending Registrations As',
@@ -245,6 +320,7 @@ export class Bitrix24SipTrigger implements INodeType {
 			reading.defaultOutgoing && lines
 				? seeDefaultOutgoing(reading.defaultOutgoing, lines, before?.defaultOutgoing, settings.pendingAs)
 				: undefined;
+		const seenCalls = reading.calls ? seeCallsFailing(reading.calls, settings.callFailureRateAbove) : undefined;
 
 		// a test run in the editor shows what there is to map, and leaves the remembered state alone
 		if (this.getMode() === 'manual') {
@@ -253,6 +329,7 @@ export class Bitrix24SipTrigger implements INodeType {
 				...(reading.defaultOutgoing && seenDefault && lines
 					? [currentDefaultOutgoingItem(reading.defaultOutgoing, seenDefault, lines, detectedAt)]
 					: []),
+				...(reading.calls ? currentCallsItems(reading.calls, settings, detectedAt) : []),
 				...(reading.connector ? [currentConnectorItem(reading.connector, now)] : []),
 			];
 			return items.length > 0 ? [this.helpers.returnJsonArray(items)] : null;
@@ -285,6 +362,11 @@ export class Bitrix24SipTrigger implements INodeType {
 				items.push(currentDefaultOutgoingItem(reading.defaultOutgoing, seenDefault, lines, detectedAt));
 			}
 			after.defaultOutgoing = seenDefault;
+		}
+		if (reading.calls && seenCalls) {
+			if (before?.callsFailing) items.push(...callsFailingChanges(before.callsFailing, seenCalls, reading.calls, settings, detectedAt));
+			else if (emitCurrent) items.push(...currentCallsItems(reading.calls, settings, detectedAt));
+			after.callsFailing = seenCalls;
 		}
 		if (reading.connector) {
 			const outcome = connectorChanges(before?.connector, reading.connector, settings, now);

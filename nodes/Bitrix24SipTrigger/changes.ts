@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import type { CallStats } from '../shared/calls/callRates';
+import { failureReasonWords, isOverThreshold, windowWords } from '../shared/calls/callRates';
 import type { DefaultOutgoing } from '../shared/defaultOutgoing';
 import type { ConnectorReading, LineCheck, LineIdentity, PendingAs, Registration, StatusHealth } from '../shared/health';
 import {
@@ -18,11 +20,13 @@ export type { ConnectorReading } from '../shared/health';
 export const LINE_EVENTS = ['lineAdded', 'lineRemoved', 'registrationChanged', 'lineUnhealthy', 'lineRecovered'] as const;
 export const CONNECTOR_EVENTS = ['connectorMinutesLow', 'connectorPaidEnding'] as const;
 export const DEFAULT_OUTGOING_EVENTS = ['defaultOutgoingUnhealthy'] as const;
+export const CALL_EVENTS = ['lineCallsFailing'] as const;
 
 export type LineEvent = (typeof LINE_EVENTS)[number];
 export type ConnectorEvent = (typeof CONNECTOR_EVENTS)[number];
 export type DefaultOutgoingEvent = (typeof DEFAULT_OUTGOING_EVENTS)[number];
-export type TriggerEvent = LineEvent | ConnectorEvent | DefaultOutgoingEvent;
+export type CallEvent = (typeof CALL_EVENTS)[number];
+export type TriggerEvent = LineEvent | ConnectorEvent | DefaultOutgoingEvent | CallEvent;
 
 /** The trigger may also leave the verdict of a line unchanged while its registration is pending. */
 export type TriggerPendingAs = PendingAs | 'unchanged';
@@ -34,6 +38,10 @@ export interface TriggerSettings {
 	minutesThreshold: number;
 	/** connectorPaidEnding fires when the paid period ends within this many days */
 	paidWithinDays: number;
+	/** lineCallsFailing judges the calls of this many hours */
+	callWindowHours: number;
+	/** lineCallsFailing fires when a line's failure rate (percent) is above this */
+	callFailureRateAbove: number;
 }
 
 /** A line as remembered between polls: what the items of a later change need, never its passwords. */
@@ -369,4 +377,58 @@ export function connectorChanges(
 
 export function currentConnectorItem(current: ConnectorReading, now: Date): IDataObject {
 	return connectorItem('currentState', connectorWords(current, now), current, undefined, now);
+}
+
+/** The calls of one line in the window, with the line as the poll read it. */
+export interface LineCalls {
+	line: LineIdentity;
+	calls: CallStats;
+}
+
+/** Per line (CONFIG_ID), whether its calls were over the threshold when last seen: a failing line is reported once. */
+export type SeenCallsFailing = Record<string, boolean>;
+
+/** Which lines' calls are over the threshold now; a line without calls is not. */
+export function seeCallsFailing(lines: Record<string, LineCalls>, threshold: number): SeenCallsFailing {
+	const seen: SeenCallsFailing = {};
+	for (const [configId, { calls }] of Object.entries(lines)) seen[configId] = isOverThreshold(calls, threshold);
+	return seen;
+}
+
+function callsItem(event: CallEvent | 'currentState', { line, calls }: LineCalls, settings: TriggerSettings, detectedAt: string): IDataObject {
+	const label = lineLabel(line);
+	const threshold = settings.callFailureRateAbove;
+	let message: string;
+	if (event === 'lineCallsFailing') {
+		const reasons = failureReasonWords(calls.topFailures);
+		message = `Calls on line ${label} are failing: ${calls.failed} of ${calls.total} call${calls.total === 1 ? '' : 's'} failed in ${windowWords(calls.hours)} (${calls.failureRate}%), above the threshold of ${threshold}%${reasons ? `: ${reasons}` : ''}`;
+	} else {
+		message = `Line ${label}: ${calls.summary}`;
+	}
+	return { event, message, line, calls, failureRateAbove: threshold, detectedAt };
+}
+
+/**
+ * Fires for a line whose calls went over the threshold since the last poll (or a new line that is
+ * over it already); it stays quiet while the line stays over, and re-arms once the line is at or
+ * below the threshold or has no calls. A removed line is simply no longer remembered.
+ */
+export function callsFailingChanges(
+	before: SeenCallsFailing,
+	now: SeenCallsFailing,
+	lines: Record<string, LineCalls>,
+	settings: TriggerSettings,
+	detectedAt: string,
+): IDataObject[] {
+	if (!settings.events.has('lineCallsFailing')) return [];
+	return Object.keys(now)
+		.sort(byConfigId)
+		.filter((configId) => now[configId] && before[configId] !== true)
+		.map((configId) => callsItem('lineCallsFailing', lines[configId], settings, detectedAt));
+}
+
+export function currentCallsItems(lines: Record<string, LineCalls>, settings: TriggerSettings, detectedAt: string): IDataObject[] {
+	return Object.keys(lines)
+		.sort(byConfigId)
+		.map((configId) => callsItem('currentState', lines[configId], settings, detectedAt));
 }

@@ -1,10 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { SeenConnector, SeenDefaultOutgoing, SeenLines } from './changes';
+import type { SeenCallsFailing, SeenConnector, SeenDefaultOutgoing, SeenLines } from './changes';
 
 /**
  * Bumped when the remembered shape changes; an older shape counts as "never polled". A part added
- * later (defaultOutgoing) is simply absent from older state: that part starts by remembering.
+ * later (defaultOutgoing, callsFailing) is simply absent from older state: that part starts by remembering.
  */
 const STATE_VERSION = 1;
 
@@ -18,6 +18,8 @@ export interface TriggerState {
 	connector?: SeenConnector;
 	/** the default outgoing line's value and verdict: two small fields */
 	defaultOutgoing?: SeenDefaultOutgoing;
+	/** per line id, whether its calls were over the failure threshold (reported) */
+	callsFailing?: SeenCallsFailing;
 }
 
 function isRecord(value: unknown): value is IDataObject {
@@ -28,15 +30,25 @@ function isRecord(value: unknown): value is IDataObject {
 export function readState(staticData: IDataObject): TriggerState | undefined {
 	if (staticData.version !== STATE_VERSION) return undefined;
 	const copy = JSON.parse(
-		JSON.stringify({ lines: staticData.lines, connector: staticData.connector, defaultOutgoing: staticData.defaultOutgoing }),
+		JSON.stringify({
+			lines: staticData.lines,
+			connector: staticData.connector,
+			defaultOutgoing: staticData.defaultOutgoing,
+			callsFailing: staticData.callsFailing,
+		}),
 	) as IDataObject;
 	const seenDefault = copy.defaultOutgoing;
+	const callsFailing = copy.callsFailing;
 	return {
 		lines: isRecord(copy.lines) ? (copy.lines as unknown as SeenLines) : undefined,
 		connector: isRecord(copy.connector) ? (copy.connector as unknown as SeenConnector) : undefined,
 		defaultOutgoing:
 			isRecord(seenDefault) && typeof seenDefault.value === 'string' && typeof seenDefault.healthy === 'boolean'
 				? { value: seenDefault.value, healthy: seenDefault.healthy }
+				: undefined,
+		callsFailing:
+			isRecord(callsFailing) && Object.values(callsFailing).every((reported) => typeof reported === 'boolean')
+				? (callsFailing as SeenCallsFailing)
 				: undefined,
 	};
 }
@@ -51,7 +63,7 @@ function same(a: unknown, b: unknown): boolean {
  */
 export function writeState(staticData: IDataObject, state: TriggerState): void {
 	if (staticData.version !== STATE_VERSION) staticData.version = STATE_VERSION;
-	for (const key of ['lines', 'connector', 'defaultOutgoing'] as const) {
+	for (const key of ['lines', 'connector', 'defaultOutgoing', 'callsFailing'] as const) {
 		const value = state[key];
 		if (value === undefined) {
 			if (key in staticData) delete staticData[key];
