@@ -51,24 +51,38 @@ function listOf(value: PhpValue): PhpValue[] {
 	return [value];
 }
 
-function compare(field: string, rowValue: string, wanted: PhpValue): number {
-	if (NUMERIC_FIELDS.has(field)) return Number(rowValue) - Number(phpString(wanted) || 0);
-	const a = rowValue.toLowerCase();
-	const b = phpString(wanted).toLowerCase();
-	return a < b ? -1 : a > b ? 1 : 0;
+/** How a row value compares with a filter value: negative, 0 or positive. */
+export type Compare = (field: string, rowValue: string, wanted: PhpValue) => number;
+
+/** Text as MySQL's case-insensitive collation compares it. */
+export function compareText(a: string, b: string): number {
+	const x = a.toLowerCase();
+	const y = b.toLowerCase();
+	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function equals(field: string, rowValue: string | null, wanted: PhpValue): boolean {
+const compare: Compare = (field, rowValue, wanted) => {
+	if (NUMERIC_FIELDS.has(field)) return Number(rowValue) - Number(phpString(wanted) || 0);
+	return compareText(rowValue, phpString(wanted));
+};
+
+function equals(field: string, rowValue: string | null, wanted: PhpValue, cmp: Compare): boolean {
 	if (wanted === null || wanted === false) return rowValue === null;
 	if (phpString(wanted) === '') return rowValue === null || rowValue === '';
-	return rowValue !== null && compare(field, rowValue, wanted) === 0;
+	return rowValue !== null && cmp(field, rowValue, wanted) === 0;
 }
 
 function contains(rowValue: string | null, wanted: PhpValue): boolean {
 	return rowValue !== null && rowValue.toLowerCase().includes(phpString(wanted).toLowerCase());
 }
 
-function matchesCondition(row: Row, key: string, wanted: PhpValue): boolean {
+/** One `<op>FIELD` condition against a row; `cmp` decides how the field's values order. */
+export function matchesCondition(
+	row: Row,
+	key: string,
+	wanted: PhpValue,
+	cmp: Compare = compare,
+): boolean {
 	const operator = OPERATORS.find((op) => key.startsWith(op)) ?? '';
 	const field = key.slice(operator.length);
 	const value = row[field] ?? null;
@@ -76,10 +90,10 @@ function matchesCondition(row: Row, key: string, wanted: PhpValue): boolean {
 	switch (operator) {
 		case '':
 		case '=':
-			return values.some((v) => equals(field, value, v));
+			return values.some((v) => equals(field, value, v, cmp));
 		case '!':
 		case '!=':
-			return !values.some((v) => equals(field, value, v));
+			return !values.some((v) => equals(field, value, v, cmp));
 		case '%':
 			return values.some((v) => contains(value, v));
 		case '!%':
@@ -97,13 +111,13 @@ function matchesCondition(row: Row, key: string, wanted: PhpValue): boolean {
 			const inside =
 				value !== null &&
 				values.length >= 2 &&
-				compare(field, value, values[0]) >= 0 &&
-				compare(field, value, values[1]) <= 0;
+				cmp(field, value, values[0]) >= 0 &&
+				cmp(field, value, values[1]) <= 0;
 			return operator === '><' ? inside : value !== null && !inside;
 		}
 		default: {
 			if (value === null) return false;
-			const diff = compare(field, value, values[0] ?? null);
+			const diff = cmp(field, value, values[0] ?? null);
 			if (operator === '>') return diff > 0;
 			if (operator === '>=') return diff >= 0;
 			if (operator === '<') return diff < 0;

@@ -4,7 +4,10 @@ export type { OperatingLimit, RateLimit } from './limits';
 export { buildQuery, parseQuery, phpJsonEncode, intval } from './php';
 export type {
 	BeforeCallHook,
+	CallSpec,
 	ConnectorState,
+	Delivery,
+	DeliveryOptions,
 	FaultKind,
 	FaultOptions,
 	ForcedRegistration,
@@ -14,12 +17,16 @@ export type {
 	LogBatchCommand,
 	LogEntry,
 	OperatingTimeFields,
+	OutgoingWebhook,
+	OutgoingWebhookSpec,
+	PlacedCall,
 	RegistrationResult,
 	RegistrationState,
 	SandboxLine,
 	SandboxNumber,
 	SandboxOptions,
 	ServerBehaviour,
+	StatisticsAccess,
 	Webhook,
 	WebhookSpec,
 } from './types';

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { runBatch } from './batch';
+import { CallStatistics, prepareCall, type CallLine, type PreparedCall } from './calls';
 import { applyFilter, applySort, ArgumentError, checkOrder, FilterError, type Row } from './filter';
 import { OperatingTime, type OperatingLimit, type OperatingState } from './limits';
 import { ERRORS, failure, RestException, type Outcome } from './outcome';
@@ -11,6 +12,7 @@ import { Registrations, type Credentials } from './registrations';
 import { timeInfo } from './time';
 import type {
 	BeforeCallHook,
+	CallSpec,
 	ConnectorState,
 	InjectedError,
 	LineSpec,
@@ -76,6 +78,8 @@ interface MethodDef {
 	scope?: string;
 	/** Needs the telephony permission "Manage numbers — modify". */
 	managesNumbers?: boolean;
+	/** Needs "Call statistics — view" (CALL_DETAIL/VIEW), not "Manage numbers". */
+	viewsCallStatistics?: boolean;
 	run(ctx: CallContext): MethodResult;
 }
 
@@ -136,6 +140,7 @@ export class Portal {
 	readonly secrets = new Set<string>();
 	readonly registrations: Registrations;
 	readonly operating: OperatingTime;
+	readonly statistics: CallStatistics;
 	connector: ConnectorState = { FREE_MINUTES: 60, PAID: false };
 	baseUrl = 'http://127.0.0.1';
 
@@ -155,6 +160,8 @@ export class Portal {
 	private lastConfigId = 2;
 	/** The stored "portal number": a config's search id, or LINK_BASE_NUMBER. */
 	private portalNumber: string = LINK_BASE_NUMBER;
+	/** CRM activities the calls' CRM registration makes; ids in the range of a used portal. */
+	private lastActivityId = 7700;
 
 	constructor(
 		operating: OperatingLimit,
@@ -163,6 +170,7 @@ export class Portal {
 	) {
 		this.operating = new OperatingTime(operating);
 		this.registrations = new Registrations(registrationStepMs, now);
+		this.statistics = new CallStatistics(now);
 		this.methods = this.defineMethods();
 	}
 
@@ -180,6 +188,7 @@ export class Portal {
 			secret,
 			scopes: [...(spec.scopes ?? ['telephony', 'user'])],
 			canManageNumbers: spec.canManageNumbers ?? true,
+			callStatistics: spec.callStatistics ?? 'any',
 			url: `${this.baseUrl}/rest/${userId}/${secret}/`,
 		};
 		this.webhooks.set(webhook.id, webhook);
@@ -217,6 +226,7 @@ export class Portal {
 		const ctx: CallContext = { webhook, appId: WEBHOOK_APP_ID, params, batchLog };
 		try {
 			if (def.managesNumbers && !webhook.canManageNumbers) throw accessDenied();
+			if (def.viewsCallStatistics && webhook.callStatistics === 'none') throw accessDenied();
 			const injected = this.takeMethodError(method);
 			if (injected) {
 				const { status, error, description, extra } = injected;
@@ -312,6 +322,40 @@ export class Portal {
 		}
 	}
 
+	/** A SIP line's DETECT_LINE_NUMBER, as set in the line's settings in the UI. */
+	setDetectLineNumber(configId: number, on: boolean): void {
+		const line = this.lines.get(configId);
+		if (!line) throw new Error(`No SIP line with config ${configId}`);
+		line.detectLineNumber = on;
+	}
+
+	/**
+	 * A finished call's row and events. The line: configId (a SIP line or rented number), a raw
+	 * portalNumber, or else the default outgoing line.
+	 */
+	prepareCall(spec: CallSpec): PreparedCall {
+		return prepareCall(spec, this.callLine(spec), this.now(), () => ++this.lastActivityId);
+	}
+
+	private callLine(spec: CallSpec): CallLine {
+		if (spec.configId !== undefined && spec.portalNumber !== undefined)
+			throw new Error('A call takes configId or portalNumber, not both');
+		if (spec.configId !== undefined) {
+			const line = this.lines.get(spec.configId);
+			if (line)
+				return { searchId: this.lineSearchId(line), detectLineNumber: line.detectLineNumber };
+			const rented = this.numbers.get(spec.configId);
+			if (rented) return { searchId: rented.number, detectLineNumber: false };
+			throw new Error(`No telephony config ${spec.configId}`);
+		}
+		if (spec.portalNumber !== undefined)
+			return { searchId: spec.portalNumber, detectLineNumber: false };
+		if (this.portalNumber === LINK_BASE_NUMBER)
+			throw new Error('No default outgoing line: give the call a configId or portalNumber');
+		const line = [...this.lines.values()].find((l) => this.lineSearchId(l) === this.portalNumber);
+		return { searchId: this.portalNumber, detectLineNumber: line?.detectLineNumber ?? false };
+	}
+
 	numberSnapshots(): SandboxNumber[] {
 		return [...this.numbers.values()].map((rented) => this.numberSnapshot(rented));
 	}
@@ -336,6 +380,7 @@ export class Portal {
 			incomingPassword: line.incomingPassword,
 			registration: line.regId === null ? null : (this.registrations.state(line.regId) ?? null),
 			isDefaultOutgoing: this.portalNumber === this.lineSearchId(line),
+			detectLineNumber: line.detectLineNumber,
 		};
 	}
 
@@ -370,6 +415,19 @@ export class Portal {
 			],
 			['voximplant.line.outgoing.get', telephony(() => ({ result: this.portalNumber }))],
 			['voximplant.url.get', telephony(() => ({ result: this.urls() }))],
+			[
+				'voximplant.statistic.get',
+				{
+					scope: 'telephony',
+					viewsCallStatistics: true,
+					run: (ctx) =>
+						this.statistics.get({
+							params: ctx.params,
+							access: ctx.webhook.callStatistics,
+							userId: ctx.webhook.userId,
+						}),
+				},
+			],
 		]);
 	}
 
@@ -519,6 +577,7 @@ export class Portal {
 			incomingServer: null,
 			incomingLogin: null,
 			incomingPassword: null,
+			detectLineNumber: false,
 			statusReset: false,
 		};
 		if (line.type === 'cloud') {
@@ -636,7 +695,7 @@ export class Portal {
 			PASSWORD: line.password,
 			AUTH_USER: null,
 			OUTBOUND_PROXY: null,
-			DETECT_LINE_NUMBER: 'N',
+			DETECT_LINE_NUMBER: line.detectLineNumber ? 'Y' : 'N',
 			LINE_DETECT_HEADER_ORDER: 'diversion;to',
 			REGISTRATION_STATUS_CODE: reset
 				? '0'

@@ -13,7 +13,10 @@ import { isPhpArray, parseQuery, phpJsonEncode, type PhpParams, type PhpValue } 
 import { Portal } from './portal';
 import type {
 	BeforeCallHook,
+	CallSpec,
 	ConnectorState,
+	Delivery,
+	DeliveryOptions,
 	FaultKind,
 	FaultOptions,
 	ForcedRegistration,
@@ -25,8 +28,10 @@ import type {
 	RegistrationState,
 	SandboxLine,
 	SandboxNumber,
+	PlacedCall,
 	SandboxOptions,
 	ServerBehaviour,
+	StatisticsAccess,
 	Webhook,
 	WebhookSpec,
 } from './types';
@@ -130,6 +135,8 @@ function parseParams(search: string, contentType: string, body: string): PhpPara
 export class Bitrix24Sandbox {
 	readonly log: LogEntry[] = [];
 	readonly webhook: Webhook;
+	/** Every outgoing-webhook delivery so far, each stage of a call in handler order. */
+	readonly deliveries: Delivery[] = [];
 
 	private readonly bucket: LeakyBucket;
 	private latencyMs: number;
@@ -203,6 +210,35 @@ export class Bitrix24Sandbox {
 
 	removeWebhook(id: string): void {
 		this.portal.webhooks.delete(id);
+	}
+
+	/** The "Call statistics → View" level of a webhook's user. */
+	setCallStatistics(webhookId: string, access: StatisticsAccess): void {
+		const webhook = this.portal.webhooks.get(webhookId);
+		if (!webhook) throw new Error(`No webhook ${webhookId}`);
+		webhook.callStatistics = access;
+	}
+
+	/**
+	 * A call that has just ended: its statistics row is written (statistic.get sees it from then on)
+	 * and its events go to the outgoing webhooks subscribed to them. Resolves once every delivery of
+	 * the call was answered or timed out.
+	 */
+	async placeCall(spec: CallSpec, options: DeliveryOptions = {}): Promise<PlacedCall> {
+		void options;
+		const call = this.portal.prepareCall(spec);
+		const row = this.portal.statistics.insert(call);
+		return { callId: call.callId, row, deliveries: [] };
+	}
+
+	/** The statistics rows as voximplant.statistic.get answers them, oldest first (a copy). */
+	calls(): Array<Record<string, string | null>> {
+		return this.portal.statistics.rows();
+	}
+
+	/** A SIP line's DETECT_LINE_NUMBER ('Y'/'N' in voximplant.sip.get rows). */
+	setDetectLineNumber(configId: number, on: boolean): void {
+		this.portal.setDetectLineNumber(configId, on);
 	}
 
 	clearLog(): void {

@@ -25,15 +25,28 @@ export interface SandboxOptions {
 	tls?: boolean | 'expired';
 	/** Refuse plain-HTTP calls with 401 INVALID_REQUEST "Https required.", as Bitrix24 cloud does. */
 	requireHttps?: boolean;
+	/**
+	 * Default 30000: the sandbox stops waiting for an outgoing-webhook receiver after this many ms
+	 * and records the delivery as timed out (never retried).
+	 */
+	deliveryTimeoutMs?: number;
 }
 
 export type OperatingTimeFields = 'whenActive' | 'never';
+
+/**
+ * The telephony permission "Call statistics → View" of the webhook's user: `any` sees every call,
+ * `own` silently only the calls whose PORTAL_USER_ID is the user, `none` is refused (403).
+ */
+export type StatisticsAccess = 'any' | 'own' | 'none';
 
 export interface WebhookSpec {
 	userId?: number;
 	secret?: string;
 	scopes?: string[];
 	canManageNumbers?: boolean;
+	/** Default `any`. */
+	callStatistics?: StatisticsAccess;
 }
 
 export interface Webhook {
@@ -42,6 +55,7 @@ export interface Webhook {
 	secret: string;
 	scopes: string[];
 	canManageNumbers: boolean;
+	callStatistics: StatisticsAccess;
 	/** `${baseUrl}/rest/${userId}/${secret}/` */
 	url: string;
 }
@@ -135,6 +149,8 @@ export interface SandboxLine {
 	incomingPassword: string | null;
 	registration: RegistrationState | null;
 	isDefaultOutgoing: boolean;
+	/** DETECT_LINE_NUMBER = Y: incoming calls are stored under the number the SIP headers carry. */
+	detectLineNumber: boolean;
 }
 
 /** A line as given to addLineByHand / addAppLine; normalised like voximplant.sip.add. */
@@ -168,4 +184,92 @@ export interface ForcedRegistration {
 	STATUS_RESULT: RegistrationResult;
 	STATUS_CODE?: number;
 	ERROR_MESSAGE?: string;
+}
+
+/** A finished call to put into the portal's history (see Bitrix24Sandbox.placeCall). */
+export interface CallSpec {
+	/**
+	 * A config id: a SIP line (cloud → PORTAL_NUMBER `reg<REG_ID>`, office → its INCOMING_LOGIN) or
+	 * a rented number (→ the number). Without configId and portalNumber: the default outgoing line.
+	 */
+	configId?: number;
+	/** A raw PORTAL_NUMBER instead (e.g. `REST_APP:12`, a number, a deleted line's `reg123`). */
+	portalNumber?: string;
+	/** CALL_FAILED_CODE, default '200'. */
+	code?: string;
+	/** CALL_FAILED_REASON; default the server's English text for the code, '' for unknown codes. */
+	reason?: string;
+	/** Seconds; default 60 when code is '200', else 0. */
+	duration?: number;
+	/** CALL_TYPE 1..5 (outgoing, incoming, incoming redirected, callback, infocall); default 1. */
+	type?: number;
+	/** The client's number, default '+74951112233'. */
+	phoneNumber?: string;
+	/**
+	 * PORTAL_USER_ID, default 1. Infocalls (type 5) always have none (null); null on another type is
+	 * stored as 0, as the server's intval() of "no responsible user found".
+	 */
+	userId?: number | null;
+	/** Default: now - duration. */
+	startedAt?: Date | number;
+	/** An incoming call on a line with DETECT_LINE_NUMBER=Y: PORTAL_NUMBER becomes this number. */
+	detectedNumber?: string;
+	/** Default 0. */
+	cost?: number;
+	/** Default 'RUB'. */
+	costCurrency?: string;
+	/**
+	 * CRM_ACTIVITY_ID; default a new activity id per call (CRM on, as on most portals). null: CRM off,
+	 * so the row has null and CallEnd carries no CRM_ACTIVITY_ID at all.
+	 */
+	crmActivityId?: number | null;
+	/** CRM_ENTITY_TYPE / CRM_ENTITY_ID of the row (e.g. CONTACT, 275); default null. */
+	crmEntityType?: string;
+	crmEntityId?: number;
+}
+
+export interface OutgoingWebhookSpec {
+	url: string;
+	/** Default ['ONVOXIMPLANTCALLEND']; also ONVOXIMPLANTCALLINIT, ONVOXIMPLANTCALLSTART (any case). */
+	events?: string[];
+	/** The application token; default random 32 characters. */
+	token?: string;
+}
+
+export interface OutgoingWebhook {
+	id: number;
+	url: string;
+	/** Upper case. */
+	events: string[];
+	token: string;
+	/** event → its handler id (event_handler_id): each event is a separate handler. */
+	handlerIds: Record<string, number>;
+}
+
+/** One POST of an event to an outgoing webhook; never retried. */
+export interface Delivery {
+	handlerId: number;
+	event: string;
+	url: string;
+	callId: string;
+	/** The form body exactly as sent (it carries the token: test tooling only). */
+	body: string;
+	/** 0 when no answer. */
+	status: number;
+	ms: number;
+	timedOut: boolean;
+	error?: string;
+	responseText: string;
+}
+
+export interface DeliveryOptions {
+	/** Send a token that is not the webhook's: models a forged sender. */
+	wrongToken?: boolean;
+}
+
+export interface PlacedCall {
+	callId: string;
+	/** The statistics row as voximplant.statistic.get returns it. */
+	row: Record<string, string | null>;
+	deliveries: Delivery[];
 }
