@@ -1,6 +1,7 @@
 import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
 
 import { PollRunner } from '../harness/poll';
+import type { CallSpec } from '../sandbox';
 import type { TestPortal } from './portal';
 import { sharedEngine } from './portal';
 
@@ -76,4 +77,48 @@ export async function fetchTestEvent(portal: TestPortal, parameters: INodeParame
 export function dateInDays(days: number): string {
 	const now = new Date();
 	return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days)).toISOString().slice(0, 10);
+}
+
+/** A moment `hours` ago. */
+export function hoursAgo(hours: number): Date {
+	return new Date(Date.now() - hours * 3_600_000);
+}
+
+/**
+ * `count` finished calls of one kind: the first `failures` entries' codes (each [code, how many])
+ * in turn, then successful calls for the rest. Each starts a little earlier than the one before,
+ * within the last half hour unless `startedAt` says otherwise.
+ */
+export function callSpecs(base: CallSpec, count: number, failures: Array<[string, number]> = []): CallSpec[] {
+	const codes = failures.flatMap(([code, times]) => Array<string>(times).fill(code));
+	if (codes.length > count) throw new Error('more failures than calls');
+	return Array.from({ length: count }, (_, index) => ({
+		startedAt: hoursAgo(0.5 * (index / Math.max(count, 1))),
+		...base,
+		code: codes[index] ?? '200',
+	}));
+}
+
+/** Puts the calls into the sandbox's history, one after another (their IDs in this order). */
+export async function placeCalls(portal: TestPortal, specs: CallSpec[]): Promise<void> {
+	for (const spec of specs) await portal.sandbox.placeCall(spec);
+}
+
+/** One voximplant.statistic.get the node sent: its parameters and which request (log index) carried it. */
+export interface StatisticCall {
+	request: number;
+	inBatch: boolean;
+	params: Record<string, unknown>;
+}
+
+/** Every voximplant.statistic.get in the sandbox's log, plain or inside a batch, in order. */
+export function statisticCalls(portal: TestPortal): StatisticCall[] {
+	return portal.sandbox.log.flatMap((entry, request): StatisticCall[] => {
+		if (entry.batchCommands) {
+			return entry.batchCommands
+				.filter((command) => command.restMethod === 'voximplant.statistic.get')
+				.map((command) => ({ request, inBatch: true, params: command.params }));
+		}
+		return entry.restMethod === 'voximplant.statistic.get' ? [{ request, inBatch: false, params: entry.params }] : [];
+	});
 }
