@@ -10,7 +10,9 @@ import {
 	withCallVerdict,
 } from '../nodes/shared/calls/callRates';
 import type { CallRecord } from '../nodes/shared/calls/statistics';
-import { collectCalls, readStartDate, statisticDate } from '../nodes/shared/calls/statistics';
+import { collectCalls, readCalls, readStartDate, STATISTICS_PERMISSION_MESSAGE, statisticDate } from '../nodes/shared/calls/statistics';
+import type { Bitrix24Client } from '../nodes/shared/transport/client';
+import { Bitrix24Error, REST_NEEDS_SUBSCRIPTION } from '../nodes/shared/transport/errors';
 import {
 	addLines,
 	callSpecs,
@@ -118,6 +120,62 @@ describe('call rates (pure)', () => {
 		});
 		expect(unattributedItem(grouped, 24, undefined)?.healthy).toBe(true);
 		expect(unattributedItem(groupCalls([record('reg151')], [cloud]), 24, 0)).toBeUndefined();
+	});
+});
+
+/** A stand-in for the client: answers statistic.get from a list of rows as Bitrix24 pages them. */
+function fakeClient(answer: (params: IDataObject) => IDataObject | Error): { client: Bitrix24Client; sent: IDataObject[] } {
+	const sent: IDataObject[] = [];
+	const client = {
+		call: async (restMethod: string, params: IDataObject) => {
+			expect(restMethod).toBe('voximplant.statistic.get');
+			sent.push(params);
+			const outcome = answer(params);
+			if (outcome instanceof Error) throw outcome;
+			return outcome;
+		},
+	} as unknown as Bitrix24Client;
+	return { client, sent };
+}
+
+describe('readCalls (a stand-in client)', () => {
+	const since = new Date('2026-11-24T04:00:00Z');
+	const rows = Array.from({ length: 120 }, (_, index) => ({
+		ID: String(index + 1),
+		PORTAL_NUMBER: 'reg1',
+		CALL_FAILED_CODE: index % 4 === 0 ? '486' : '200',
+		CALL_START_DATE: '2026-11-24T08:00:00+03:00',
+	}));
+
+	it('follows `next` one page after another when the answer has no total', async () => {
+		const { client, sent } = fakeClient((params) => {
+			const start = Number(params.start);
+			const page = rows.slice(start, start + 50);
+			return { result: page, ...(start + 50 < rows.length ? { next: start + 50 } : {}) };
+		});
+		const calls = await readCalls(client, since);
+		expect(calls.map((call) => call.ID)).toEqual(rows.map((row) => row.ID));
+		expect(sent.map((params) => params.start)).toEqual([0, 50, 100]);
+		expect(sent[0]).toEqual({ FILTER: { '>=CALL_START_DATE': '2026-11-24T04:00:00+00:00' }, SORT: 'ID', ORDER: 'ASC', start: 0 });
+	});
+
+	it('stops a `next` chain that does not move on', async () => {
+		const { client, sent } = fakeClient(() => ({ result: rows.slice(0, 50), next: 0 }));
+		expect(await readCalls(client, since)).toHaveLength(50);
+		expect(sent).toHaveLength(1);
+	});
+
+	it('names ACCESS_DENIED as the statistics permission, but keeps a closed subscription and other errors as they are', async () => {
+		const denied = new Bitrix24Error({ kind: 'api', code: 'ACCESS_DENIED', message: 'any', delivery: 'answered', httpStatus: 403 });
+		await expect(readCalls(fakeClient(() => denied).client, since)).rejects.toMatchObject({
+			code: 'ACCESS_DENIED',
+			message: STATISTICS_PERMISSION_MESSAGE,
+			description: expect.stringContaining('A level below "Any" does not fail'),
+		});
+		const closed = denied.with({ message: REST_NEEDS_SUBSCRIPTION });
+		await expect(readCalls(fakeClient(() => closed).client, since)).rejects.toBe(closed);
+		const other = new Error('boom');
+		await expect(readCalls(fakeClient(() => other).client, since)).rejects.toBe(other);
 	});
 });
 
@@ -429,6 +487,20 @@ describe('Registration → Check All Lines with calls', () => {
 		expect(run.failure?.name).toBe('NodeOperationError');
 		expect(run.failure?.message).toBe(message);
 		expect(portal.sandbox.log).toHaveLength(0);
+	});
+
+	it('leaves out calls from before the window when the portal drops the filter', async () => {
+		// the portal ignores a filter it does not understand: all 187 rows come back, the 5 old ones too
+		portal.sandbox.setBeforeCall((restMethod, params) => {
+			if (restMethod.toLowerCase() === 'voximplant.statistic.get') delete params.FILTER;
+		});
+		try {
+			const run = await check({ callWindowHours: 24 });
+			expect(byTitle(run.json)['Trunk A'].calls).toEqual(TRUNK_A_CALLS);
+			expect(statisticCalls(portal)).toHaveLength(4);
+		} finally {
+			portal.sandbox.setBeforeCall(null);
+		}
 	});
 
 	it('sends a page batch again after its answer was lost, counting every call once', async () => {
