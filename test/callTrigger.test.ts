@@ -1,0 +1,615 @@
+import crypto from 'node:crypto';
+
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { tokenMatches } from '../nodes/shared/calls/token';
+import type { WebhookHarness } from './harness/webhook';
+import { post } from './harness/webhook';
+import {
+	APP_TOKEN,
+	callEndData,
+	captureLogs,
+	eventBody,
+	runItems,
+	startCallTrigger,
+	testTokenCredential,
+} from './helpers/calls';
+import type { CallTriggerOptions } from './helpers/calls';
+import { allText, TestPortal } from './helpers/portal';
+
+describe('Bitrix24 SIP Call Trigger', () => {
+	let portal: TestPortal;
+	const harnesses: WebhookHarness[] = [];
+
+	beforeEach(async () => {
+		portal = await TestPortal.start();
+	});
+
+	afterEach(async () => {
+		await Promise.all(harnesses.splice(0).map(async (harness) => await harness.close()));
+		await portal.close();
+	});
+
+	async function trigger(parameters: INodeParameters = {}, options: CallTriggerOptions = {}): Promise<WebhookHarness> {
+		const harness = await startCallTrigger(portal, parameters, options);
+		harnesses.push(harness);
+		return harness;
+	}
+
+	/** Posts one delivery and returns the item of the run it started (fails when none started). */
+	async function deliver(harness: WebhookHarness, body: string): Promise<IDataObject> {
+		const before = harness.runs.length;
+		const answer = await post(harness.url, body);
+		expect([answer.status, answer.text]).toEqual([200, '{"result":"accepted"}']);
+		await harness.settled();
+		expect(harness.runs.length).toBe(before + 1);
+		const run = harness.runs[before];
+		expect(run.result.error).toBeUndefined();
+		expect(run.json).toHaveLength(1);
+		return run.json[0];
+	}
+
+	/** Posts one delivery and checks that it started nothing; returns the answer. */
+	async function deliverNothing(harness: WebhookHarness, body: string, status = 200) {
+		const before = harness.runs.length;
+		const answer = await post(harness.url, body);
+		expect(answer.status).toBe(status);
+		await harness.settled();
+		expect(harness.runs.length).toBe(before);
+		return answer;
+	}
+
+	describe('call end', () => {
+		it('turns a successful call end into one typed item, answered 200', async () => {
+			const harness = await trigger();
+			const data = callEndData();
+			const answer = await post(harness.url, eventBody(data));
+			expect(answer).toMatchObject({ status: 200, json: { result: 'accepted' } });
+			const [run] = await harness.waitForRuns(1);
+			expect(run.json).toEqual([
+				{
+					event: 'callEnd',
+					message: 'Outgoing call to +74951112233 on line reg151082 succeeded (65 s)',
+					CALL_ID: data.CALL_ID,
+					CALL_TYPE: 1,
+					callType: 'outgoing',
+					PHONE_NUMBER: '+74951112233',
+					PORTAL_NUMBER: 'reg151082',
+					PORTAL_USER_ID: 1,
+					CALL_DURATION: 65,
+					CALL_START_DATE: '2026-03-11T14:28:46.000Z',
+					CALL_START_DATE_PORTAL: '2026-03-11T17:28:46+03:00',
+					COST: 0.52,
+					COST_CURRENCY: 'RUB',
+					CALL_FAILED_CODE: '200',
+					CALL_FAILED_REASON: 'The call was successful',
+					failed: false,
+					failure: null,
+					CRM_ACTIVITY_ID: 4711,
+					line: {
+						identified: true,
+						kind: 'sipLine',
+						type: 'cloud',
+						searchId: 'reg151082',
+						CONFIG_ID: null,
+						TITLE: null,
+						REG_ID: 151082,
+						description: 'cloud SIP line reg151082',
+					},
+					sentAt: '2026-03-11T14:28:46.000Z',
+					eventHandlerId: 17,
+					portal: 'portal.example.bitrix24.com',
+				},
+			]);
+			expect(harness.requests[0].status).toBe(200);
+		});
+
+		it('says why a call failed, in words', async () => {
+			const harness = await trigger();
+			const item = await deliver(
+				harness,
+				eventBody(callEndData({ CALL_FAILED_CODE: '486', CALL_FAILED_REASON: 'Busy', CALL_DURATION: 0, CALL_TYPE: 2 })),
+			);
+			expect(item).toMatchObject({
+				event: 'callEnd',
+				CALL_TYPE: 2,
+				callType: 'incoming',
+				CALL_DURATION: 0,
+				CALL_FAILED_CODE: '486',
+				CALL_FAILED_REASON: 'Busy',
+				failed: true,
+				failure: 'busy',
+				message: 'Incoming call from +74951112233 on line reg151082 failed: busy (486)',
+			});
+		});
+
+		it.each([
+			['304', 'missed (nobody answered)'],
+			['603', 'declined'],
+			['603-S', 'canceled'],
+			['403', 'forbidden'],
+			['404', 'invalid number'],
+			['486', 'busy'],
+			['484', 'route unavailable'],
+			['503', 'route unavailable'],
+			['480', 'temporarily unavailable'],
+			['402', 'insufficient funds on the provider balance'],
+			['402-B24', 'unavailable on the free Bitrix24 plan'],
+			['423', 'blocked'],
+			['500', 'server error'],
+			['OTHER', 'undefined failure'],
+			['999', 'unknown code 999'],
+			['', 'no result code'],
+		])('CALL_FAILED_CODE %j is a failed call: %s', async (code, words) => {
+			const harness = await trigger();
+			const item = await deliver(harness, eventBody(callEndData({ CALL_FAILED_CODE: code, CALL_FAILED_REASON: 'x' })));
+			expect(item).toMatchObject({ CALL_FAILED_CODE: code, failed: true, failure: words });
+		});
+
+		it('types every number and date, and makes garbage null rather than NaN', async () => {
+			const harness = await trigger();
+			const item = await deliver(
+				harness,
+				eventBody(
+					callEndData({
+						CALL_TYPE: 'abc',
+						PORTAL_USER_ID: '',
+						CALL_DURATION: '12.5',
+						CALL_START_DATE: '2026-02-30T10:00:00+03:00',
+						COST: '1e400',
+						CRM_ACTIVITY_ID: '\uD83D\uDE00',
+					}),
+					{ ts: 'yesterday', handlerId: undefined },
+				),
+			);
+			expect(item).toMatchObject({
+				CALL_TYPE: null,
+				callType: 'unknown',
+				PORTAL_USER_ID: null,
+				CALL_DURATION: null,
+				CALL_START_DATE: null,
+				CALL_START_DATE_PORTAL: '2026-02-30T10:00:00+03:00',
+				COST: null,
+				CRM_ACTIVITY_ID: null,
+				sentAt: null,
+			});
+			expect(JSON.stringify(item)).not.toMatch(/NaN|Infinity/);
+		});
+
+		it('reads dates in any offset (and Z), and leaves a date without offset unplaced', async () => {
+			const harness = await trigger();
+			const dates: Array<[string, string | null]> = [
+				['2026-03-11T17:28:46+03:00', '2026-03-11T14:28:46.000Z'],
+				['2026-03-11T07:28:46-0500', '2026-03-11T12:28:46.000Z'],
+				['2026-03-11T12:28:46Z', '2026-03-11T12:28:46.000Z'],
+				['2026-03-11 17:28:46', null],
+			];
+			for (const [raw, iso] of dates) {
+				const item = await deliver(harness, eventBody(callEndData({ CALL_START_DATE: raw })));
+				expect([item.CALL_START_DATE, item.CALL_START_DATE_PORTAL]).toEqual([iso, raw]);
+			}
+		});
+
+		it('takes a missing key as null, as PHP leaves null out (an infocall has no PORTAL_USER_ID)', async () => {
+			const harness = await trigger();
+			const item = await deliver(
+				harness,
+				eventBody(callEndData({ CALL_TYPE: 5, PORTAL_USER_ID: null, CRM_ACTIVITY_ID: null, COST: null })),
+			);
+			expect(item).toMatchObject({ CALL_TYPE: 5, callType: 'infocall', PORTAL_USER_ID: null, CRM_ACTIVITY_ID: null, COST: null });
+			expect(item.message).toBe('Info call to +74951112233 on line reg151082 succeeded (65 s)');
+		});
+	});
+
+	describe('the application token', () => {
+		it('answers a wrong or missing token 401 and starts nothing, naming neither token', async () => {
+			const logs = captureLogs();
+			try {
+				const harness = await trigger();
+				const wrong = 'z'.repeat(32);
+				for (const token of [wrong, null, '', APP_TOKEN.toUpperCase(), `${APP_TOKEN}x`, APP_TOKEN.slice(1)]) {
+					const answer = await deliverNothing(harness, eventBody(callEndData(), { token }), 401);
+					expect(answer.json).toEqual({
+						error: 'INVALID_TOKEN',
+						message: "auth[application_token] is missing or is not the token of this trigger's credential",
+					});
+				}
+				// a JSON body and an empty one are refused the same way
+				await deliverNothing(harness, JSON.stringify({ event: 'ONVOXIMPLANTCALLEND', data: callEndData() }), 401);
+				expect((await post(harness.url, '')).status).toBe(401);
+				expect((await post(harness.url, JSON.stringify({ auth: { application_token: wrong } }), 'application/json')).status).toBe(401);
+				await harness.settled();
+				expect(harness.runs).toHaveLength(0);
+				expect(logs.lines.filter((line) => line.includes('refused'))).toHaveLength(9);
+				expect(allText([harness.requests, logs.lines])).not.toContain(APP_TOKEN);
+				expect(allText([harness.requests, logs.lines])).not.toContain(wrong);
+			} finally {
+				logs.stop();
+			}
+		});
+
+		it('accepts the token with spaces pasted around it in the credential', async () => {
+			const harness = await trigger({}, { token: ` ${APP_TOKEN}\n` });
+			await deliver(harness, eventBody(callEndData()));
+		});
+
+		it('compares in constant time: hashes of equal length through timingSafeEqual, whatever the lengths', () => {
+			const spy = jest.spyOn(crypto, 'timingSafeEqual');
+			try {
+				expect(tokenMatches(APP_TOKEN, APP_TOKEN)).toBe(true);
+				expect(tokenMatches(` ${APP_TOKEN} `, APP_TOKEN)).toBe(true);
+				expect(tokenMatches('short', APP_TOKEN)).toBe(false);
+				expect(tokenMatches(`${APP_TOKEN}${APP_TOKEN}`, APP_TOKEN)).toBe(false);
+				expect(tokenMatches('', '')).toBe(false);
+				expect(tokenMatches(APP_TOKEN, '')).toBe(false);
+				expect(tokenMatches(undefined, APP_TOKEN)).toBe(false);
+				expect(tokenMatches(APP_TOKEN, undefined)).toBe(false);
+				// every string comparison went through timingSafeEqual with two 32-byte digests
+				expect(spy).toHaveBeenCalledTimes(6);
+				for (const [a, b] of spy.mock.calls) {
+					expect([(a as Buffer).length, (b as Buffer).length]).toEqual([32, 32]);
+				}
+			} finally {
+				spy.mockRestore();
+			}
+		});
+
+		it("checks the token's form in the credential's Test button, and says that only a call proves it", async () => {
+			expect(await testTokenCredential({ applicationToken: APP_TOKEN })).toEqual({
+				status: 'OK',
+				message: expect.stringMatching(/form Bitrix24 issues.*Only a real call can prove/),
+			});
+			const pasted = await testTokenCredential({ applicationToken: `${APP_TOKEN} ` });
+			expect(pasted).toEqual({ status: 'Error', message: expect.stringMatching(/spaces or line breaks around it/) });
+			const empty = await testTokenCredential({ applicationToken: '' });
+			expect(empty).toEqual({ status: 'Error', message: expect.stringMatching(/empty.*Outgoing webhook/) });
+			const url = await testTokenCredential({ applicationToken: 'https://portal.bitrix24.com/rest/1/abc/' });
+			expect(url).toEqual({ status: 'Error', message: expect.stringMatching(/does not look like a Bitrix24 application token/) });
+			expect(url.message).not.toContain('abc');
+		});
+	});
+
+	describe('answering Bitrix24', () => {
+		it('answers before a slow line lookup; the run starts after it', async () => {
+			portal.sandbox.setLatency(1500);
+			const harness = await trigger({ lookUpLines: true });
+			const answer = await post(harness.url, eventBody(callEndData()));
+			expect(answer.status).toBe(200);
+			expect(answer.ms).toBeLessThan(1000);
+			const [run] = await harness.waitForRuns(1, 20_000);
+			expect(run.request.answeredMs).toBeLessThan(1000);
+			expect(run.request.webhookMs).toBeGreaterThanOrEqual(1400);
+			expect(run.finishedMs).toBeGreaterThan(run.request.answeredMs + 1000);
+			// the line the event names is not on this portal: the lookup happened and found nothing
+			expect(run.json[0].line).toMatchObject({ kind: 'unknownSipLine', identified: true });
+		});
+
+		it('answers 200 without a run for an event not chosen', async () => {
+			const harness = await trigger({ events: ['ONVOXIMPLANTCALLEND'] });
+			const answer = await deliverNothing(harness, eventBody({ CALL_ID: 'c1', USER_ID: 5 }, { event: 'ONVOXIMPLANTCALLSTART' }));
+			expect(answer.json).toEqual({ result: 'ignored', message: "ONVOXIMPLANTCALLSTART is not among this trigger's events" });
+		});
+
+		it('answers a malformed but authenticated request 400 with the reason, and starts nothing', async () => {
+			const harness = await trigger();
+			const noEvent = await deliverNothing(harness, eventBody(callEndData(), { event: '' }), 400);
+			expect(noEvent.json).toEqual({ error: 'INVALID_REQUEST', message: 'The request names no event (field "event")' });
+			const unknown = await deliverNothing(harness, eventBody(callEndData(), { event: 'ONCRMLEADADD' }), 400);
+			expect(unknown.json?.message).toMatch(/^The event "ONCRMLEADADD" is not a call event this trigger reads/);
+			const noData = await deliverNothing(
+				harness,
+				`event=ONVOXIMPLANTCALLEND&data=x&auth%5Bapplication_token%5D=${APP_TOKEN}`,
+				400,
+			);
+			expect(noData.json?.message).toBe('The ONVOXIMPLANTCALLEND request carries no call data (fields "data[…]")');
+			// n8n itself refuses JSON it cannot parse, before the node runs
+			expect((await post(harness.url, '{"event":', 'application/json')).status).toBe(422);
+		});
+
+		it('reads a body that arrives as nested JSON instead of a form', async () => {
+			const harness = await trigger();
+			const data = callEndData({ CALL_FAILED_CODE: '304' });
+			const answer = await post(
+				harness.url,
+				JSON.stringify({ event: 'ONVOXIMPLANTCALLEND', data, ts: '1773239326', auth: { application_token: APP_TOKEN } }),
+				'application/json',
+			);
+			expect(answer.status).toBe(200);
+			const [run] = await harness.waitForRuns(1);
+			expect(run.json[0]).toMatchObject({ CALL_ID: data.CALL_ID, CALL_TYPE: 1, COST: 0.52, failed: true, failure: 'missed (nobody answered)' });
+		});
+
+		it('keeps half an emoji as a replacement character, in a form and in JSON', async () => {
+			const harness = await trigger();
+			const form = eventBody(callEndData({ PHONE_NUMBER: 'X' })).replace('PHONE_NUMBER%5D=X', 'PHONE_NUMBER%5D=%2B7%F0%9F');
+			const fromForm = await deliver(harness, form);
+			expect(fromForm.PHONE_NUMBER).toBe('+7\uFFFD');
+			const json = `{"event":"ONVOXIMPLANTCALLEND","auth":{"application_token":"${APP_TOKEN}"},"data":{"CALL_ID":"a\\ud83d","CALL_FAILED_CODE":"\\ude00486","CALL_DURATION":"\\ud83d"}}`;
+			const answer = await post(harness.url, json, 'application/json');
+			expect(answer.status).toBe(200);
+			await harness.settled();
+			const item = harness.runs[1].json[0];
+			expect(item).toMatchObject({ CALL_ID: 'a\uFFFD', CALL_FAILED_CODE: '\uFFFD486', CALL_DURATION: null, failed: true });
+			expect(item.failure).toBe('unknown code \uFFFD486');
+		});
+
+		it('is served the same on the Test URL while the editor listens', async () => {
+			const harness = await trigger({}, { mode: 'manual' });
+			expect(harness.url).toContain('/webhook-test/');
+			await harness.activate('manual');
+			const item = await deliver(harness, eventBody(callEndData({ CALL_FAILED_CODE: '603' })));
+			expect(item).toMatchObject({ failure: 'declined' });
+		});
+	});
+
+	describe('call init and call start', () => {
+		it('reads Call Init with its line and Call Start with its user', async () => {
+			const harness = await trigger({ events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLSTART', 'ONVOXIMPLANTCALLEND'] });
+			const init = await deliver(
+				harness,
+				eventBody(
+					{ CALL_ID: 'c-1', CALL_TYPE: 2, ACCOUNT_SEARCH_ID: 'sip7', PHONE_NUMBER: '+74951112233', CALLER_ID: '+74951112233' },
+					{ event: 'ONVOXIMPLANTCALLINIT' },
+				),
+			);
+			expect(init).toEqual({
+				event: 'callInit',
+				message: 'Incoming call from +74951112233 started on line sip7',
+				CALL_ID: 'c-1',
+				CALL_TYPE: 2,
+				callType: 'incoming',
+				ACCOUNT_SEARCH_ID: 'sip7',
+				PHONE_NUMBER: '+74951112233',
+				CALLER_ID: '+74951112233',
+				REST_APP_ID: null,
+				line: expect.objectContaining({ identified: true, kind: 'sipLine', type: 'office', searchId: 'sip7' }),
+				sentAt: '2026-03-11T14:28:46.000Z',
+				eventHandlerId: 17,
+				portal: 'portal.example.bitrix24.com',
+			});
+			const restApp = await deliver(
+				harness,
+				eventBody({ CALL_ID: 'c-2', CALL_TYPE: 1, CALLER_ID: '+7495', REST_APP_ID: 12 }, { event: 'onVoximplantCallInit' }),
+			);
+			expect(restApp).toMatchObject({ REST_APP_ID: 12, line: { kind: 'restApp', identified: false, searchId: 'REST_APP:12' } });
+			const start = await deliver(harness, eventBody({ CALL_ID: 'c-1', USER_ID: 5 }, { event: 'ONVOXIMPLANTCALLSTART' }));
+			expect(start).toEqual({
+				event: 'callStart',
+				message: 'Call c-1 was answered by user 5',
+				CALL_ID: 'c-1',
+				USER_ID: 5,
+				line: expect.objectContaining({ identified: false, kind: 'none', searchId: null }),
+				sentAt: '2026-03-11T14:28:46.000Z',
+				eventHandlerId: 17,
+				portal: 'portal.example.bitrix24.com',
+			});
+			expect(String((start.line as IDataObject).description)).toMatch(/Call Start events carry no line/);
+		});
+	});
+
+	describe('lines', () => {
+		it('resolves cloud and office lines to CONFIG_ID and TITLE with Look Up Lines', async () => {
+			const cloud = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const office = portal.sandbox.addLineByHand({ type: 'office', title: 'Office PBX', server: 'pbx.example', login: 'o' });
+			const harness = await trigger({ lookUpLines: true });
+			const viaCloud = await deliver(harness, eventBody(callEndData({ PORTAL_NUMBER: `reg${cloud.regId}` })));
+			expect(viaCloud.line).toEqual({
+				identified: true,
+				kind: 'sipLine',
+				type: 'cloud',
+				searchId: `reg${cloud.regId}`,
+				CONFIG_ID: cloud.configId,
+				TITLE: 'Trunk A',
+				REG_ID: cloud.regId,
+				description: `cloud SIP line "Trunk A" (CONFIG_ID ${cloud.configId})`,
+			});
+			expect(viaCloud.message).toBe('Outgoing call to +74951112233 on line "Trunk A" succeeded (65 s)');
+			const viaOffice = await deliver(harness, eventBody(callEndData({ PORTAL_NUMBER: office.incomingLogin })));
+			expect(viaOffice.line).toMatchObject({ kind: 'sipLine', type: 'office', CONFIG_ID: office.configId, TITLE: 'Office PBX', REG_ID: null });
+			// nothing of the line's settings but its identity: no password, no server
+			expect(allText(harness.runs.map((run) => run.json))).not.toMatch(/PASSWORD|sip\.a\.example/);
+		});
+
+		it("names a line the webhook cannot see (an OAuth application's) as unknownSipLine", async () => {
+			const appLine = portal.sandbox.addAppLine('app.123', { type: 'cloud', title: 'App line', server: 'sip.app.example', login: 'x' });
+			const harness = await trigger({ lookUpLines: true, filters: { onlySipLines: true } });
+			const item = await deliver(harness, eventBody(callEndData({ PORTAL_NUMBER: `reg${appLine.regId}` })));
+			expect(item.line).toMatchObject({
+				identified: true,
+				kind: 'unknownSipLine',
+				type: 'cloud',
+				CONFIG_ID: null,
+				TITLE: null,
+				REG_ID: appLine.regId,
+				description: expect.stringMatching(/cannot see \(a line of an OAuth application, or one deleted since\)/),
+			});
+		});
+
+		it('says "line not identified" for a number, without guessing a line', async () => {
+			portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const harness = await trigger({ lookUpLines: true });
+			const item = await deliver(harness, eventBody(callEndData({ PORTAL_NUMBER: '+74957770000', CALL_TYPE: 2 })));
+			expect(item.line).toMatchObject({ identified: false, kind: 'number', CONFIG_ID: null, TITLE: null, REG_ID: null });
+			expect((item.line as IDataObject).description).toBe(
+				'line not identified: +74957770000 is a number — a rented number, or the number a SIP line with Detect Line Number read from the SIP headers; no SIP line this webhook can see has Detect Line Number on, so most likely a rented number',
+			);
+			expect(item.message).toBe('Incoming call from +74951112233 on +74957770000 (line not identified) succeeded (65 s)');
+		});
+
+		it('goes on without the lines when they cannot be read: the call still starts the workflow, with lookupError', async () => {
+			portal.sandbox.injectFault('http500', 10, { restMethods: ['voximplant.sip.get'] });
+			const harness = await trigger({ lookUpLines: true, filters: { onlySipLines: true, lines: 'Trunk A, 12' } });
+			const item = await deliver(harness, eventBody(callEndData({ PORTAL_NUMBER: '+74957770000' })));
+			expect(item.line).toMatchObject({
+				identified: false,
+				kind: 'number',
+				CONFIG_ID: null,
+				lookupError: expect.stringMatching(/^The portal's lines could not be read: /),
+			});
+			expect(harness.requests[0]).toMatchObject({ status: 200 });
+			expect(harness.requests[0].error).toBeUndefined();
+		});
+
+		it('reports a lookup with a webhook Bitrix24 refuses without its secret', async () => {
+			const refused = portal.webhookUrl.replace(portal.webhook.secret, 'wrongsecret0000');
+			const harness = await trigger({ lookUpLines: true }, { webhookUrl: refused });
+			const item = await deliver(harness, eventBody(callEndData()));
+			expect((item.line as IDataObject).lookupError).toMatch(/could not be read/);
+			expect(allText([item, harness.requests])).not.toContain('wrongsecret0000');
+			expect(allText([item, harness.requests])).not.toContain(portal.webhook.secret);
+		});
+	});
+
+	describe('filters', () => {
+		it('Only Failed Calls keeps failed call ends and drops the rest', async () => {
+			const harness = await trigger({
+				events: ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLINIT'],
+				filters: { onlyFailed: true },
+			});
+			await deliverNothing(harness, eventBody(callEndData({ CALL_FAILED_CODE: '200' })));
+			await deliverNothing(harness, eventBody({ CALL_ID: 'c', CALL_TYPE: 1, ACCOUNT_SEARCH_ID: 'reg1' }, { event: 'ONVOXIMPLANTCALLINIT' }));
+			const item = await deliver(harness, eventBody(callEndData({ CALL_FAILED_CODE: '480' })));
+			expect(item.failure).toBe('temporarily unavailable');
+		});
+
+		it('Call Types keeps only the chosen types', async () => {
+			const harness = await trigger({
+				events: ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLSTART'],
+				filters: { callTypes: [2, 3] },
+			});
+			await deliverNothing(harness, eventBody(callEndData({ CALL_TYPE: 1 })));
+			await deliverNothing(harness, eventBody({ CALL_ID: 'c', USER_ID: 1 }, { event: 'ONVOXIMPLANTCALLSTART' }));
+			expect((await deliver(harness, eventBody(callEndData({ CALL_TYPE: 3 })))).callType).toBe('incomingRedirected');
+		});
+
+		it('Only SIP Lines keeps SIP lines (seen or not) and drops REST apps and events without a line', async () => {
+			const harness = await trigger({
+				events: ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLSTART'],
+				filters: { onlySipLines: true },
+			});
+			await deliver(harness, eventBody(callEndData({ PORTAL_NUMBER: 'reg5' })));
+			await deliver(harness, eventBody(callEndData({ PORTAL_NUMBER: 'sip7' })));
+			await deliverNothing(harness, eventBody(callEndData({ PORTAL_NUMBER: 'REST_APP:12' })));
+			await deliverNothing(harness, eventBody(callEndData({ PORTAL_NUMBER: null })));
+			await deliverNothing(harness, eventBody({ CALL_ID: 'c', USER_ID: 1 }, { event: 'ONVOXIMPLANTCALLSTART' }));
+			// without the lines a number may be a detected line number: kept, marked not identified
+			const number = await deliver(harness, eventBody(callEndData({ PORTAL_NUMBER: '+74957770000' })));
+			expect(number.line).toMatchObject({ identified: false, kind: 'number' });
+		});
+
+		it('Only SIP Lines with Look Up Lines keeps a number only when some line has Detect Line Number on', async () => {
+			const line = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const harness = await trigger({ lookUpLines: true, filters: { onlySipLines: true } });
+			const body = () => eventBody(callEndData({ PORTAL_NUMBER: '+74957770000', CALL_TYPE: 2 }));
+			await deliverNothing(harness, body());
+			portal.sandbox.setDetectLineNumber(line.configId, true);
+			const item = await deliver(harness, body());
+			expect(item.line).toMatchObject({ identified: false, kind: 'number', CONFIG_ID: null });
+			expect((item.line as IDataObject).description).toMatch(/1 SIP line this webhook can see has Detect Line Number on$/);
+		});
+
+		it('Only These Lines matches search ids and numbers, and with Look Up Lines ids and titles', async () => {
+			const cloud = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const office = portal.sandbox.addLineByHand({ type: 'office', title: 'Office PBX', server: 'pbx.example', login: 'o' });
+			const other = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Other', server: 'sip.o.example', login: 'b' });
+
+			const plain = await trigger({ filters: { lines: `REG${cloud.regId}, +7 (495) 777-00-00` } });
+			await deliver(plain, eventBody(callEndData({ PORTAL_NUMBER: `reg${cloud.regId}` })));
+			await deliver(plain, eventBody(callEndData({ PORTAL_NUMBER: '74957770000' })));
+			await deliverNothing(plain, eventBody(callEndData({ PORTAL_NUMBER: `reg${other.regId}` })));
+			await deliverNothing(plain, eventBody(callEndData({ PORTAL_NUMBER: office.incomingLogin })));
+
+			const looked = await trigger({ lookUpLines: true, filters: { lines: ` office pbx ,${cloud.configId}` } });
+			expect((await deliver(looked, eventBody(callEndData({ PORTAL_NUMBER: office.incomingLogin })))).line).toMatchObject({
+				TITLE: 'Office PBX',
+			});
+			expect((await deliver(looked, eventBody(callEndData({ PORTAL_NUMBER: `reg${cloud.regId}` })))).line).toMatchObject({
+				TITLE: 'Trunk A',
+			});
+			await deliverNothing(looked, eventBody(callEndData({ PORTAL_NUMBER: `reg${other.regId}` })));
+		});
+	});
+
+	describe('setup checks (activation and listening)', () => {
+		it('activates a valid setup: nothing to register in Bitrix24', async () => {
+			const harness = await trigger({ lookUpLines: true, filters: { lines: 'Trunk A' } });
+			await expect(harness.activate()).resolves.toBeUndefined();
+		});
+
+		it.each<[string, INodeParameters, CallTriggerOptions, RegExp, RegExp]>([
+			['no event', { events: [] }, {}, /^No event chosen in "Events"$/, /Choose at least one event/],
+			[
+				'a title while Look Up Lines is off',
+				{ filters: { lines: 'reg5, Trunk A, 12' } },
+				{},
+				/^Filters → Only These Lines: Only These Lines has entries \("Trunk A", "12"\) that can only be a line ID or title, but Look Up Lines is off$/,
+				/Turn on "Look Up Lines"/,
+			],
+			['an empty token', {}, { token: '  ' }, /has no application token/, /paste the "Application token"/],
+			['a broken inbound webhook URL', { lookUpLines: true }, { webhookUrl: 'portal.bitrix24.com' }, /^Look Up Lines: The webhook URL must start with https:\/\//, /Bitrix24 Webhook API credential/],
+		])('fails with the field and the fix: %s', async (_case, parameters, options, message, fix) => {
+			const harness = await trigger(parameters, options);
+			const error = await harness.activate().then(
+				() => undefined,
+				(thrown: Error & { description?: string }) => thrown,
+			);
+			expect(error?.message).toMatch(message);
+			expect(error?.description).toMatch(fix);
+		});
+	});
+
+	describe('secrets', () => {
+		it('never puts the application token or the inbound webhook secret into an answer, an item or a log line', async () => {
+			const logs = captureLogs();
+			try {
+				portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+				const harness = await trigger({ lookUpLines: true, events: ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLINIT'] });
+				await deliver(harness, eventBody(callEndData({ CALL_FAILED_CODE: '486' })));
+				await deliver(harness, eventBody({ CALL_ID: 'x', CALL_TYPE: 1, ACCOUNT_SEARCH_ID: 'reg1' }, { event: 'ONVOXIMPLANTCALLINIT' }));
+				await deliverNothing(harness, eventBody(callEndData(), { token: 'wrong' }), 401);
+				await deliverNothing(harness, eventBody(callEndData(), { event: 'nope' }), 400);
+				portal.sandbox.injectFault('http500', 10, { restMethods: ['voximplant.sip.get'] });
+				await deliver(harness, eventBody(callEndData()));
+				const everything = allText([harness.requests, harness.runs.map((run) => run.result.run), logs.lines]);
+				expect(everything).toContain('INVALID_TOKEN');
+				expect(everything).not.toContain(APP_TOKEN);
+				expect(everything).not.toContain(portal.webhook.secret);
+				expect(everything).not.toMatch(/application_token"?\s*[:=]/);
+			} finally {
+				logs.stop();
+			}
+		});
+	});
+
+	describe('concurrency', () => {
+		it('starts exactly one run per delivery for 20 deliveries at once, each with its own CALL_ID', async () => {
+			const line = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			portal.sandbox.clearLog();
+			const harness = await trigger({ lookUpLines: true });
+			const calls = Array.from({ length: 20 }, (_, index) =>
+				callEndData({ PORTAL_NUMBER: `reg${line.regId}`, CALL_FAILED_CODE: index % 2 === 0 ? '486' : '200' }),
+			);
+			const answers = await Promise.all(calls.map(async (data) => await post(harness.url, eventBody(data))));
+			expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+			const runs = await harness.waitForRuns(20, 30_000);
+			await harness.settled();
+			expect(harness.runs).toHaveLength(20);
+			const ids = runs.map((run) => run.json[0].CALL_ID);
+			expect(new Set(ids).size).toBe(20);
+			expect(new Set(ids)).toEqual(new Set(calls.map((data) => data.CALL_ID)));
+			for (const run of runs) {
+				expect(run.json).toHaveLength(1);
+				expect(run.json[0].line).toMatchObject({ CONFIG_ID: line.configId, TITLE: 'Trunk A' });
+			}
+			// deliveries arriving together share their line reads
+			const reads = portal.sandbox.log.filter((entry) => entry.restMethod === 'voximplant.sip.get').length;
+			expect(reads).toBeLessThan(20);
+		});
+	});
+
+	it('starts nothing it should not: no run item carries auth', async () => {
+		const harness = await trigger();
+		await deliver(harness, eventBody(callEndData()));
+		expect(runItems(harness)[0]).not.toHaveProperty('auth');
+	});
+});
