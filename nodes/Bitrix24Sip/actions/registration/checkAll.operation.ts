@@ -79,14 +79,15 @@ const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to output one summary item first (itemType "summary"): how many lines are healthy, the default outgoing line and whether it works, and the SIP connector\'s free minutes and paid period. Only Unhealthy Lines never drops it.',
+					'Whether to output one summary item first (itemType "summary"): how many lines are healthy, the default outgoing line and whether it works, the SIP connector\'s free minutes and paid period, and with calls read, the calls of the whole portal. Only Unhealthy Lines never drops it.',
 			},
 			{
 				displayName: 'Only Unhealthy Lines',
 				name: 'onlyUnhealthy',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to output only the lines whose registration is failing, e.g. to send an alert for each',
+				description:
+					'Whether to output only the lines whose registration is failing (or whose calls fail more often than "Unhealthy Above Failure Rate (%)"), e.g. to send an alert for each',
 			},
 			pendingAsOption,
 			{
