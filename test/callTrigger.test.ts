@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { decodeFormBody } from '../nodes/shared/calls/formBody';
 import { tokenMatches } from '../nodes/shared/calls/token';
 import type { WebhookHarness } from './harness/webhook';
 import { post } from './harness/webhook';
@@ -339,6 +340,46 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			await harness.activate('manual');
 			const item = await deliver(harness, eventBody(callEndData({ CALL_FAILED_CODE: '603' })));
 			expect(item).toMatchObject({ failure: 'declined' });
+		});
+	});
+
+	describe('form bodies', () => {
+		const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+		it('nests flat PHP bracket keys as n8n hands them over, and keeps prototype keys plain', () => {
+			const decoded = decodeFormBody({
+				event: 'ONVOXIMPLANTCALLEND',
+				'data[CALL_ID]': 'c1',
+				'data[NESTED][DEEP]': 'x',
+				'auth[application_token]': ['first', 'last'],
+				'list[]': ['a', 'b'],
+				'__proto__[polluted]': 'yes',
+				'constructor[prototype][polluted]': 'yes',
+				'a.b c': '1',
+				'[nobase]': 'dropped',
+			});
+			expect(plain(decoded)).toEqual({
+				event: 'ONVOXIMPLANTCALLEND',
+				data: { CALL_ID: 'c1', NESTED: { DEEP: 'x' } },
+				auth: { application_token: 'last' },
+				list: { 0: 'a', 1: 'b' },
+				['__proto__']: { polluted: 'yes' },
+				constructor: { prototype: { polluted: 'yes' } },
+				a_b_c: '1',
+			});
+			expect(({} as IDataObject).polluted).toBeUndefined();
+		});
+
+		it('takes nested JSON (numbers and booleans as text, null left out) and unparsed form text alike', () => {
+			expect(plain(decodeFormBody({ data: { CALL_TYPE: 2, COST: 0.5, ok: true, gone: null, list: ['x'] } }))).toEqual({
+				data: { CALL_TYPE: '2', COST: '0.5', ok: '1', list: { 0: 'x' } },
+			});
+			expect(plain(decodeFormBody('event=X&data%5BA%5D=1+2&data[B]=%E2%82%AC&data[C]=%ZZ'))).toEqual({
+				event: 'X',
+				data: { A: '1 2', B: '€', C: '%ZZ' },
+			});
+			expect(plain(decodeFormBody(undefined))).toEqual({});
+			expect(plain(decodeFormBody(42))).toEqual({});
 		});
 	});
 
