@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 
 import { parseCommands } from './batch';
+import { newMemberId, OutgoingWebhooks } from './deliveries';
 import { LeakyBucket, type OperatingLimit, type RateLimit } from './limits';
 import { ERRORS, failure, type Outcome } from './outcome';
 import { isPhpArray, parseQuery, phpJsonEncode, type PhpParams, type PhpValue } from './php';
@@ -25,10 +26,12 @@ import type {
 	LogBatchCommand,
 	LogEntry,
 	OperatingTimeFields,
+	OutgoingWebhook,
+	OutgoingWebhookSpec,
+	PlacedCall,
 	RegistrationState,
 	SandboxLine,
 	SandboxNumber,
-	PlacedCall,
 	SandboxOptions,
 	ServerBehaviour,
 	StatisticsAccess,
@@ -43,6 +46,7 @@ const DEFAULT_OPERATING: OperatingLimit = {
 	basketMs: 60_000,
 };
 const DEFAULT_MOVED_TO = 'https://moved-portal.example.com';
+const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
 const TLS_DIR = join(__dirname, 'tls');
 
 const HTTP_REASONS: Record<number, string> = {
@@ -94,6 +98,19 @@ function redact(text: string, secrets: Iterable<string>): string {
 	return text;
 }
 
+/** A request value with every given secret in its keys and texts replaced by ***. */
+function redactValue(value: PhpValue, secrets: Set<string>): PhpValue {
+	if (typeof value === 'string') return redact(value, secrets);
+	if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets));
+	if (isPhpArray(value)) {
+		const out: PhpParams = {};
+		for (const [key, v] of Object.entries(value))
+			out[redact(key, secrets)] = redactValue(v, secrets);
+		return out;
+	}
+	return value;
+}
+
 /** The secret never reaches the log: the secret segment (and any known secret) becomes ***. */
 function redactPath(pathname: string, secrets: Iterable<string>): string {
 	return redact(pathname.replace(/^(\/rest\/[^/]+\/)([^/]+)/, '$1***'), secrets);
@@ -137,6 +154,8 @@ export class Bitrix24Sandbox {
 	readonly webhook: Webhook;
 	/** Every outgoing-webhook delivery so far, each stage of a call in handler order. */
 	readonly deliveries: Delivery[] = [];
+	/** The portal's member_id in event auth: 32 hex digits, fixed for the sandbox's life. */
+	readonly memberId = newMemberId();
 
 	private readonly bucket: LeakyBucket;
 	private latencyMs: number;
@@ -145,6 +164,7 @@ export class Bitrix24Sandbox {
 	private faults: PendingFault[] = [];
 	private readonly sockets = new Set<Socket>();
 	private readonly timers = new Set<NodeJS.Timeout>();
+	private readonly outgoing: OutgoingWebhooks;
 	private seq = 0;
 	private closed = false;
 
@@ -163,6 +183,11 @@ export class Bitrix24Sandbox {
 		portal.operatingTimeFields = options.operatingTimeFields ?? 'whenActive';
 		portal.hidePasswords = options.hidePasswords ?? false;
 		this.webhook = portal.addWebhook();
+		this.outgoing = new OutgoingWebhooks({
+			baseUrl,
+			memberId: this.memberId,
+			timeoutMs: options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+		});
 		server.on('connection', (socket: Socket) => {
 			this.sockets.add(socket);
 			socket.on('close', () => this.sockets.delete(socket));
@@ -225,10 +250,33 @@ export class Bitrix24Sandbox {
 	 * the call was answered or timed out.
 	 */
 	async placeCall(spec: CallSpec, options: DeliveryOptions = {}): Promise<PlacedCall> {
-		void options;
+		if (this.closed) throw new Error('The sandbox is closed');
 		const call = this.portal.prepareCall(spec);
+		const deliveries: Delivery[] = [];
+		const send = async (index: number): Promise<void> => {
+			const sent = await this.outgoing.deliver(call.callId, call.events[index], options);
+			deliveries.push(...sent);
+			this.deliveries.push(...sent);
+		};
+		// Init and Start go out while the call runs, before any row exists; the row is written when
+		// the call ends, and CallEnd is sent after that.
+		const end = call.events.length - 1;
+		for (let i = 0; i < end; i++) await send(i);
 		const row = this.portal.statistics.insert(call);
-		return { callId: call.callId, row, deliveries: [] };
+		await send(end);
+		return { callId: call.callId, row, deliveries };
+	}
+
+	/** An outgoing webhook: its URL gets a POST for each event it takes, signed with its token. */
+	addOutgoingWebhook(spec: OutgoingWebhookSpec): OutgoingWebhook {
+		const hook = this.outgoing.add(spec);
+		// The log hides application tokens as it hides webhook secrets.
+		this.portal.secrets.add(hook.token);
+		return hook;
+	}
+
+	removeOutgoingWebhook(id: number): void {
+		this.outgoing.remove(id);
 	}
 
 	/** The statistics rows as voximplant.statistic.get answers them, oldest first (a copy). */
@@ -367,6 +415,7 @@ export class Bitrix24Sandbox {
 
 	async close(): Promise<void> {
 		this.closed = true;
+		this.outgoing.close();
 		for (const timer of this.timers) clearTimeout(timer);
 		this.timers.clear();
 		await new Promise<void>((resolve) => {
@@ -421,7 +470,7 @@ export class Bitrix24Sandbox {
 		this.log.push(entry);
 		const body = await readBody(req);
 		const params = parseParams(url.search, contentType, body);
-		if (params !== 'invalidJson') entry.params = params;
+		if (params !== 'invalidJson') entry.params = this.redactParams(params);
 		let batchCommands: LogBatchCommand[] | undefined;
 		if (entry.restMethod === 'batch' && params !== 'invalidJson') {
 			batchCommands = parseCommands(params).map((c) => ({
@@ -429,7 +478,10 @@ export class Bitrix24Sandbox {
 				restMethod: c.method.toLowerCase(),
 				params: parseQuery(c.query),
 			}));
-			entry.batchCommands = batchCommands;
+			entry.batchCommands = batchCommands.map((c) => ({
+				...c,
+				params: this.redactParams(c.params),
+			}));
 		}
 
 		const pending = this.takeFault([
@@ -498,9 +550,11 @@ export class Bitrix24Sandbox {
 		const innerLog: LogBatchCommand[] = [];
 		const outcome = this.portal.call(webhook, target.method, params, false, startedAt, innerLog);
 		if (batchCommands && outcome.ok) {
-			entry.batchCommands = innerLog.map((c) =>
-				c.error === undefined ? c : { ...c, error: redact(c.error, this.portal.secrets) },
-			);
+			entry.batchCommands = innerLog.map((c) => ({
+				...c,
+				params: this.redactParams(c.params),
+				...(c.error === undefined ? {} : { error: redact(c.error, this.portal.secrets) }),
+			}));
 		}
 		switch (fault) {
 			case 'lostAfterRun':
@@ -519,6 +573,14 @@ export class Bitrix24Sandbox {
 			}
 		}
 		this.answer(res, entry, outcome);
+	}
+
+	/**
+	 * Only application tokens are hidden in parameters: a webhook secret can be a short word that
+	 * legitimately occurs in them, while a token sent to a REST method is always a leak.
+	 */
+	private redactParams(params: Record<string, unknown>): PhpParams {
+		return redactValue(params as PhpParams, this.outgoing.tokens) as PhpParams;
 	}
 
 	private record(entry: LogEntry, outcome: Outcome): void {
