@@ -5,7 +5,6 @@ import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 import { fetchLines } from '../lines';
 import { Bitrix24Client } from '../transport/client';
 import { Bitrix24Error } from '../transport/errors';
-import type { ApiContext } from '../transport/http';
 import { CREDENTIAL_TYPE } from '../transport/http';
 import { parseWebhookUrl, redact } from '../transport/webhookUrl';
 import type { LineKnowledge } from './callEvent';
@@ -51,10 +50,7 @@ export async function lookUpLines(ctx: IWebhookFunctions): Promise<LineKnowledge
 			.digest('hex');
 		let pending = inFlight.get(key);
 		if (!pending) {
-			// The client uses only getCredentials and helpers.httpRequestWithAuthentication, which a
-			// webhook context offers like the contexts ApiContext names.
-			const context = ctx as unknown as ApiContext;
-			pending = (async () => await fetchLines(await Bitrix24Client.create(context, LOOKUP_OPTIONS), {}))();
+			pending = (async () => await fetchLines(await Bitrix24Client.create(ctx, LOOKUP_OPTIONS), {}))();
 			inFlight.set(key, pending);
 			const settled = pending;
 			const forget = () => {

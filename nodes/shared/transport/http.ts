@@ -5,6 +5,7 @@ import type {
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 	IPollFunctions,
+	IWebhookFunctions,
 } from 'n8n-workflow';
 
 import type { Envelope, RawAnswer } from './answer';
@@ -13,8 +14,8 @@ import { Bitrix24Error, invalidWebhookUrl } from './errors';
 
 export const CREDENTIAL_TYPE = 'bitrix24WebhookApi';
 
-/** Any n8n context that may call the portal with the node's credential. */
-export type ApiContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
+/** Any n8n context that may call the portal with the node's credential (the call trigger's line lookup runs in a webhook). */
+export type ApiContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions | IWebhookFunctions;
 
 export interface RequestSettings {
 	timeoutMs: number;
