@@ -27,7 +27,7 @@ import type {
 } from 'n8n-workflow';
 import { jsonParse, Workflow } from 'n8n-workflow';
 
-import type { Engine, RunResult } from './engine';
+import type { Engine, RunResult, WorkflowJson } from './engine';
 import { additionalData } from './engine';
 
 /** One request as the server saw it. */
@@ -61,6 +61,8 @@ export interface WebhookHarnessOptions {
 	credentials: Record<string, ICredentialDataDecryptedObject>;
 	/** `webhook` (the Production URL) or `manual` (the Test URL while the editor listens) */
 	mode?: WorkflowExecuteMode;
+	/** the whole workflow the trigger starts (e.g. a shipped example); default: the trigger alone */
+	workflow?: WorkflowJson;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -142,6 +144,10 @@ export class WebhookHarness {
 		return new WebhookHarness(engine, server, node, options, `http://127.0.0.1:${port}/${path}/${node.webhookId ?? 'test'}/webhook`);
 	}
 
+	private get workflowJson(): Pick<WorkflowJson, 'nodes' | 'connections'> {
+		return this.options.workflow ?? { nodes: [this.node], connections: {} };
+	}
+
 	private get mode(): WorkflowExecuteMode {
 		return this.options.mode ?? 'webhook';
 	}
@@ -152,8 +158,8 @@ export class WebhookHarness {
 			id: 'call-trigger',
 			name: 'Call trigger test',
 			// the Workflow fills in parameter defaults in place: give it a copy
-			nodes: [JSON.parse(JSON.stringify(this.node)) as INode],
-			connections: {},
+			nodes: JSON.parse(JSON.stringify(this.workflowJson.nodes)) as INode[],
+			connections: this.workflowJson.connections,
 			active: this.mode !== 'manual',
 			nodeTypes: this.engine.nodeTypes,
 		});
@@ -260,7 +266,7 @@ export class WebhookHarness {
 		}
 		request.items = items;
 		const runResult = await this.engine.run(
-			{ id: 'call-trigger', name: 'Call trigger test', nodes: [this.node], connections: {} },
+			{ id: 'call-trigger', name: 'Call trigger test', ...this.workflowJson },
 			{ input: items, mode: this.mode, credentials: this.options.credentials },
 		);
 		const run: WebhookRun = {
