@@ -22,6 +22,7 @@ import { N8nInstance } from './instance';
 import type { Context } from './context';
 import { CREDENTIAL, PACKAGE_ROOT } from './workflows';
 import { cliScenarios } from './scenarios/cli';
+import { CALL_TOKEN } from './scenarios/callTrigger';
 import { serverScenarios } from './scenarios/server';
 
 function tarballPath(): string {
@@ -59,6 +60,7 @@ async function runTarget(target: Target, tarball: string, total: Checks): Promis
 					type: 'bitrix24WebhookApi',
 					data: { webhookUrl: sandbox.webhook.url.replace(secret, 'wrongcode1234567') },
 				},
+				{ id: CREDENTIAL.callToken, name: 'Bitrix24 outgoing webhook', type: 'bitrix24OutgoingWebhookApi', data: { applicationToken: CALL_TOKEN } },
 			],
 			path.join(dir, 'credentials.json'),
 		);

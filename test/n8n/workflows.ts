@@ -6,9 +6,10 @@ import path from 'node:path';
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 export const SIP_NODE = 'n8n-nodes-bitrix24-sip.bitrix24Sip';
 export const TRIGGER_NODE = 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger';
+export const CALL_TRIGGER_NODE = 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger';
 
 /** Credential ids the examples refer to. */
-export const CREDENTIAL = { bitrix24: '1', header: '2', wrongWebhook: '3' } as const;
+export const CREDENTIAL = { bitrix24: '1', header: '2', wrongWebhook: '3', callToken: '4' } as const;
 
 export interface WorkflowNode {
 	id?: string;

@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import type { Context } from '../context';
 import { sleep } from '../instance';
+import { importCallTrigger } from './callTrigger';
 import { CREDENTIAL, example, nodeOfType, TRIGGER_NODE } from '../workflows';
 
 /** Waits until `ready()` holds, checking every half second; false when the time runs out. */
@@ -34,6 +35,9 @@ export async function serverScenarios(context: Context): Promise<void> {
 		const activated = await n8n.activate(id);
 		checks.that(`workflow ${id} activates`, activated.code === 0, activated.output.slice(-2000));
 	}
+
+	// the call trigger's example is imported and activated before the start too
+	const callChecks = await importCallTrigger(context);
 
 	const beforeStart = sandbox.log.length;
 	await n8n.start();
@@ -155,6 +159,8 @@ export async function serverScenarios(context: Context): Promise<void> {
 		checks.that('their calls shared batch requests', requests.length < calls && mixed, requests.map((entry) => [entry.restMethod, entry.batchCommands?.length]));
 		checks.that('the portal refused none', requests.every((entry) => entry.status !== 503));
 	});
+
+	if (callChecks) await callChecks();
 
 	await n8n.stop();
 	checks.that('nothing n8n logged holds the webhook secret', !n8n.output.includes(secret), n8n.output.slice(-1000));
