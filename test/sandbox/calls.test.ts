@@ -15,13 +15,7 @@ import {
 	type SandboxOptions,
 	type Webhook,
 } from './index';
-
-interface Answer {
-	status: number;
-	text: string;
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any
-	json: any;
-}
+import { type Answer, call, form, read } from './restClient';
 
 type StatRow = Record<string, string | null>;
 
@@ -97,36 +91,6 @@ const enc = (text: string): string =>
 		.replace(/%20/g, '+')
 		.replace(/[!'()*~]/g, (ch) => '%' + ch.charCodeAt(0).toString(16).toUpperCase());
 
-async function read(response: Response): Promise<Answer> {
-	const text = await response.text();
-	let json: unknown;
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = undefined;
-	}
-	return { status: response.status, text, json };
-}
-
-async function call(webhook: Webhook, method: string, body: unknown = {}): Promise<Answer> {
-	return read(
-		await fetch(webhook.url + method, {
-			method: 'POST',
-			headers: { 'Content-Type': 'application/json' },
-			body: JSON.stringify(body),
-		}),
-	);
-}
-
-async function form(webhook: Webhook, method: string, body: string): Promise<Answer> {
-	return read(
-		await fetch(webhook.url + method, {
-			method: 'POST',
-			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-			body,
-		}),
-	);
-}
 
 const stats = async (webhook: Webhook, body: unknown = {}): Promise<Answer> =>
 	call(webhook, 'voximplant.statistic.get', body);

@@ -10,16 +10,8 @@ import {
 	parseQuery,
 	phpJsonEncode,
 	type SandboxOptions,
-	type Webhook,
 } from './index';
-
-interface Answer {
-	status: number;
-	contentType: string;
-	text: string;
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any
-	json: any;
-}
+import { type Answer, call, form, parseJson, read } from './restClient';
 
 let sandbox: Bitrix24Sandbox | undefined;
 
@@ -32,46 +24,6 @@ afterEach(async () => {
 	await sandbox?.close();
 	sandbox = undefined;
 });
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return undefined;
-	}
-}
-
-async function read(response: Response): Promise<Answer> {
-	const text = await response.text();
-	const contentType = response.headers.get('content-type') ?? '';
-	return {
-		status: response.status,
-		contentType,
-		text,
-		json: contentType.includes('json') ? parseJson(text) : undefined,
-	};
-}
-
-/** POST with a JSON body, as the node does. */
-async function call(webhook: Webhook, method: string, body: unknown = {}): Promise<Answer> {
-	return read(
-		await fetch(webhook.url + method, {
-			method: 'POST',
-			headers: { 'Content-Type': 'application/json' },
-			body: JSON.stringify(body),
-		}),
-	);
-}
-
-async function form(webhook: Webhook, method: string, body: string): Promise<Answer> {
-	return read(
-		await fetch(webhook.url + method, {
-			method: 'POST',
-			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-			body,
-		}),
-	);
-}
 
 /** Node's fetch cannot be given a CA, so HTTPS calls go through node:https. */
 function httpsCall(
