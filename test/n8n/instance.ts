@@ -229,3 +229,13 @@ export class N8nInstance {
 export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Waits until `ready()` holds, checking every quarter second; false when the time runs out. */
+export async function until(ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (await ready()) return true;
+		await sleep(250);
+	}
+	return await ready();
+}

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import type { Context } from '../context';
-import { sleep } from '../instance';
+import { sleep, until } from '../instance';
 import type { Workflow } from '../workflows';
 import { CALL_TRIGGER_NODE, example, nodeOfType } from '../workflows';
 
@@ -61,15 +61,6 @@ function capturing(workflow: Workflow, url: string): Workflow {
 		options: {},
 	};
 	return copy;
-}
-
-async function until(ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (await ready()) return true;
-		await sleep(250);
-	}
-	return await ready();
 }
 
 /** A throwaway application token of Bitrix24's form (32 characters), for the test credential only. */

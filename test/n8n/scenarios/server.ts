@@ -6,19 +6,9 @@
 import path from 'node:path';
 
 import type { Context } from '../context';
-import { sleep } from '../instance';
+import { sleep, until } from '../instance';
 import { importCallTrigger } from './callTrigger';
 import { CREDENTIAL, example, nodeOfType, TRIGGER_NODE } from '../workflows';
-
-/** Waits until `ready()` holds, checking every half second; false when the time runs out. */
-async function until(ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (await ready()) return true;
-		await sleep(500);
-	}
-	return await ready();
-}
 
 export async function serverScenarios(context: Context): Promise<void> {
 	const { n8n, sandbox, checks, dir, secret, headerToken } = context;
