@@ -221,6 +221,17 @@ function configIdOf(portal: TestPortal, title: string): number {
 	return identity(portal, title).CONFIG_ID as number;
 }
 
+/** Two registered cloud trunks and an office line; their line ids. */
+async function twoTrunksAndAnOffice(portal: TestPortal): Promise<{ a: number; b: number; office: number }> {
+	await addLines(portal, [
+		{ title: 'Trunk A', server: 'sip.ok.example' },
+		{ title: 'Trunk B', server: 'sip.ok.example' },
+		{ title: 'Office', type: 'office' },
+	]);
+	portal.sandbox.advanceRegistrations(2);
+	return { a: configIdOf(portal, 'Trunk A'), b: configIdOf(portal, 'Trunk B'), office: configIdOf(portal, 'Office') };
+}
+
 function byTitle(items: IDataObject[]): Record<string, IDataObject> {
 	return Object.fromEntries(items.filter((item) => item.itemType === 'line').map((item) => [item.TITLE as string, item]));
 }
@@ -237,14 +248,7 @@ describe('Registration → Check All Lines with calls', () => {
 	 */
 	beforeAll(async () => {
 		portal = await TestPortal.start();
-		await addLines(portal, [
-			{ title: 'Trunk A', server: 'sip.ok.example' },
-			{ title: 'Trunk B', server: 'sip.ok.example' },
-			{ title: 'Office', type: 'office' },
-		]);
-		portal.sandbox.advanceRegistrations(2);
-		const a = configIdOf(portal, 'Trunk A');
-		const b = configIdOf(portal, 'Trunk B');
+		const { a, b } = await twoTrunksAndAnOffice(portal);
 		const rented = portal.sandbox.addRentedNumber('74951234567', 'Moscow office');
 		await placeCalls(portal, [
 			...callSpecs({ configId: a, startedAt: hoursAgo(30) }, 5, [['402', 5]]),
@@ -550,15 +554,7 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 
 	beforeEach(async () => {
 		portal = await TestPortal.start();
-		await addLines(portal, [
-			{ title: 'Trunk A', server: 'sip.ok.example' },
-			{ title: 'Trunk B', server: 'sip.ok.example' },
-			{ title: 'Office', type: 'office' },
-		]);
-		portal.sandbox.advanceRegistrations(2);
-		a = configIdOf(portal, 'Trunk A');
-		b = configIdOf(portal, 'Trunk B');
-		office = configIdOf(portal, 'Office');
+		({ a, b, office } = await twoTrunksAndAnOffice(portal));
 		// Trunk A fails before the trigger starts: 3 of 4 calls busy
 		await placeCalls(portal, callSpecs({ configId: a }, 4, [['486', 3]]));
 		portal.sandbox.clearLog();
