@@ -5,6 +5,8 @@ import type { CallEventName } from '../shared/calls/callEvent';
 import { isCallEventName } from '../shared/calls/callEvent';
 import type { CallFilters } from '../shared/calls/callFilters';
 import { FilterSettingError, readFilters } from '../shared/calls/callFilters';
+import { readForItem, toBoolean } from '../shared/parameters';
+import { toNodeError } from '../shared/transport/errors';
 import { CREDENTIAL_TYPE } from '../shared/transport/http';
 import { parseWebhookUrl } from '../shared/transport/webhookUrl';
 
@@ -28,7 +30,9 @@ export function readSettings(ctx: Context): CallTriggerSettings {
 			description: 'Choose at least one event under "Events" (usually Call End), the same the outgoing webhook in Bitrix24 sends.',
 		});
 	}
-	const lookUpLines = ctx.getNodeParameter('lookUpLines', false) === true;
+	const lookUpLines = readForItem(node, undefined, () =>
+		toBoolean(ctx.getNodeParameter('lookUpLines', false), { label: 'Look Up Lines' }, false),
+	);
 	const rawFilters = ctx.getNodeParameter('filters', {}) as IDataObject;
 	try {
 		return { events, lookUpLines, filters: readFilters(rawFilters ?? {}, lookUpLines) };
@@ -36,7 +40,7 @@ export function readSettings(ctx: Context): CallTriggerSettings {
 		if (error instanceof FilterSettingError) {
 			throw new NodeOperationError(node, `Filters → ${error.field}: ${error.message}`, { description: error.fix });
 		}
-		throw new NodeOperationError(node, error as Error);
+		throw toNodeError(node, error);
 	}
 }
 

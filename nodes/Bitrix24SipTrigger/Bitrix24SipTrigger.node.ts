@@ -13,6 +13,7 @@ import { readCalls } from '../shared/calls/statistics';
 import { readDefaultOutgoingValue, resolveDefaultOutgoing } from '../shared/defaultOutgoing';
 import type { LineCheck } from '../shared/health';
 import { lineIdentity, readConnector, readLinesToCheck, readRegistration, readRegistrations } from '../shared/health';
+import { readForItem, toBoolean, toChoice, toNumber } from '../shared/parameters';
 import { clientOptionsFrom, requestOptions } from '../shared/requestOptions';
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { Bitrix24Client } from '../shared/transport/client';
@@ -38,6 +39,8 @@ import {
 import type { TriggerState } from './state';
 import { readState, writeState } from './state';
 
+const PENDING_AS = ['unchanged', 'healthy', 'unhealthy'] as const;
+
 const ALL_EVENTS: readonly string[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS, ...DEFAULT_OUTGOING_EVENTS, ...CALL_EVENTS];
 
 const CALL_WINDOW_LABEL = 'Calls of the Last (Hours)';
@@ -51,34 +54,22 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 			description: 'Choose at least one event under "Events" for the trigger to watch.',
 		});
 	}
-	const number = (name: string, label: string, fallback: number, min: number): number => {
-		const value = ctx.getNodeParameter(name, fallback) as unknown;
-		if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-			throw new NodeOperationError(ctx.getNode(), `${label} must be a number of at least ${min}, got ${JSON.stringify(value)}`, {
-				description: `Set "${label}" to ${min} or more.`,
-			});
-		}
-		return value;
-	};
-	const range = (name: string, label: string, fallback: number, min: number, max: number, whole: boolean): number => {
-		const value = ctx.getNodeParameter(name, fallback) as unknown;
-		if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (whole && !Number.isInteger(value))) {
-			const kind = whole ? 'a whole number' : 'a number';
-			throw new NodeOperationError(ctx.getNode(), `${label} must be ${kind} from ${min} to ${max}, got ${JSON.stringify(value)}`, {
-				description: `Set "${label}" to ${kind} from ${min} to ${max}; check the expression that fills it.`,
-			});
-		}
-		return value;
-	};
+	const number = (name: string, label: string, fallback: number, min: number, max?: number, whole = false): number =>
+		readForItem(ctx.getNode(), undefined, () => toNumber(ctx.getNodeParameter(name, fallback), { label, min, max, whole }, fallback));
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	const calls = events.has('lineCallsFailing');
 	return {
 		events,
-		pendingAs: options.pendingAs === 'healthy' || options.pendingAs === 'unhealthy' ? options.pendingAs : 'unchanged',
+		pendingAs: readForItem(ctx.getNode(), undefined, () =>
+			toChoice(options.pendingAs, { label: 'Treat Pending Registrations As', where: 'under Options' }, PENDING_AS, 'unchanged'),
+		),
 		minutesThreshold: events.has('connectorMinutesLow') ? number('minutesThreshold', 'Free Minutes Below', 10, 0) : 0,
 		paidWithinDays: events.has('connectorPaidEnding') ? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0) : 0,
-		callWindowHours: calls ? range('callWindowHours', CALL_WINDOW_LABEL, 1, 1, MAX_CALL_WINDOW_HOURS, true) : 0,
-		callFailureRateAbove: calls ? range('callFailureRateAbove', CALL_THRESHOLD_LABEL, 50, 0, 100, false) : 0,
+		callWindowHours: calls ? number('callWindowHours', CALL_WINDOW_LABEL, 1, 1, MAX_CALL_WINDOW_HOURS, true) : 0,
+		callFailureRateAbove: calls ? number('callFailureRateAbove', CALL_THRESHOLD_LABEL, 50, 0, 100) : 0,
+		emitOnFirstRun: readForItem(ctx.getNode(), undefined, () =>
+			toBoolean(options.emitOnFirstRun, { label: 'Emit Current State on First Run', where: 'under Options' }, false),
+		),
 	};
 }
 
@@ -307,7 +298,6 @@ export class Bitrix24SipTrigger implements INodeType {
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readSettings(this);
-		const options = this.getNodeParameter('options', {}) as IDataObject;
 		const reading = await readPortal(this, settings);
 		const now = new Date();
 		const detectedAt = now.toISOString();
@@ -336,7 +326,7 @@ export class Bitrix24SipTrigger implements INodeType {
 		}
 
 		// each part without a previous reading only remembers, or shows its current state if asked
-		const emitCurrent = options.emitOnFirstRun === true;
+		const emitCurrent = settings.emitOnFirstRun;
 		const items: IDataObject[] = [];
 		const after: TriggerState = {};
 

@@ -42,6 +42,8 @@ export interface TriggerSettings {
 	callWindowHours: number;
 	/** lineCallsFailing fires when a line's failure rate (percent) is above this */
 	callFailureRateAbove: number;
+	/** the first poll outputs the current state instead of only remembering it */
+	emitOnFirstRun: boolean;
 }
 
 /** A line as remembered between polls: what the items of a later change need, never its passwords. */

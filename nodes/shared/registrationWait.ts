@@ -1,8 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 
 import type { RegistrationStatus } from './health';
 import { isHealthy, readStatus, summarise } from './health';
+import { readForItem, toNumber } from './parameters';
 import type { Bitrix24Client } from './transport/client';
 import { Bitrix24Error } from './transport/errors';
 import { cancelled } from './transport/queue';
@@ -45,27 +46,14 @@ export const waitForRegistrationOption: INodeProperties = {
 	description: `How long to wait for a cloud line's registration to succeed or fail after the line is saved, from 0 (do not wait) to ${MAX_WAIT_SECONDS} seconds. The status is read every 2 seconds and added to the item as "registration" (STATUS_RESULT, STATUS_CODE, ERROR_MESSAGE, healthy, summary, settled). When the time runs out first, "registration" shows the last status seen with settled false; a failed or unfinished registration never fails the item. Office PBX lines have no registration and get no "registration" field.`,
 };
 
-function describe(value: unknown): string {
-	if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 37)}…` : value}"`;
-	if (typeof value === 'number' || value === null) return String(value);
-	return JSON.stringify(value) ?? String(value);
-}
-
 /**
  * The option's value in seconds; 0 when it was not added. An expression may hand over a numeric
  * string (accepted), or null, NaN or text (refused, naming the field).
  */
 export function readWaitSeconds(ctx: IExecuteFunctions, options: IDataObject, itemIndex: number): number {
-	const raw: unknown = options.waitForRegistration;
-	if (raw === undefined) return 0;
-	const seconds = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-	if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_WAIT_SECONDS) {
-		throw new NodeOperationError(ctx.getNode(), `${LABEL} must be a number from 0 to ${MAX_WAIT_SECONDS}, got ${describe(raw)}`, {
-			itemIndex,
-			description: `Set "${LABEL}" under Options to the number of seconds to wait, from 0 (do not wait) to ${MAX_WAIT_SECONDS}; check the expression that fills it.`,
-		});
-	}
-	return seconds;
+	return readForItem(ctx.getNode(), itemIndex, () =>
+		toNumber(options.waitForRegistration, { label: LABEL, where: 'under Options', min: 0, max: MAX_WAIT_SECONDS }, 0),
+	);
 }
 
 /** What the node learnt about a line's registration while it waited. */

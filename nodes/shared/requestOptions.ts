@@ -1,6 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { Bitrix24Error } from './transport/errors';
+import { toBoolean, toChoice, toNumber } from './parameters';
 import { ENTERPRISE_PLAN, STANDARD_PLAN } from './transport/limiters';
 import type { ClientOptions } from './transport/client';
 
@@ -75,30 +75,11 @@ export const requestOptions: INodeProperties = {
 	],
 };
 
-function badOption(label: string, value: unknown, range: string, what = 'a number'): Bitrix24Error {
-	return new Bitrix24Error({
-		kind: 'input',
-		code: 'INVALID_OPTION',
-		message: `${label} must be ${what} ${range}, got ${JSON.stringify(value) ?? String(value)}`,
-		hint: `Set "${label}" under Request Options to ${what} ${range}.`,
-		delivery: 'notSent',
-	});
-}
+const UNDER = 'under Request Options';
 
-/** A number within [min, max] (whole if asked); absent (undefined, '' or null) means the default. */
-function bounded(value: unknown, label: string, min: number, max: number, whole = false): number | undefined {
-	if (value === undefined || value === '' || value === null) return undefined;
-	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	const valid = typeof number === 'number' && (whole ? Number.isInteger(number) : Number.isFinite(number));
-	if (!valid || (number as number) < min || (number as number) > max) {
-		throw badOption(label, value, `from ${min} to ${max}`, whole ? 'a whole number' : 'a number');
-	}
-	return number as number;
-}
-
-/** A number of seconds within [min, max] as milliseconds. */
+/** A number of seconds within [min, max] as milliseconds; absent: undefined (the client's default). */
 function seconds(value: unknown, label: string, min: number, max: number): number | undefined {
-	const number = bounded(value, label, min, max);
+	const number = toNumber(value, { label, where: UNDER, min, max });
 	return number === undefined ? undefined : Math.round(number * 1000);
 }
 
@@ -109,13 +90,17 @@ function seconds(value: unknown, label: string, min: number, max: number): numbe
  */
 export function clientOptionsFrom(options: IDataObject): Partial<ClientOptions> {
 	const result: Partial<ClientOptions> = {};
-	if (typeof options.batching === 'boolean') result.batching = options.batching;
-	if (typeof options.mergeExecutions === 'boolean') result.mergeExecutions = options.mergeExecutions;
-	if (options.rateLimit === 'enterprise') result.rateLimit = ENTERPRISE_PLAN;
-	else if (options.rateLimit === 'standard') result.rateLimit = STANDARD_PLAN;
+	if (options.batching !== undefined) result.batching = toBoolean(options.batching, { label: 'Batch Requests', where: UNDER }, true);
+	if (options.mergeExecutions !== undefined) {
+		result.mergeExecutions = toBoolean(options.mergeExecutions, { label: 'Merge Concurrent Executions', where: UNDER }, true);
+	}
+	if (options.rateLimit !== undefined) {
+		const plan = toChoice(options.rateLimit, { label: 'Rate Limit', where: UNDER }, ['standard', 'enterprise'], 'standard');
+		result.rateLimit = plan === 'enterprise' ? ENTERPRISE_PLAN : STANDARD_PLAN;
+	}
 	const timeoutMs = seconds(options.timeout, 'Timeout (Seconds)', 1, MAX_TIMEOUT_SECONDS);
 	if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
-	const processes = bounded(options.processes, 'Processes Sharing the Portal', 1, MAX_PROCESSES, true);
+	const processes = toNumber(options.processes, { label: 'Processes Sharing the Portal', where: UNDER, min: 1, max: MAX_PROCESSES, whole: true });
 	if (processes !== undefined) result.processes = processes;
 	const maxWaitMs = seconds(options.maxWait, 'Max Wait (Seconds)', 0, MAX_WAIT_SECONDS);
 	if (maxWaitMs !== undefined) result.maxWaitMs = maxWaitMs;

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { normaliseLine } from '../../shared/lines';
+import { readForItem, toBoolean } from '../../shared/parameters';
 
 /** The two kinds of SIP line, as every PBX Type field offers them. */
 export const PBX_TYPES = [
@@ -106,7 +107,12 @@ export const passwordsOnlyOptions: INodeProperties = {
 
 export function readIncludePasswords(ctx: IExecuteFunctions, itemIndex: number): boolean {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	return options.includePasswords === true;
+	return readForItem(ctx.getNode(), itemIndex, () => includePasswordsFrom(options));
+}
+
+/** Include Passwords from an Options collection already read. */
+export function includePasswordsFrom(options: IDataObject): boolean {
+	return toBoolean(options.includePasswords, { label: 'Include Passwords', where: 'under Options' }, false);
 }
 
 export function outputLine(line: IDataObject, includePasswords: boolean): IDataObject {

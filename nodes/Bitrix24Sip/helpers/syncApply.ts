@@ -6,7 +6,7 @@ import type { FirstAdd, RunTitles } from './addLine';
 import { addLine } from './addLine';
 import { deleteLine } from './deleteLine';
 import type { PlanEntry } from './syncPlan';
-import { titleKey } from './syncPlan';
+import { addsCloudLine, freesCloudPlace, refuseOverLimit, titleKey } from './syncPlan';
 
 /*
  * Line → Sync, the writing half. Deletions go first, so that the places they free under the
@@ -88,10 +88,32 @@ async function create(client: Bitrix24Client, entry: PlanEntry, run: RunTitles, 
 }
 
 /**
+ * The additions the cloud-line limit still allows once the removals are done. The plan counted
+ * on every deletion it kept; one that failed (or may not have run) frees no place, so additions
+ * beyond the limit are refused here, with nothing sent, instead of being sent for MAX_CLOUD_PBX.
+ */
+function refusedAfterRemovals(todo: PlanEntry[], removed: Map<PlanEntry, unknown>, visibleCloud: number): Set<PlanEntry> {
+	const frees = todo.filter(freesCloudPlace);
+	const freed = frees.filter((entry) => removed.get(entry) === undefined).length;
+	if (freed === frees.length) return new Set();
+	// a type change whose delete failed adds nothing either
+	const adding = todo.filter((entry) => addsCloudLine(entry) && (entry.action === 'create' || removed.get(entry) === undefined));
+	const failed = frees.length - freed;
+	const why = `, but ${failed} deletion(s) the sync counted on did not go through`;
+	return new Set(refuseOverLimit(adding, visibleCloud, freed, why));
+}
+
+/**
  * Carries out the entries that passed the checks. `highestIdBefore` is the highest line id the
  * sync read: after a lost answer to an add, a line with the title above it is this run's.
+ * `visibleCloud` is how many cloud lines the sync read, for the limit after the removals.
  */
-export async function applyPlan(client: Bitrix24Client, entries: PlanEntry[], highestIdBefore: number): Promise<Applied[]> {
+export async function applyPlan(
+	client: Bitrix24Client,
+	entries: PlanEntry[],
+	highestIdBefore: number,
+	visibleCloud: number,
+): Promise<Applied[]> {
 	const todo = entries.filter((entry) => !entry.problem);
 	const settlers = new Map<PlanEntry, (outcome: FirstAdd) => void>();
 	const run: RunTitles = { byTitle: new Map(), highestIdBefore: Promise.resolve(highestIdBefore) };
@@ -117,10 +139,15 @@ export async function applyPlan(client: Bitrix24Client, entries: PlanEntry[], hi
 	}
 	const removed = new Map<PlanEntry, unknown>();
 	await Promise.all([...removals].map(async ([entry, outcome]) => removed.set(entry, await outcome)));
+	const overLimit = refusedAfterRemovals(todo, removed, visibleCloud);
 
 	// 2. everything else, together
 	return await Promise.all(
 		todo.map(async (entry): Promise<Applied> => {
+			if (overLimit.has(entry)) {
+				settle(entry)('notCreated');
+				return { entry, error: entry.action === 'replace' ? afterOldLineDeleted(entry.problem, entry) : entry.problem };
+			}
 			try {
 				switch (entry.action) {
 					case 'unchanged':

@@ -26,9 +26,9 @@ export interface DesiredLine {
 
 export interface SyncSettings {
 	deleteUnlisted: boolean;
-	/** lower-cased, trimmed; '' = none */
+	/** lower-cased but never trimmed: "Team " must not reach "Teamwork"; '' = none */
 	managedPrefix: string;
-	/** lower-cased, trimmed titles */
+	/** lower-cased whole titles (trimmed: the portal stores titles trimmed, so no title has spaces around it) */
 	managedTitles: Set<string>;
 	allowTypeChange: boolean;
 	sendPasswords: 'whenChanged' | 'always';
@@ -67,13 +67,20 @@ function typeName(type: unknown): string {
 	return type === 'office' ? 'office' : 'cloud';
 }
 
-/** Whether the sync may delete this unlisted line: only inside the managed prefix or list. */
+/**
+ * Whether the sync may delete this unlisted line: only inside the managed prefix or list. The
+ * prefix is compared as typed, without regard to case as the portal compares titles, and is never
+ * trimmed: with "Team " a line "Teamwork" (made outside the scope the user typed) is not managed.
+ */
 export function isManaged(line: IDataObject, settings: SyncSettings): boolean {
 	const key = titleKey(line.TITLE);
 	if (key === '') return false;
 	if (settings.managedPrefix !== '' && key.startsWith(settings.managedPrefix)) return true;
 	return settings.managedTitles.has(key);
 }
+
+/** Why no line may be deleted in this run, decided before the plan counts the places deletions free. */
+export type DeletionBlock = Bitrix24Error | undefined;
 
 /** The fields of an existing line that differ from the desired ones, and what update gets. */
 function differences(existing: IDataObject, desired: DesiredLine, settings: SyncSettings): { changes: string[]; notes: string[] } {
@@ -113,9 +120,17 @@ function addFields(desired: DesiredLine): IDataObject {
  * Plans every desired line against the existing ones, then the deletions, then checks the
  * cloud-line limit over the whole plan. `listedKeys` holds the titles of every input item whose
  * title could be read, valid or not: a line an input item names is never deleted, even when that
- * item itself failed its checks.
+ * item itself failed its checks. `blockDeletions` stops every deletion (e.g. an item's title could
+ * not be read); it is applied before the limit is counted, so a deletion that will not happen never
+ * frees a place for a create, and the dry run, the checks and the applied run agree.
  */
-export function planSync(desired: DesiredLine[], existing: IDataObject[], listedKeys: Set<string>, settings: SyncSettings): PlanEntry[] {
+export function planSync(
+	desired: DesiredLine[],
+	existing: IDataObject[],
+	listedKeys: Set<string>,
+	settings: SyncSettings,
+	blockDeletions?: DeletionBlock,
+): PlanEntry[] {
 	const byTitle = new Map<string, IDataObject>();
 	for (const line of existing) {
 		const key = titleKey(line.TITLE);
@@ -136,6 +151,7 @@ export function planSync(desired: DesiredLine[], existing: IDataObject[], listed
 				changes: [],
 				fields: {},
 				reason: 'not listed in the input, and inside the managed titles',
+				...(blockDeletions ? { problem: blockDeletions } : {}),
 			});
 		}
 	}
@@ -179,20 +195,28 @@ function planOne(desired: DesiredLine, existing: IDataObject | undefined, settin
 	return { ...base, action: 'update', existing, changes, fields, reason: notes.join('; ') };
 }
 
+/** Whether an entry frees a cloud place when its delete goes through: a deletion or a type change away from cloud. */
+export function freesCloudPlace(entry: PlanEntry): boolean {
+	return (entry.action === 'delete' || entry.action === 'replace') && typeName(entry.existing?.TYPE) === 'cloud';
+}
+
+/** Whether an entry adds a cloud line: a create or a type change to cloud. */
+export function addsCloudLine(entry: PlanEntry): boolean {
+	return (entry.action === 'create' || entry.action === 'replace') && entry.type === 'cloud';
+}
+
+/** The cloud lines the webhook can see on the portal before the sync. */
+export function visibleCloudLines(existing: IDataObject[]): number {
+	return existing.filter((line) => typeName(line.TYPE) === 'cloud').length;
+}
+
 /**
- * The portal refuses a cloud line beyond the tenth, counting lines of OAuth applications the
- * webhook cannot see; the plan can only count the visible ones, so the portal may still refuse.
- * Deletions and type changes away from cloud free places before anything is added (the apply
- * order); additions beyond the limit fail in input order: the first ones that fit go ahead.
+ * The additions (in input order) that do not fit under the limit once `freed` cloud lines are
+ * gone; each gets MAX_CLOUD_PBX, nothing sent. `why` says what the count rests on.
  */
-function checkCloudLimit(entries: PlanEntry[], existing: IDataObject[]): void {
-	const visible = existing.filter((line) => typeName(line.TYPE) === 'cloud').length;
-	const freed = entries.filter(
-		(entry) => !entry.problem && (entry.action === 'delete' || entry.action === 'replace') && typeName(entry.existing?.TYPE) === 'cloud',
-	).length;
+export function refuseOverLimit(adding: PlanEntry[], visible: number, freed: number, why: string): PlanEntry[] {
 	let free = MAX_CLOUD_LINES - (visible - freed);
-	const adding = entries.filter((entry) => !entry.problem && (entry.action === 'create' || entry.action === 'replace') && entry.type === 'cloud');
-	const wanted = adding.length;
+	const refused: PlanEntry[] = [];
 	for (const entry of adding) {
 		if (free > 0) {
 			free--;
@@ -200,8 +224,23 @@ function checkCloudLimit(entries: PlanEntry[], existing: IDataObject[]): void {
 		}
 		entry.problem = problem(
 			'MAX_CLOUD_PBX',
-			`This sync would need ${visible - freed + wanted} cloud PBX lines; Bitrix24 allows at most ${MAX_CLOUD_LINES}`,
-			`The portal has ${visible} cloud line(s) the webhook can see${freed > 0 ? `, the sync removes ${freed}` : ''} and the input adds ${wanted}. Lines of OAuth applications count too but cannot be seen, so the portal may refuse even fewer. List fewer cloud lines, delete some (with "Delete Lines Not Listed"), or connect some as office PBX. Nothing was sent for this line.`,
+			`This sync would need ${visible - freed + adding.length} cloud PBX lines; Bitrix24 allows at most ${MAX_CLOUD_LINES}`,
+			`The portal has ${visible} cloud line(s) the webhook can see${freed > 0 ? `, the sync removes ${freed}` : ''} and the input adds ${adding.length}${why}. Lines of OAuth applications count too but cannot be seen, so the portal may refuse even fewer. List fewer cloud lines, delete some (with "Delete Lines Not Listed"), or connect some as office PBX. Nothing was sent for this line.`,
 		);
+		refused.push(entry);
 	}
+	return refused;
+}
+
+/**
+ * The portal refuses a cloud line beyond the tenth, counting lines of OAuth applications the
+ * webhook cannot see; the plan can only count the visible ones, so the portal may still refuse.
+ * Deletions and type changes away from cloud free places before anything is added (the apply
+ * order), but only those no check stopped; additions beyond the limit fail in input order: the
+ * first ones that fit go ahead.
+ */
+function checkCloudLimit(entries: PlanEntry[], existing: IDataObject[]): void {
+	const freed = entries.filter((entry) => !entry.problem && freesCloudPlace(entry)).length;
+	const adding = entries.filter((entry) => !entry.problem && addsCloudLine(entry));
+	refuseOverLimit(adding, visibleCloudLines(existing), freed, '');
 }

@@ -115,8 +115,31 @@ export function readType(ctx: IExecuteFunctions, itemIndex: number): string {
 	return type;
 }
 
+/**
+ * A password of only spaces: the portal stores passwords trimmed (spec §3), so it would store an
+ * empty one and the line would stop registering. Never sent.
+ */
+export function blankPasswordError(ctx: IExecuteFunctions, itemIndex: number): NodeOperationError {
+	return textError(
+		ctx,
+		itemIndex,
+		'Password is only spaces: Bitrix24 would store an empty password',
+		'Bitrix24 removes spaces around a password, so the line would be left without one and stop registering. Enter the password, or leave "Password" empty. Nothing was sent.',
+	);
+}
+
+/**
+ * What a Password of only spaces means: refused (Create: it would store an empty password), or
+ * no password given (Sync: the existing password stays as it is).
+ */
+export type BlankPassword = 'refuse' | 'keep';
+
 /** Server, Login and Password of one item, as voximplant.sip.add will store them (spec §3). */
-export function readConnection(ctx: IExecuteFunctions, itemIndex: number): { server: string; login: string; password: string } {
+export function readConnection(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	blankPassword: BlankPassword = 'refuse',
+): { server: string; login: string; password: string } {
 	const server = readText(ctx, 'server', itemIndex, { label: 'Server', required: true, maxLength: MAX_FIELD_LENGTH }, normaliseServer);
 	const login = readText(ctx, 'login', itemIndex, { label: 'Login', required: true, maxLength: MAX_FIELD_LENGTH }, (text) => text.trim());
 	// the portal checks the password's length before it trims it, so it is checked as entered
@@ -126,5 +149,9 @@ export function readConnection(ctx: IExecuteFunctions, itemIndex: number): { ser
 		{ label: 'Password', maxLength: MAX_FIELD_LENGTH },
 		itemIndex,
 	);
+	if (password !== '' && password.trim() === '') {
+		if (blankPassword === 'refuse') throw blankPasswordError(ctx, itemIndex);
+		return { server, login, password: '' };
+	}
 	return { server, login, password };
 }

@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { sameTitle } from '../lines';
+import { toBoolean } from '../parameters';
 import { cloudRegId } from '../searchId';
 import type { CallLine } from './callEvent';
 import { detectsLineNumber } from './callEvent';
@@ -92,7 +93,9 @@ export function readFilters(raw: IDataObject, lookUpLines: boolean): CallFilters
 			'Choose the call types from the list.',
 		);
 	}
-	return { onlyFailed: raw.onlyFailed === true, onlySipLines: raw.onlySipLines === true, lines, callTypes };
+	const onlyFailed = toBoolean(raw.onlyFailed, { label: 'Only Failed Calls', where: 'under Filters' }, false);
+	const onlySipLines = toBoolean(raw.onlySipLines, { label: 'Only SIP Lines', where: 'under Filters' }, false);
+	return { onlyFailed, onlySipLines, lines, callTypes };
 }
 
 /** The lines as the filters see them: looked up (rows), not looked up (null), or the lookup failed. */

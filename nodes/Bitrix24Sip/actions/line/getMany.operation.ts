@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { fetchLines } from '../../../shared/lines';
+import { readForItem, toBoolean, toNumber } from '../../../shared/parameters';
 import { outputLine, passwordsOnlyOptions, PBX_TYPES, readIncludePasswords } from '../common';
 import type { ItemRun } from '../types';
 
@@ -130,14 +131,11 @@ export function buildQuery(ctx: IExecuteFunctions, itemIndex: number): IDataObje
 }
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
-	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
-	if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-		throw new NodeOperationError(this.getNode(), `Limit must be a whole number of at least 1, got ${limit}`, {
-			itemIndex,
-			description: 'Set Limit to 1 or more, or turn on Return All.',
-		});
-	}
+	const { limit } = readForItem(this.getNode(), itemIndex, () => {
+		const returnAll = toBoolean(this.getNodeParameter('returnAll', itemIndex, false), { label: 'Return All' }, false);
+		// Limit is hidden while Return All is on: only read it when it counts
+		return { limit: returnAll ? undefined : toNumber(this.getNodeParameter('limit', itemIndex, 50), { label: 'Limit', min: 1, whole: true }, 50) };
+	});
 	const query = buildQuery(this, itemIndex);
 	const includePasswords = readIncludePasswords(this, itemIndex);
 	return async (client) => {

@@ -11,11 +11,14 @@ import { errorItem } from '../../helpers/output';
 import type { Applied } from '../../helpers/syncApply';
 import { applyPlan } from '../../helpers/syncApply';
 import type { DesiredLine, PlanEntry, SyncSettings } from '../../helpers/syncPlan';
-import { planSync, problem, titleKey } from '../../helpers/syncPlan';
+import { planSync, problem, titleKey, visibleCloudLines } from '../../helpers/syncPlan';
 import { asText, readConnection, readText, readType } from '../../helpers/validation';
-import { includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, serverField } from '../common';
+import { includePasswordsFrom, includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, serverField } from '../common';
+import { readForItem, toBoolean, toChoice } from '../../../shared/parameters';
 
 const show = { resource: ['line'], operation: ['sync'] };
+
+const SEND_PASSWORDS = ['whenChanged', 'always'] as const;
 
 const properties: INodeProperties[] = [
 	{
@@ -128,35 +131,67 @@ export const description = updateDisplayOptions({ show }, properties);
 
 type ItemError = ReturnType<typeof toNodeError>;
 
+const PREFIX_LABEL = 'Managed Title Prefix';
+const TITLES_LABEL = 'Managed Titles';
+
+function scopeError(ctx: IExecuteFunctions, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex: 0, description: `${description} Nothing was sent.` });
+}
+
+/**
+ * The managed titles: whole titles separated by commas or new lines, compared without regard to
+ * case; spaces around an entry are dropped, since no stored title has them (the portal trims
+ * titles), so that cannot reach another line.
+ */
+function readManagedTitles(ctx: IExecuteFunctions): Set<string> {
+	const text = asText(ctx, ctx.getNodeParameter('managedTitles', 0, ''), TITLES_LABEL, 0);
+	const entries = text
+		.split(/[,\n]/)
+		.map((entry) => entry.trim())
+		.filter((entry) => entry !== '');
+	if (text.trim() !== '' && entries.length === 0) {
+		throw scopeError(ctx, `${TITLES_LABEL} holds no title, only separators`, `List the titles of the lines this sync manages in "${TITLES_LABEL}", separated by commas or new lines.`);
+	}
+	return new Set(entries.map((entry) => entry.toLowerCase()));
+}
+
 /** The node-wide settings, read from the first item. */
 function readSettings(ctx: IExecuteFunctions): SyncSettings {
 	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
-	const deleteUnlisted = ctx.getNodeParameter('deleteUnlisted', 0, false) === true;
-	const settings: SyncSettings = {
-		deleteUnlisted,
-		managedPrefix: '',
-		managedTitles: new Set(),
-		allowTypeChange: options.allowTypeChange === true,
-		sendPasswords: options.sendPasswords === 'always' ? 'always' : 'whenChanged',
-	};
+	const { deleteUnlisted, allowTypeChange, sendPasswords } = readForItem(ctx.getNode(), 0, () => ({
+		deleteUnlisted: toBoolean(ctx.getNodeParameter('deleteUnlisted', 0, false), { label: 'Delete Lines Not Listed' }, false),
+		allowTypeChange: toBoolean(options.allowTypeChange, { label: 'Allow Type Change', where: 'under Options' }, false),
+		sendPasswords: toChoice(options.sendPasswords, { label: 'Send Passwords', where: 'under Options' }, SEND_PASSWORDS, 'whenChanged'),
+	}));
+	const settings: SyncSettings = { deleteUnlisted, managedPrefix: '', managedTitles: new Set(), allowTypeChange, sendPasswords };
 	if (!deleteUnlisted) return settings;
-	settings.managedPrefix = titleKey(asText(ctx, ctx.getNodeParameter('managedPrefix', 0, ''), 'Managed Title Prefix', 0));
-	const titles = asText(ctx, ctx.getNodeParameter('managedTitles', 0, ''), 'Managed Titles', 0);
-	settings.managedTitles = new Set(titles.split(/[,\n]/).map(titleKey).filter((title) => title !== ''));
-	if (settings.managedPrefix === '' && settings.managedTitles.size === 0) {
-		throw new NodeOperationError(ctx.getNode(), 'Managed Title Prefix is required when "Delete Lines Not Listed" is on', {
-			itemIndex: 0,
-			description:
-				'The portal\'s lines are shared with the Bitrix24 UI and every other webhook. Enter the title prefix of the lines this sync manages (e.g. "n8n-"), or list them under Managed Titles, so that no other line is ever deleted. Nothing was sent.',
-		});
+	// the prefix as typed: compared without regard to case but never trimmed, so "Team " never reaches "Teamwork"
+	const prefix = asText(ctx, ctx.getNodeParameter('managedPrefix', 0, ''), PREFIX_LABEL, 0);
+	settings.managedTitles = readManagedTitles(ctx);
+	if (prefix.trim() === '' && settings.managedTitles.size === 0) {
+		throw scopeError(
+			ctx,
+			'Managed Title Prefix is required when "Delete Lines Not Listed" is on',
+			'The portal\'s lines are shared with the Bitrix24 UI and every other webhook. Enter the title prefix of the lines this sync manages (e.g. "n8n-"), or list them under Managed Titles, so that no other line is ever deleted. A prefix of only spaces does not count.',
+		);
 	}
+	if (prefix !== '' && prefix.trim() === '') {
+		throw scopeError(ctx, `${PREFIX_LABEL} is only spaces`, `Enter the start of the titles of the lines this sync manages (e.g. "n8n-"), or leave "${PREFIX_LABEL}" empty and use "${TITLES_LABEL}" alone.`);
+	}
+	if (prefix.trimStart() !== prefix) {
+		// no stored title starts with a space: such a prefix would silently manage nothing
+		throw scopeError(ctx, `${PREFIX_LABEL} starts with a space, which no title does`, `Bitrix24 stores titles without spaces around them, so this prefix would match no line. Remove the space at the start of "${PREFIX_LABEL}".`);
+	}
+	settings.managedPrefix = prefix.toLowerCase();
 	return settings;
 }
 
 /** One input item as a desired line; a mistake throws, naming the field. */
 function readDesired(ctx: IExecuteFunctions, itemIndex: number, title: string): DesiredLine {
 	const type = readType(ctx, itemIndex) as DesiredLine['type'];
-	const { server, login, password } = readConnection(ctx, itemIndex);
+	// a password that is empty once trimmed is what the portal would store as no password: here it
+	// means "leave the password as it is", never "wipe it"
+	const { server, login, password } = readConnection(ctx, itemIndex, 'keep');
 	return { itemIndex, title, type, server, login, password };
 }
 
@@ -289,9 +324,11 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 	const items = this.getInputData();
 	const continueOnFail = this.continueOnFail();
 	const settings = readSettings(this);
-	const dryRun = this.getNodeParameter('dryRun', 0, false) === true;
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	const includePasswords = options.includePasswords === true;
+	const { dryRun, includePasswords } = readForItem(this.getNode(), 0, () => ({
+		dryRun: toBoolean(this.getNodeParameter('dryRun', 0, false), { label: 'Dry Run' }, false),
+		includePasswords: includePasswordsFrom(options),
+	}));
 	const waitSeconds = readWaitSeconds(this, options, 0);
 	const inputs = readInputs(this, items.length);
 
@@ -314,17 +351,15 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 		return items.map((_, itemIndex) => errorItem(toNodeError(this.getNode(), error, itemIndex), itemIndex));
 	}
 
-	const plan = planSync(inputs.desired, existing, inputs.listedKeys, settings);
-	if (inputs.unreadableTitle !== undefined) {
-		for (const entry of plan) {
-			if (entry.action !== 'delete') continue;
-			entry.problem = problem(
-				'TITLE_UNREADABLE',
-				`Not deleted: the title of item ${inputs.unreadableTitle + 1} could not be read`,
-				"The sync cannot tell whether that item lists this line, so it deletes nothing. Fix the item's Title and run again.",
-			);
-		}
-	}
+	const blockDeletions =
+		inputs.unreadableTitle === undefined
+			? undefined
+			: problem(
+					'TITLE_UNREADABLE',
+					`Not deleted: the title of item ${inputs.unreadableTitle + 1} could not be read`,
+					"The sync cannot tell whether that item lists this line, so it deletes nothing. Fix the item's Title and run again.",
+				);
+	const plan = planSync(inputs.desired, existing, inputs.listedKeys, settings, blockDeletions);
 	const problems = plan.filter((entry) => entry.problem);
 	const output: INodeExecutionData[] = [];
 	const byItem = new Map<number, INodeExecutionData>();
@@ -350,7 +385,7 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 			]);
 		}
 		const highestIdBefore = Math.max(0, ...existing.map((line) => Number(line.CONFIG_ID)).filter(Number.isFinite));
-		const applied = await applyPlan(client, plan, highestIdBefore);
+		const applied = await applyPlan(client, plan, highestIdBefore, visibleCloudLines(existing));
 		const failedWrite = applied.find((outcome) => outcome.error !== undefined);
 		if (failedWrite && !continueOnFail) {
 			const error = errorOf(failedWrite.entry, failedWrite.error);

@@ -12,7 +12,7 @@ import {
 	waitForRegistrationOption,
 } from '../../../shared/registrationWait';
 import type { Bitrix24Client } from '../../../shared/transport/client';
-import { asText, checkText, MAX_FIELD_LENGTH, normaliseServer, requirePositiveId } from '../../helpers/validation';
+import { asText, blankPasswordError, checkText, MAX_FIELD_LENGTH, normaliseServer, requirePositiveId } from '../../helpers/validation';
 import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 
@@ -120,6 +120,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		const value = NORMALISE[name](asText(this, updateFields[name], label, itemIndex));
 		// Server and login may not be emptied; an empty title or password is simply not sent
 		if (value === '' && (name === 'title' || name === 'password')) continue;
+		// the portal trims passwords: only spaces would wipe the line's password (spec §3)
+		if (name === 'password' && value.trim() === '') throw blankPasswordError(this, itemIndex);
 		changes[name.toUpperCase()] = checkText(
 			this,
 			value,

@@ -34,6 +34,7 @@ import {
 	readRegistrations,
 	statusHealth,
 } from '../../../shared/health';
+import { readForItem, toBoolean, toChoice, toNumber } from '../../../shared/parameters';
 import type { Bitrix24Client } from '../../../shared/transport/client';
 import type { ItemRun } from '../types';
 
@@ -183,42 +184,16 @@ const THRESHOLD_LABEL = 'Unhealthy Above Failure Rate (%)';
 /** The window when only the threshold was added. */
 const DEFAULT_WINDOW_HOURS = 24;
 
-function describeValue(value: unknown): string {
-	if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 37)}…` : value}"`;
-	if (typeof value === 'number' || value === null) return String(value);
-	return JSON.stringify(value) ?? String(value);
-}
-
-/** An option's number; an expression may hand over a numeric string (accepted) or NaN, null, text (refused). */
-function optionNumber(raw: unknown): number | undefined {
-	const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-	return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
 /** Reads and checks the call options, naming the field of a bad value; undefined when calls are not read. */
 function readCallOptions(ctx: IExecuteFunctions, options: IDataObject, itemIndex: number): CallOptions | undefined {
-	const refuse = (label: string, expected: string, raw: unknown, what: string) =>
-		new NodeOperationError(ctx.getNode(), `${label} must be ${expected}, got ${describeValue(raw)}`, {
-			itemIndex,
-			description: `Set "${label}" under Options to ${what}; check the expression that fills it.`,
-		});
-	let threshold: number | undefined;
-	if (options.failureRateAbove !== undefined) {
-		threshold = optionNumber(options.failureRateAbove);
-		if (threshold === undefined || threshold < 0 || threshold > 100) {
-			throw refuse(THRESHOLD_LABEL, 'a number from 0 to 100', options.failureRateAbove, 'a percentage from 0 to 100');
-		}
-	}
+	const under = 'under Options';
+	const threshold = readForItem(ctx.getNode(), itemIndex, () =>
+		toNumber(options.failureRateAbove, { label: THRESHOLD_LABEL, where: under, min: 0, max: 100 }),
+	);
 	if (options.callWindowHours === undefined) return threshold === undefined ? undefined : { hours: DEFAULT_WINDOW_HOURS, threshold };
-	const hours = optionNumber(options.callWindowHours);
-	if (hours === undefined || !Number.isInteger(hours) || hours < 0 || hours > MAX_CALL_WINDOW_HOURS) {
-		throw refuse(
-			WINDOW_LABEL,
-			`a whole number from 0 to ${MAX_CALL_WINDOW_HOURS}`,
-			options.callWindowHours,
-			`the number of hours to read calls for, from 1 to ${MAX_CALL_WINDOW_HOURS} (0: do not read calls)`,
-		);
-	}
+	const hours = readForItem(ctx.getNode(), itemIndex, () =>
+		toNumber(options.callWindowHours, { label: WINDOW_LABEL, where: under, min: 0, max: MAX_CALL_WINDOW_HOURS, whole: true }, 0),
+	);
 	if (hours === 0 && threshold !== undefined) {
 		throw new NodeOperationError(ctx.getNode(), `${THRESHOLD_LABEL} needs calls, but ${WINDOW_LABEL} is 0`, {
 			itemIndex,
@@ -240,10 +215,15 @@ function overallCalls(grouped: GroupedCalls, stats: CallStats[], calls: CallOpti
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const includeOffice = options.includeOffice === true;
-	const onlyUnhealthy = options.onlyUnhealthy === true;
-	const includeSummary = options.includeSummary === true;
-	const pendingAs: PendingAs = options.pendingAs === 'unhealthy' ? 'unhealthy' : 'healthy';
+	const { includeOffice, onlyUnhealthy, includeSummary, pendingAs } = readForItem(this.getNode(), itemIndex, () => {
+		const switchOf = (name: string, label: string) => toBoolean(options[name], { label, where: 'under Options' }, false);
+		return {
+			includeOffice: switchOf('includeOffice', 'Include Office Lines'),
+			onlyUnhealthy: switchOf('onlyUnhealthy', 'Only Unhealthy Lines'),
+			includeSummary: switchOf('includeSummary', 'Include Portal Summary'),
+			pendingAs: toChoice<PendingAs>(options.pendingAs, { label: 'Treat Pending Registrations As', where: 'under Options' }, ['healthy', 'unhealthy'], 'healthy'),
+		};
+	});
 	const calls = readCallOptions(this, options, itemIndex);
 	return async (client) => {
 		// calls are told apart by every line the webhook sees, office lines too, even when only cloud lines are listed
