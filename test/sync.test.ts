@@ -11,6 +11,10 @@ const WRITES = new Set(['voximplant.sip.add', 'voximplant.sip.update', 'voximpla
 const methodsOf = (log: LogEntry[]): string[] =>
 	log.flatMap((entry) => (entry.batchCommands ? entry.batchCommands.map((command) => command.restMethod) : [entry.restMethod]));
 const writesOf = (log: LogEntry[]): string[] => methodsOf(log).filter((method) => WRITES.has(method));
+/** Every command the portal ran or refused, with its parameters. */
+type Command = { restMethod: string; params: Record<string, unknown> };
+const commandsOf = (log: LogEntry[]): Command[] =>
+	log.flatMap((entry): Command[] => (entry.batchCommands ? entry.batchCommands : [entry]));
 
 interface Desired extends IDataObject {
 	title: string;
@@ -470,6 +474,176 @@ describe('Line → Sync', () => {
 			.filter((count) => count > 0);
 		expect(Math.max(...statusReads)).toBeGreaterThanOrEqual(2);
 		expect(statusReads.length).toBeLessThan(statusReads.reduce((sum, count) => sum + count, 0));
+	});
+
+	describe('nothing wiped or deleted that was not asked for', () => {
+		/** Ten cloud lines the prefix manages; the input keeps nine and adds one, n8n-Old is unlisted. */
+		const fullPortal = () => {
+			for (let index = 1; index <= 9; index++) portal.sandbox.addLineByHand({ title: `n8n-${index}`, server: 's', login: `u${index}` });
+			return portal.sandbox.addLineByHand({ title: 'n8n-Old', server: 's', login: 'old' });
+		};
+		const keepNine = Array.from({ length: 9 }, (_, index) => ({ title: `n8n-${index + 1}`, server: 's', login: `u${index + 1}` }));
+
+		it.each([['true'], ['TRUE '], [' True'], [1], ['1']])(
+			'Dry Run filled by an expression giving %j only plans: nothing is written',
+			async (value) => {
+				mixedPortal();
+				portal.sandbox.log.length = 0;
+				const run = await sync(
+					desiredMixed.map((line) => ({ ...line, dryRun: value })),
+					{ dryRun: '={{ $json.dryRun }}', deleteUnlisted: '={{ "true" }}', managedPrefix: 'n8n-' },
+				);
+				expect(run.failure).toBeUndefined();
+				expect(run.json.map((item) => [item.action, item.dryRun])).toEqual([
+					['unchanged', true],
+					['update', true],
+					['create', true],
+					['delete', true],
+				]);
+				expect(writesOf(portal.sandbox.log)).toEqual([]);
+				expect(portal.sandbox.lines()).toHaveLength(4);
+			},
+		);
+
+		it.each([['maybe'], ['yes'], [''], [2], [null]])('Dry Run given %j stops the node, naming the field, with nothing sent', async (value) => {
+			mixedPortal();
+			portal.sandbox.log.length = 0;
+			const run = await sync(desiredMixed, { dryRun: `={{ ${JSON.stringify(value)} }}`, deleteUnlisted: true, managedPrefix: 'n8n-' }, true);
+			expect(run.failure?.message).toMatch(/^Dry Run must be true or false \(or 1 \/ 0\), got /);
+			expect(String(run.failure?.description)).toContain('Set "Dry Run" to true or false');
+			expect(portal.sandbox.log).toEqual([]);
+		});
+
+		it('Dry Run given "false" applies the plan', async () => {
+			const lines = mixedPortal();
+			const run = await sync(desiredMixed, { dryRun: '={{ "false" }}', deleteUnlisted: true, managedPrefix: 'n8n-' });
+			expect(run.json.map((item) => item.dryRun)).toEqual([false, false, false, false]);
+			expect(portal.sandbox.lines().some((line) => line.configId === lines.stale.configId)).toBe(false);
+		});
+
+		it('the prefix "Team " is matched as typed, without regard to case: "Teamwork" is not deleted', async () => {
+			const berlin = portal.sandbox.addLineByHand({ type: 'office', title: 'Team Berlin', server: 'pbx', login: 'b' });
+			const paris = portal.sandbox.addLineByHand({ type: 'office', title: 'TEAM Paris', server: 'pbx', login: 'p' });
+			const teamwork = portal.sandbox.addLineByHand({ type: 'office', title: 'Teamwork', server: 'pbx', login: 'w' });
+			portal.sandbox.log.length = 0;
+
+			const plan = await sync([{ title: 'Team Rome', server: 'pbx', login: 'r', type: 'office' }], {
+				dryRun: true,
+				deleteUnlisted: true,
+				managedPrefix: 'Team ',
+			});
+			expect(plan.json.filter((item) => item.action === 'delete').map((item) => item.CONFIG_ID)).toEqual([berlin.configId, paris.configId]);
+
+			const run = await sync([{ title: 'Team Rome', server: 'pbx', login: 'r', type: 'office' }], { deleteUnlisted: true, managedPrefix: 'Team ' });
+			expect(run.failure).toBeUndefined();
+			const deleted = commandsOf(portal.sandbox.log)
+				.filter((command) => command.restMethod === 'voximplant.sip.delete')
+				.map((command) => Number(command.params.CONFIG_ID))
+				.sort((a, b) => a - b);
+			expect(deleted).toEqual([berlin.configId, paris.configId]);
+			expect(portal.sandbox.lines().map((line) => line.title).sort()).toEqual(['Team Rome', 'Teamwork']);
+			expect(portal.sandbox.lines().find((line) => line.title === 'Teamwork')?.configId).toBe(teamwork.configId);
+		});
+
+		it.each([
+			[{ managedPrefix: '   ', managedTitles: 'n8n-Stale' }, 'Managed Title Prefix is only spaces'],
+			[{ managedPrefix: ' n8n-' }, 'Managed Title Prefix starts with a space, which no title does'],
+			[{ managedTitles: ' , \n ,' }, 'Managed Titles holds no title, only separators'],
+			[{ managedPrefix: '  ', managedTitles: '' }, 'Managed Title Prefix is required when "Delete Lines Not Listed" is on'],
+		])('refuses the scope %j, naming the field, with nothing sent', async (scope, message) => {
+			mixedPortal();
+			portal.sandbox.log.length = 0;
+			const run = await sync(desiredMixed, { deleteUnlisted: true, ...scope }, true);
+			expect(run.failure?.message).toBe(message);
+			expect(String(run.failure?.description)).toContain('Nothing was sent.');
+			expect(portal.sandbox.log).toEqual([]);
+			expect(portal.sandbox.lines()).toHaveLength(4);
+		});
+
+		it('a Password of only spaces leaves the line\'s password as it is: nothing is sent', async () => {
+			portal.sandbox.addLineByHand({ title: 'P', server: 's', login: 'l', password: 'secret' });
+			portal.sandbox.log.length = 0;
+
+			for (const options of [{}, { sendPasswords: 'always' }]) {
+				const run = await sync([{ title: 'P', server: 's', login: 'l', password: '   ' }], { options });
+				expect(run.failure).toBeUndefined();
+				expect(run.json[0]).toMatchObject({ action: 'unchanged', changes: [] });
+			}
+			expect(writesOf(portal.sandbox.log)).toEqual([]);
+			expect(portal.sandbox.lines()[0].password).toBe('secret');
+			// a line created with such an item gets no password field at all, never an empty one
+			const created = await sync([{ title: 'Q', server: 's', login: 'q', password: ' \t ' }]);
+			expect(created.json[0]).toMatchObject({ action: 'create', changes: ['TYPE', 'TITLE', 'SERVER', 'LOGIN'] });
+			const add = commandsOf(portal.sandbox.log).find((command) => command.restMethod === 'voximplant.sip.add');
+			expect(add?.params).not.toHaveProperty('PASSWORD');
+		});
+
+		it('Server and Login that the portal would store the same are no change', async () => {
+			portal.sandbox.addLineByHand({ title: 'P', server: 'sip.a.com', login: 'l', password: 'secret' });
+			portal.sandbox.log.length = 0;
+			const run = await sync([{ title: 'P', server: '  https://sip.a.com ', login: ' l ', password: ' secret ' }]);
+			expect(run.json[0]).toMatchObject({ action: 'unchanged', changes: [] });
+			expect(writesOf(portal.sandbox.log)).toEqual([]);
+		});
+
+		it('Create and Update refuse a Password of only spaces, naming the field, with nothing sent', async () => {
+			const line = portal.sandbox.addLineByHand({ title: 'P', server: 's', login: 'l', password: 'secret' });
+			portal.sandbox.log.length = 0;
+			const create = await portal.run(
+				{ resource: 'line', operation: 'create', title: 'New', server: 's', login: 'n', password: '={{ "   " }}' },
+				[{}],
+				{ continueOnFail: true },
+			);
+			const update = await portal.run(
+				{ resource: 'line', operation: 'update', configId: line.configId, updateFields: { password: '  ' } },
+				[{}],
+				{ continueOnFail: true },
+			);
+			for (const run of [create, update]) {
+				expect(run.json[0].error).toBe('Password is only spaces: Bitrix24 would store an empty password');
+				expect(run.json[0].description).toContain('Nothing was sent.');
+			}
+			expect(portal.sandbox.log).toEqual([]);
+			expect(portal.sandbox.lines().map((stored) => [stored.title, stored.password])).toEqual([['P', 'secret']]);
+		});
+
+		it('a deletion stopped by an unreadable title frees no place: the plan refuses the add, and it is never sent', async () => {
+			const old = fullPortal();
+			const input = [...keepNine, { title: 'n8n-New', server: 's', login: 'new' }, { title: '', server: 's', login: 'x' }];
+			portal.sandbox.log.length = 0;
+
+			const plan = await sync(input, { dryRun: true, deleteUnlisted: true, managedPrefix: 'n8n-' }, true);
+			const byTitle = (run: typeof plan, title: string) => run.json.find((item) => item.TITLE === title);
+			expect(byTitle(plan, 'n8n-New')).toMatchObject({ action: 'create', code: 'MAX_CLOUD_PBX' });
+			expect(byTitle(plan, 'n8n-Old')).toMatchObject({ action: 'delete', code: 'TITLE_UNREADABLE' });
+
+			const stopped = await sync(input, { deleteUnlisted: true, managedPrefix: 'n8n-' });
+			expect(stopped.failure?.message).toContain('Sync stopped before changing anything');
+
+			const applied = await sync(input, { deleteUnlisted: true, managedPrefix: 'n8n-' }, true);
+			expect(byTitle(applied, 'n8n-New')).toMatchObject({ action: 'create', code: 'MAX_CLOUD_PBX' });
+			expect(byTitle(applied, 'n8n-Old')).toMatchObject({ action: 'delete', code: 'TITLE_UNREADABLE' });
+			expect(writesOf(portal.sandbox.log)).toEqual([]);
+			expect(portal.sandbox.lines().some((line) => line.configId === old.configId)).toBe(true);
+			expect(portal.sandbox.lines()).toHaveLength(10);
+		});
+
+		it('a deletion that fails while applying frees no place: the add it made room for is refused, never sent', async () => {
+			fullPortal();
+			portal.sandbox.injectMethodError({ status: 403, error: 'ACCESS_DENIED', description: 'Access denied!' }, 1, {
+				restMethods: ['voximplant.sip.delete'],
+			});
+			portal.sandbox.log.length = 0;
+
+			const run = await sync([...keepNine, { title: 'n8n-New', server: 's', login: 'new' }], { deleteUnlisted: true, managedPrefix: 'n8n-' }, true);
+
+			expect(run.json.find((item) => item.TITLE === 'n8n-Old')).toMatchObject({ action: 'delete', code: 'ACCESS_DENIED' });
+			const refused = run.json.find((item) => item.TITLE === 'n8n-New');
+			expect(refused).toMatchObject({ action: 'create', code: 'MAX_CLOUD_PBX' });
+			expect(String(refused?.description)).toContain('1 deletion(s) the sync counted on did not go through');
+			expect(writesOf(portal.sandbox.log)).toEqual(['voximplant.sip.delete']);
+			expect(portal.sandbox.lines()).toHaveLength(10);
+		});
 	});
 
 	it('never shows the webhook secret, even in a failure', async () => {
