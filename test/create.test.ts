@@ -53,6 +53,22 @@ describe('Line → Create: If Title Exists', () => {
 		expect(portal.sandbox.lines()[0].password).toBe('second');
 	});
 
+	it('an expression giving a value that is no option is refused before anything is sent, never read as Update', async () => {
+		await provision('error', [{ title: 'A' }]);
+		portal.sandbox.log.length = 0;
+
+		const wrong = await provision('={{ "Update Existing Line" }}', [{ title: 'A', password: 'second' }], true);
+		expect(wrong.json[0].error).toBe('If Title Exists must be one of its options, got "Update Existing Line"');
+		expect(wrong.json[0].description).toContain('Set "If Title Exists" under Options to "error", "returnExisting" or "updateExisting"');
+		expect(portal.sandbox.log).toEqual([]);
+		expect(portal.sandbox.lines()[0].password).toBe('first');
+
+		// the option's own value, in any case and with spaces around it, is understood
+		const spelled = await provision('={{ " UpdateExisting " }}', [{ title: 'A', password: 'second' }]);
+		expect(spelled.failure).toBeUndefined();
+		expect(portal.sandbox.lines()[0].password).toBe('second');
+	});
+
 	it('returns a line made through another webhook: all webhooks share one pool of lines', async () => {
 		const other = portal.sandbox.addWebhook({ userId: 2 });
 		const made = await portal.run(

@@ -505,7 +505,8 @@ describe('Line → Sync', () => {
 			},
 		);
 
-		it.each([['maybe'], ['yes'], [''], [2], [null]])('Dry Run given %j stops the node, naming the field, with nothing sent', async (value) => {
+		// "eexist": n8n rewrites messages holding a system error code; the node's own message must survive
+		it.each([['maybe'], ['yes'], [''], [2], [null], ['eexist']])('Dry Run given %j stops the node, naming the field, with nothing sent', async (value) => {
 			mixedPortal();
 			portal.sandbox.log.length = 0;
 			const run = await sync(desiredMixed, { dryRun: `={{ ${JSON.stringify(value)} }}`, deleteUnlisted: true, managedPrefix: 'n8n-' }, true);

@@ -29,13 +29,13 @@ export function describeValue(value: unknown): string {
 	return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
-function invalid(place: FieldPlace, value: unknown, expected: string): Bitrix24Error {
+function invalid(place: FieldPlace, value: unknown, expected: string, fix = expected): Bitrix24Error {
 	const where = place.where ? ` ${place.where}` : '';
 	return new Bitrix24Error({
 		kind: 'input',
 		code: 'INVALID_PARAMETER',
 		message: `${place.label} must be ${expected}, got ${describeValue(value)}`,
-		hint: `Set "${place.label}"${where} to ${expected}; check the expression that fills it. Nothing was sent.`,
+		hint: `Set "${place.label}"${where} to ${fix}; check the expression that fills it. Nothing was sent.`,
 		delivery: 'notSent',
 	});
 }
@@ -106,7 +106,10 @@ export function toChoice<T extends string>(value: unknown, place: FieldPlace, ch
 		const found = choices.find((choice) => choice.toLowerCase() === wanted);
 		if (found !== undefined) return found;
 	}
-	throw invalid(place, value, `one of ${choices.map((choice) => `"${choice}"`).join(', ')}`);
+	// the values go into the hint: n8n rewrites a message that happens to contain e.g. "EEXIST"
+	// (as "updateExisting" does) into its own words about files
+	const values = choices.map((choice) => `"${choice}"`);
+	throw invalid(place, value, 'one of its options', `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`);
 }
 
 /** Runs readers for one item; a refusal becomes the node's error for that item (a NodeOperationError). */

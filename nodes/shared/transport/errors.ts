@@ -252,6 +252,9 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 	if (error instanceof Bitrix24Error) {
 		if (error.code === 'INVALID_WEBHOOK_URL' || error.kind === 'input') {
 			const operationError = new NodeOperationError(node, error.message, { itemIndex, description: error.description });
+			// n8n replaces a message containing a system error code in any case ("updateExisting"
+			// holds EEXIST) with its own words about files; the node's message is the one that helps
+			operationError.message = error.message;
 			operationError.context.bitrix24Code = error.code;
 			return operationError;
 		}

@@ -6,7 +6,10 @@ import { addLine, readHighestId } from '../../helpers/addLine';
 import { awaitLineRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
 import { readConnection, readText, readType } from '../../helpers/validation';
 import { includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, readIncludePasswords, serverField } from '../common';
+import { readForItem, toChoice } from '../../../shared/parameters';
 import type { ItemRun } from '../types';
+
+const IF_TITLE_EXISTS: IfTitleExists[] = ['error', 'returnExisting', 'updateExisting'];
 
 const properties: INodeProperties[] = [
 	pbxTypeField,
@@ -77,7 +80,10 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const title = readText(this, 'title', itemIndex, { label: 'Title' }, (text) => text.trim());
 	const { server, login, password } = readConnection(this, itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const ifTitleExists = (options.ifTitleExists as IfTitleExists | undefined) ?? 'error';
+	// a value from an expression that is no option must not fall through to "update the line that has the title"
+	const ifTitleExists = readForItem(this.getNode(), itemIndex, () =>
+		toChoice<IfTitleExists>(options.ifTitleExists, { label: 'If Title Exists', where: 'under Options' }, IF_TITLE_EXISTS, 'error'),
+	);
 	const includePasswords = readIncludePasswords(this, itemIndex);
 	const waitSeconds = readWaitSeconds(this, options, itemIndex);
 	const signal = cancelSignalOf(this);

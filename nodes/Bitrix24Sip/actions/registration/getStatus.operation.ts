@@ -5,6 +5,7 @@ import { lineLabel, lineIdentity } from '../../../shared/health';
 import { findLine, lineNotFound, normaliseStatus } from '../../../shared/lines';
 import { requirePositiveId } from '../../helpers/validation';
 import { lineIdField } from '../common';
+import { readForItem, toChoice } from '../../../shared/parameters';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
@@ -42,7 +43,9 @@ export const description = updateDisplayOptions(
 );
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
-	const lookUpBy = this.getNodeParameter('lookUpBy', itemIndex, 'regId') as string;
+	const lookUpBy = readForItem(this.getNode(), itemIndex, () =>
+		toChoice(this.getNodeParameter('lookUpBy', itemIndex, 'regId'), { label: 'Look Up By' }, ['regId', 'configId'], 'regId'),
+	);
 	if (lookUpBy === 'configId') {
 		const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);
 		return async (client) => {
