@@ -705,7 +705,7 @@ describe('outgoing webhooks: the delivery body', () => {
 		]);
 	});
 
-	it('CallInit carries the line search id and the caller; a REST app call its own keys', async () => {
+	it('CallInit: outgoing, CALLER_ID is the line; incoming, PHONE_NUMBER is; a REST app call its own keys', async () => {
 		const sb = await start();
 		const office = sb.addLineByHand({ type: 'office', title: 'Office', server: 'pbx', login: 'b' });
 		const target = await receiver();
@@ -715,7 +715,7 @@ describe('outgoing webhooks: the delivery body', () => {
 			type: 1,
 			phoneNumber: '+79990001122',
 		});
-		await sb.placeCall({
+		const incoming = await sb.placeCall({
 			configId: office.configId,
 			type: 2,
 			phoneNumber: '+79990001133',
@@ -734,10 +734,16 @@ describe('outgoing webhooks: the delivery body', () => {
 			PHONE_NUMBER: '+79990001122',
 			CALLER_ID: `sip${office.configId}`,
 		});
-		expect(data(target.received[1])).toMatchObject({
+		// controller_hit.php overwrites PHONE_NUMBER with the line's search id on incoming calls
+		expect(data(target.received[1])).toEqual({
+			CALL_ID: incoming.callId,
 			CALL_TYPE: '2',
+			ACCOUNT_SEARCH_ID: `sip${office.configId}`,
+			PHONE_NUMBER: `sip${office.configId}`,
 			CALLER_ID: '+79990001133',
 		});
+		// the statistics row and CallEnd still name the client in PHONE_NUMBER
+		expect(incoming.row).toMatchObject({ PHONE_NUMBER: '+79990001133', PORTAL_NUMBER: `sip${office.configId}` });
 		expect(data(target.received[2])).toEqual({
 			CALL_ID: app.callId,
 			CALL_TYPE: '1',

@@ -365,13 +365,16 @@ export function prepareCall(
 	const events: CallEvent[] = [
 		{
 			event: 'ONVOXIMPLANTCALLINIT',
+			// controller_hit.php: every command but OutgoingRegister sets PHONE_NUMBER to the line's
+			// ACCOUNT_SEARCH_ID, so an incoming call names the caller only in CALLER_ID; an outgoing
+			// one sets CALLER_ID to the line and keeps the number dialled in PHONE_NUMBER.
 			data: restApp
 				? { CALL_ID: callId, CALL_TYPE: type, CALLER_ID: phone, REST_APP_ID: restAppId }
 				: {
 						CALL_ID: callId,
 						CALL_TYPE: type,
 						ACCOUNT_SEARCH_ID: line.searchId,
-						PHONE_NUMBER: phone,
+						PHONE_NUMBER: incoming ? line.searchId : phone,
 						CALLER_ID: incoming ? phone : line.searchId,
 					},
 		},
