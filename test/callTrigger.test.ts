@@ -686,6 +686,26 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			expect(redirected.items.map((item) => [item.event, item.callType])).toEqual([['callEnd', 'incomingRedirected']]);
 		});
 
+		it('Call Types on Call Init sees only outgoing or incoming: a redirected call starts as incoming, a callback as outgoing', async () => {
+			const harness = await trigger({
+				events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'],
+				filters: { callTypes: [2, 3] },
+			});
+			subscribe(harness, ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND']);
+			const redirected = await place(harness, { portalNumber: 'reg1', type: 3, code: '304' });
+			expect(redirected.items.map((item) => [item.event, item.CALL_TYPE, item.callType])).toEqual([
+				['callInit', 2, 'incoming'],
+				['callEnd', 3, 'incomingRedirected'],
+			]);
+			expect(redirected.items[0].message).toBe('Incoming call from +74951112233 started on line reg1');
+			expect((await place(harness, { portalNumber: 'reg1', type: 4, code: '304' })).items).toEqual([]);
+
+			const callbacks = await trigger({ events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'], filters: { callTypes: [4] } });
+			subscribe(callbacks, ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND']);
+			const callback = await place(callbacks, { portalNumber: 'reg1', type: 4, code: '304' });
+			expect(callback.items.map((item) => [item.event, item.callType])).toEqual([['callEnd', 'callback']]);
+		});
+
 		it('Only SIP Lines keeps SIP lines (seen or not) and numbers it cannot rule out; drops REST apps and events without a line', async () => {
 			const office = portal.sandbox.addLineByHand({ type: 'office', title: 'Office PBX', server: 'pbx.example', login: 'o' });
 			const harness = await trigger({

@@ -757,6 +757,40 @@ describe('outgoing webhooks: the delivery body', () => {
 			SESSION_ID: null,
 		});
 	});
+	it('CallInit carries CALL_TYPE 1 or 2 only; redirected, callback and infocall show at CallEnd', async () => {
+		const sb = await start();
+		const target = await receiver();
+		sb.addOutgoingWebhook({ url: target.url, events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'] });
+		for (const type of [1, 2, 3, 4, 5]) await sb.placeCall({ portalNumber: 'reg7', type, code: '304' });
+		// a REST app's call carries the type the app registered, 3-5 too
+		await sb.placeCall({ portalNumber: 'REST_APP:12', type: 4, code: '304' });
+		const types = target.received.map((r) => [r.fields.event, r.fields['data[CALL_TYPE]']]);
+		expect(types).toEqual([
+			['ONVOXIMPLANTCALLINIT', '1'],
+			['ONVOXIMPLANTCALLEND', '1'],
+			['ONVOXIMPLANTCALLINIT', '2'],
+			['ONVOXIMPLANTCALLEND', '2'],
+			['ONVOXIMPLANTCALLINIT', '2'],
+			['ONVOXIMPLANTCALLEND', '3'],
+			['ONVOXIMPLANTCALLINIT', '1'],
+			['ONVOXIMPLANTCALLEND', '4'],
+			['ONVOXIMPLANTCALLINIT', '1'],
+			['ONVOXIMPLANTCALLEND', '5'],
+			['ONVOXIMPLANTCALLINIT', '4'],
+			['ONVOXIMPLANTCALLEND', '4'],
+		]);
+		// the redirected call comes in: the line in PHONE_NUMBER, the caller in CALLER_ID
+		expect(target.received[4].fields).toMatchObject({
+			'data[PHONE_NUMBER]': 'reg7',
+			'data[CALLER_ID]': '+74951112233',
+		});
+		// a callback starts as an outgoing call: the line is CALLER_ID
+		expect(target.received[6].fields).toMatchObject({
+			'data[PHONE_NUMBER]': '+74951112233',
+			'data[CALLER_ID]': 'reg7',
+		});
+		expect(sb.calls().map((row) => row.CALL_TYPE)).toEqual(['1', '2', '3', '4', '5', '4']);
+	});
 });
 
 describe('outgoing webhooks: events, order and subscriptions', () => {

@@ -201,7 +201,10 @@ export interface CallSpec {
 	reason?: string;
 	/** Seconds; default 60 when code is '200', else 0. */
 	duration?: number;
-	/** CALL_TYPE 1..5 (outgoing, incoming, incoming redirected, callback, infocall); default 1. */
+	/**
+	 * CALL_TYPE 1..5 (outgoing, incoming, incoming redirected, callback, infocall); default 1. The
+	 * row and CallEnd carry it as given; CallInit only 1 or 2 (a REST app's call: as given).
+	 */
 	type?: number;
 	/** The client's number, default '+74951112233'. */
 	phoneNumber?: string;
