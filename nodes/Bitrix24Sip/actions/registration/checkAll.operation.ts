@@ -119,7 +119,8 @@ function plural(count: number, word: string): string {
 
 function defaultWords(resolved: DefaultOutgoing, health: StatusHealth | null): string {
 	if (resolved.kind === 'none') return 'Default outgoing line: no SIP default (LINK_BASE_NUMBER)';
-	if (resolved.kind === 'rentedNumber') return `Default outgoing line: the number ${resolved.value}, not a SIP line`;
+	if (resolved.kind === 'number') return `Default outgoing line: the number ${resolved.value}, not a SIP line`;
+	if (resolved.kind === 'restApp') return `Default outgoing line: a REST telephony application (${resolved.value}), not a SIP line`;
 	const name = resolved.line ? lineLabel(lineIdentity(resolved.line)) : `${resolved.value}, a SIP line this webhook cannot see`;
 	if (!health) return `Default outgoing line: ${name}, health unknown`;
 	return `Default outgoing line: ${name}, ${health.healthy ? 'healthy' : 'unhealthy'} (${health.summary})`;
