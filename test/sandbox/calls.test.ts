@@ -442,6 +442,38 @@ describe('voximplant.statistic.get permissions', () => {
 		expect(() => sb.setCallStatistics('999', 'any')).toThrow();
 	});
 
+	it('department narrows silently to the calls of the user and of everyone sharing a department', async () => {
+		const sb = await start();
+		// Sales: users 2 and 4; support: user 3 and again 4; user 5 is in no department.
+		sb.setUserDepartments(2, [10]);
+		sb.setUserDepartments(3, [20]);
+		sb.setUserDepartments(4, [10, 20]);
+		for (const userId of [1, 2, 3, 4, 5]) await sb.placeCall({ portalNumber: 'reg1', userId });
+		await sb.placeCall({ portalNumber: 'reg1', type: 5 });
+
+		const sales = sb.addWebhook({ userId: 2, callStatistics: 'department' });
+		const answer = await stats(sales);
+		expect(answer.status).toBe(200);
+		expect(answer.json.result.map((row: StatRow) => row.PORTAL_USER_ID)).toEqual(['2', '4']);
+		expect(answer.json.total).toBe(2);
+		// A filter cannot reach past the level: no error, just nothing.
+		expect(ids(await stats(sales, { FILTER: { PORTAL_USER_ID: 3 } }))).toEqual([]);
+
+		// Two departments reach both; an infocall (no responsible user) shows only with "any".
+		const both = sb.addWebhook({ userId: 4, callStatistics: 'department' });
+		expect(ids(await stats(both))).toEqual(['2', '3', '4']);
+		const alone = sb.addWebhook({ userId: 5, callStatistics: 'department' });
+		expect(ids(await stats(alone))).toEqual(['5']);
+
+		// The level follows the structure as it is now.
+		sb.setUserDepartments(3, [10]);
+		expect(ids(await stats(sales))).toEqual(['2', '3', '4']);
+		sb.setCallStatistics(sales.id, 'own');
+		expect(ids(await stats(sales))).toEqual(['2']);
+		sb.setCallStatistics(sales.id, 'any');
+		expect(ids(await stats(sales))).toEqual(['1', '2', '3', '4', '5', '6']);
+	});
+
 	it('does not need "Manage numbers", and "Manage numbers" does not grant it', async () => {
 		const sb = await start();
 		await sb.placeCall({ portalNumber: 'reg1' });

@@ -7,7 +7,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { compareText, matchesCondition, type Compare, type Row } from './filter';
 import { intval, isPhpArray, phpString, phpTrim, type PhpParams, type PhpValue } from './php';
 import { phpStrToTime, portalDateTime, portalIsoDate } from './time';
-import type { CallSpec, StatisticsAccess } from './types';
+import type { CallSpec } from './types';
 
 const PAGE_SIZE = 50;
 
@@ -146,8 +146,8 @@ interface Condition {
 
 export interface StatisticQuery {
 	params: PhpParams;
-	access: StatisticsAccess;
-	userId: number;
+	/** Helper::getAllowedUserIds: the PORTAL_USER_IDs the caller may see; null: every call. */
+	allowedUserIds: number[] | null;
 }
 
 function hex(bytes: number): string {
@@ -447,8 +447,8 @@ export class CallStatistics {
 		const upper = upperKeys(params);
 		const conditions = checkFilter(upper.get('FILTER'), this.now());
 		// Levels below "any" silently narrow the rows to the allowed users.
-		if (query.access === 'own')
-			conditions.push({ key: 'PORTAL_USER_ID', value: [String(query.userId)] });
+		if (query.allowedUserIds !== null)
+			conditions.push({ key: 'PORTAL_USER_ID', value: query.allowedUserIds.map(String) });
 		let rows = this.stored.filter((stored) =>
 			conditions.every((c) => matchesCondition(stored.row, c.key, c.value, compareColumn)),
 		);

@@ -155,6 +155,8 @@ export class Portal {
 	private readonly restApps = new Set<number>();
 	/** Verified caller-id numbers (the portal's "link" numbers). */
 	private readonly callerIds = new Set<string>();
+	/** The departments each user belongs to; a user not listed is in none. */
+	private readonly userDepartments = new Map<number, number[]>();
 	private readonly methods: Map<string, MethodDef>;
 	private methodErrors: PendingMethodError[] = [];
 	private lastWebhookId = 0;
@@ -201,6 +203,34 @@ export class Portal {
 		this.webhooks.set(webhook.id, webhook);
 		this.secrets.add(secret);
 		return webhook;
+	}
+
+	/** The departments a user belongs to (the company structure); [] takes the user out of all. */
+	setUserDepartments(userId: number, departmentIds: number[]): void {
+		this.userDepartments.set(userId, [...departmentIds]);
+	}
+
+	/**
+	 * Helper::getAllowedUserIds for "Call statistics → View": null (every call) for `any`; for
+	 * `department` the user and CIntranetUtils::getDepartmentColleagues, i.e. everyone who shares
+	 * one of the user's departments (sub-departments are not modelled).
+	 */
+	private allowedCallUsers(webhook: Webhook): number[] | null {
+		switch (webhook.callStatistics) {
+			case 'any':
+				return null;
+			case 'department': {
+				const own = new Set(this.userDepartments.get(webhook.userId) ?? []);
+				const colleagues = [...this.userDepartments]
+					.filter(([, departments]) => departments.some((id) => own.has(id)))
+					.map(([userId]) => userId);
+				return [...new Set([webhook.userId, ...colleagues])];
+			}
+			case 'own':
+				return [webhook.userId];
+			case 'none':
+				return [];
+		}
 	}
 
 	findWebhook(userId: string, secret: string): Webhook | undefined {
@@ -476,8 +506,7 @@ export class Portal {
 					run: (ctx) =>
 						this.statistics.get({
 							params: ctx.params,
-							access: ctx.webhook.callStatistics,
-							userId: ctx.webhook.userId,
+							allowedUserIds: this.allowedCallUsers(ctx.webhook),
 						}),
 				},
 			],

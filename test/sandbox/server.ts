@@ -245,6 +245,14 @@ export class Bitrix24Sandbox {
 	}
 
 	/**
+	 * The departments a user belongs to, for the "department" level of "Call statistics → View":
+	 * such a webhook sees the calls of every user who shares one of its user's departments.
+	 */
+	setUserDepartments(userId: number, departmentIds: number[]): void {
+		this.portal.setUserDepartments(userId, departmentIds);
+	}
+
+	/**
 	 * A call that has just ended: its statistics row is written (statistic.get sees it from then on)
 	 * and its events go to the outgoing webhooks subscribed to them. Resolves once every delivery of
 	 * the call was answered or timed out.

@@ -35,10 +35,12 @@ export interface SandboxOptions {
 export type OperatingTimeFields = 'whenActive' | 'never';
 
 /**
- * The telephony permission "Call statistics → View" of the webhook's user: `any` sees every call,
- * `own` silently only the calls whose PORTAL_USER_ID is the user, `none` is refused (403).
+ * The telephony permission "Call statistics → View" of the webhook's user: `any` sees every call;
+ * `department` silently only the calls whose PORTAL_USER_ID is the user or a colleague (a user who
+ * shares one of the user's departments, see setUserDepartments); `own` only the user's; `none` is
+ * refused (403).
  */
-export type StatisticsAccess = 'any' | 'own' | 'none';
+export type StatisticsAccess = 'any' | 'department' | 'own' | 'none';
 
 export interface WebhookSpec {
 	userId?: number;

@@ -63,7 +63,7 @@ const properties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
 				default: 24,
-				description: `Whether and how far back to add each line's calls (0: do not read calls; at most ${MAX_CALL_WINDOW_HOURS}): "calls" with the number of calls, failed calls (any result other than 200, missed calls included), the failure rate and the most frequent failure reasons in words. Calls that belong to no listed line are reported once, in an item of their own. Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With a lower level Bitrix24 silently returns only the calls of some users, so the counts come out too low; without it the check fails with ACCESS_DENIED.`,
+				description: `Whether and how far back to add each line's calls (0: do not read calls; at most ${MAX_CALL_WINDOW_HOURS}): "calls" with the number of calls, failed calls (any result other than 200, missed calls included), the failure rate and the most frequent failure reasons in words. Calls that belong to no listed line are reported once, in an item of their own. Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With "Personal" or "Personal and department" Bitrix24 silently returns only the calls of that user or of their department, so the counts come out too low; without it the check fails with ACCESS_DENIED.`,
 			},
 			{
 				displayName: 'Include Office Lines',
