@@ -447,18 +447,31 @@ describe('Registration → Check All Lines with calls', () => {
 		expect(portal.sandbox.log[0].params.FILTER).toEqual({ TYPE: 'cloud' });
 	});
 
-	it('silently gets fewer calls with "own" statistics access, as the option warns, and explains a refusal as the statistics permission', async () => {
+	it('silently gets fewer calls with "own" or "department" statistics access, as the option warns, and explains a refusal as the statistics permission', async () => {
 		const own = portal.sandbox.addWebhook({ callStatistics: 'own' });
 		const run = await check({ callWindowHours: 24 }, { webhookUrl: own.url });
 		// Trunk B's calls are no user's: the portal leaves them out without a word
 		expect(byTitle(run.json)['Trunk B'].calls).toMatchObject({ total: 0, failed: 0, failureRate: null, summary: 'No calls in the last 24 h' });
 		expect(byTitle(run.json)['Trunk A'].calls).toMatchObject({ total: 70 });
 
+		// "department": the calls of the user's colleagues only (Trunk A's are user 1's)
+		const colleague = portal.sandbox.addWebhook({ userId: 2, callStatistics: 'department' });
+		portal.sandbox.setUserDepartments(1, [10]);
+		portal.sandbox.setUserDepartments(2, [20]);
+		const apart = await check({ callWindowHours: 24 }, { webhookUrl: colleague.url });
+		expect(byTitle(apart.json)['Trunk A'].calls).toMatchObject({ total: 0, failureRate: null });
+		portal.sandbox.setUserDepartments(2, [20, 10]);
+		const together = await check({ callWindowHours: 24 }, { webhookUrl: colleague.url });
+		expect(byTitle(together.json)['Trunk A'].calls).toMatchObject({ total: 70 });
+		expect(byTitle(together.json)['Trunk B'].calls).toMatchObject({ total: 0 });
+
 		const checkAll = sharedEngine().loaded.nodes[NODE_TYPE].description.properties.find(
 			(property) => property.name === 'options' && property.displayOptions?.show?.operation?.includes('checkAll'),
 		);
 		const windowOption = (checkAll?.options as INodeProperties[]).find((option) => option.name === 'callWindowHours');
-		expect(windowOption?.description).toMatch(/"Call statistics" → View set to "Any"\. With a lower level Bitrix24 silently returns only the calls of some users/);
+		expect(windowOption?.description).toMatch(
+			/"Call statistics" → View set to "Any"\. With "Personal" or "Personal and department" Bitrix24 silently returns only the calls of that user or of their department/,
+		);
 
 		portal.sandbox.setCallStatistics(own.id, 'none');
 		const denied = await check({ callWindowHours: 24 }, { webhookUrl: own.url });

@@ -464,8 +464,10 @@ describe('Bitrix24 SIP Call Trigger', () => {
 					CALL_TYPE: 2,
 					callType: 'incoming',
 					ACCOUNT_SEARCH_ID: office.incomingLogin,
-					PHONE_NUMBER: '+74951112233',
+					// an incoming call's PHONE_NUMBER is the line; the caller is CALLER_ID
+					PHONE_NUMBER: office.incomingLogin,
 					CALLER_ID: '+74951112233',
+					otherPartyNumber: '+74951112233',
 					REST_APP_ID: null,
 					line: expect.objectContaining({ identified: true, kind: 'sipLine', type: 'office', searchId: office.incomingLogin }),
 					...common,
@@ -496,11 +498,64 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			expect(items).toEqual([
 				expect.objectContaining({
 					event: 'callInit',
+					message: 'Outgoing call to +74951112233 started on REST_APP:12 (line not identified)',
 					ACCOUNT_SEARCH_ID: null,
+					PHONE_NUMBER: null,
+					CALLER_ID: '+74951112233',
+					otherPartyNumber: '+74951112233',
 					REST_APP_ID: 12,
 					line: expect.objectContaining({ kind: 'restApp', identified: false, searchId: 'REST_APP:12' }),
 				}),
 			]);
+			// a REST app's call names the client in CALLER_ID whichever way it goes
+			const incoming = await place(harness, { portalNumber: 'REST_APP:12', type: 2, phoneNumber: '+79990001133' });
+			expect(incoming.items[0]).toMatchObject({
+				message: 'Incoming call from +79990001133 started on REST_APP:12 (line not identified)',
+				otherPartyNumber: '+79990001133',
+			});
+		});
+
+		it('names the other party of a Call Init, never the line: the number dialled out, the caller in', async () => {
+			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const harness = await trigger({ events: ['ONVOXIMPLANTCALLINIT'], lookUpLines: true });
+			subscribe(harness, ['ONVOXIMPLANTCALLINIT']);
+
+			const out = await place(harness, { configId: trunk.configId, type: 1, phoneNumber: '+493012345678' });
+			expect(out.items).toEqual([
+				expect.objectContaining({
+					message: 'Outgoing call to +493012345678 started on line "Trunk A"',
+					CALL_TYPE: 1,
+					ACCOUNT_SEARCH_ID: `reg${trunk.regId}`,
+					PHONE_NUMBER: '+493012345678',
+					CALLER_ID: `reg${trunk.regId}`,
+					otherPartyNumber: '+493012345678',
+				}),
+			]);
+
+			const incoming = await place(harness, { configId: trunk.configId, type: 2, phoneNumber: '+79990001133' });
+			expect(incoming.items).toEqual([
+				expect.objectContaining({
+					message: 'Incoming call from +79990001133 started on line "Trunk A"',
+					CALL_TYPE: 2,
+					PHONE_NUMBER: `reg${trunk.regId}`,
+					CALLER_ID: '+79990001133',
+					otherPartyNumber: '+79990001133',
+				}),
+			]);
+
+			// no CALL_TYPE (never sent so, but read safely): the party is the field that is not the line
+			const untyped = await deliver(
+				harness,
+				eventBody(
+					{ CALL_ID: 'X.1773239326.1', ACCOUNT_SEARCH_ID: `reg${trunk.regId}`, PHONE_NUMBER: `reg${trunk.regId}`, CALLER_ID: '+79990001144' },
+					{ event: 'ONVOXIMPLANTCALLINIT' },
+				),
+			);
+			expect(untyped).toMatchObject({
+				message: 'Call with +79990001144 started on line "Trunk A"',
+				CALL_TYPE: null,
+				otherPartyNumber: '+79990001144',
+			});
 		});
 	});
 
@@ -629,6 +684,26 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			// Call Start carries no type: left out
 			const redirected = await place(harness, { portalNumber: 'reg1', type: 3, duration: 20 });
 			expect(redirected.items.map((item) => [item.event, item.callType])).toEqual([['callEnd', 'incomingRedirected']]);
+		});
+
+		it('Call Types on Call Init sees only outgoing or incoming: a redirected call starts as incoming, a callback as outgoing', async () => {
+			const harness = await trigger({
+				events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'],
+				filters: { callTypes: [2, 3] },
+			});
+			subscribe(harness, ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND']);
+			const redirected = await place(harness, { portalNumber: 'reg1', type: 3, code: '304' });
+			expect(redirected.items.map((item) => [item.event, item.CALL_TYPE, item.callType])).toEqual([
+				['callInit', 2, 'incoming'],
+				['callEnd', 3, 'incomingRedirected'],
+			]);
+			expect(redirected.items[0].message).toBe('Incoming call from +74951112233 started on line reg1');
+			expect((await place(harness, { portalNumber: 'reg1', type: 4, code: '304' })).items).toEqual([]);
+
+			const callbacks = await trigger({ events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'], filters: { callTypes: [4] } });
+			subscribe(callbacks, ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND']);
+			const callback = await place(callbacks, { portalNumber: 'reg1', type: 4, code: '304' });
+			expect(callback.items.map((item) => [item.event, item.callType])).toEqual([['callEnd', 'callback']]);
 		});
 
 		it('Only SIP Lines keeps SIP lines (seen or not) and numbers it cannot rule out; drops REST apps and events without a line', async () => {

@@ -111,7 +111,7 @@ describe('Line → Get Default Outgoing', () => {
 
 		expect(await getDefault()).toEqual({
 			defaultOutgoing: '74951234567',
-			kind: 'rentedNumber',
+			kind: 'number',
 			CONFIG_ID: null,
 			TITLE: null,
 			TYPE: null,
@@ -119,6 +119,54 @@ describe('Line → Get Default Outgoing', () => {
 			description: 'The number 74951234567, not a SIP line',
 			line: null,
 		});
+	});
+
+	it('names a verified caller ID a number too: the answer cannot tell it from a rented one', async () => {
+		await addLines(portal, [{ title: 'Cloud', server: 'sip.ok.example' }]);
+		portal.sandbox.setDefaultOutgoing(portal.sandbox.addCallerId('74957654321'));
+
+		expect(await getDefault()).toEqual({
+			defaultOutgoing: '74957654321',
+			kind: 'number',
+			CONFIG_ID: null,
+			TITLE: null,
+			TYPE: null,
+			REG_ID: null,
+			description: 'The number 74957654321, not a SIP line',
+			line: null,
+		});
+	});
+
+	it("names a REST application's pseudo-line restApp, with no line lookup", async () => {
+		await addLines(portal, [{ title: 'Cloud', server: 'sip.ok.example' }]);
+		portal.sandbox.setDefaultOutgoing(portal.sandbox.addRestAppLine(12));
+
+		expect(await getDefault()).toEqual({
+			defaultOutgoing: 'REST_APP:12',
+			kind: 'restApp',
+			CONFIG_ID: null,
+			TITLE: null,
+			TYPE: null,
+			REG_ID: null,
+			description: 'A REST telephony application (REST_APP:12), not a SIP line',
+			line: null,
+		});
+		expect(calls(portal)).toEqual(['voximplant.line.outgoing.get']);
+	});
+
+	it('reports a default whose line is gone as no SIP default: Bitrix24 answers LINK_BASE_NUMBER', async () => {
+		const [trunk] = await addLines(portal, [{ title: 'Main trunk', server: 'sip.ok.example' }]);
+		const deleted = await portal.run({ resource: 'line', operation: 'delete', configId: trunk.CONFIG_ID as number });
+		expect(deleted.failure).toBeUndefined();
+		expect(portal.sandbox.storedDefaultOutgoing()).toBe(`reg${trunk.REG_ID}`);
+		expect(await getDefault()).toMatchObject({ defaultOutgoing: 'LINK_BASE_NUMBER', kind: 'none', description: NO_SIP_DEFAULT });
+
+		// a stale value stored some other way reads the same
+		portal.sandbox.setDefaultOutgoing('reg999999');
+		expect(await getDefault()).toMatchObject({ defaultOutgoing: 'LINK_BASE_NUMBER', kind: 'none' });
+		// and the next line made becomes the default, as on a portal that never had one
+		const [next] = await addLines(portal, [{ title: 'Next trunk', server: 'sip.ok.example' }]);
+		expect(await getDefault()).toMatchObject({ defaultOutgoing: `reg${next.REG_ID}`, kind: 'sipLine', CONFIG_ID: next.CONFIG_ID });
 	});
 
 	it("reports an OAuth application's line, which the webhook cannot see, as an unknown SIP line", async () => {
@@ -133,7 +181,7 @@ describe('Line → Get Default Outgoing', () => {
 			TITLE: null,
 			TYPE: 'cloud',
 			REG_ID: appCloud.regId,
-			description: `A SIP line this webhook cannot see (reg${appCloud.regId}): one made by an OAuth application, or deleted`,
+			description: `A SIP line this webhook cannot see (reg${appCloud.regId}): one made by an OAuth application`,
 			line: null,
 		});
 
@@ -320,8 +368,25 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 		const rented = portal.sandbox.addRentedNumber('74951234567', 'Moscow');
 		portal.sandbox.setDefaultOutgoing(rented.configId);
 		const [withNumber] = await check({ includeSummary: true, includeOffice: true });
-		expect(withNumber.defaultOutgoing).toMatchObject({ value: '74951234567', kind: 'rentedNumber', CONFIG_ID: null, healthy: null });
+		expect(withNumber.defaultOutgoing).toMatchObject({ value: '74951234567', kind: 'number', CONFIG_ID: null, healthy: null });
 		expect(withNumber.summary).toContain('Default outgoing line: the number 74951234567, not a SIP line.');
+
+		portal.sandbox.setDefaultOutgoing(portal.sandbox.addRestAppLine(12));
+		const withAppItems = await check({ includeSummary: true, includeOffice: true });
+		const [withApp] = withAppItems;
+		expect(withApp.defaultOutgoing).toEqual({
+			value: 'REST_APP:12',
+			kind: 'restApp',
+			CONFIG_ID: null,
+			TITLE: null,
+			TYPE: null,
+			REG_ID: null,
+			description: 'A REST telephony application (REST_APP:12), not a SIP line',
+			healthy: null,
+			summary: null,
+		});
+		expect(withApp.summary).toContain('Default outgoing line: a REST telephony application (REST_APP:12), not a SIP line.');
+		expect(marked(withAppItems)).toEqual([]);
 	});
 
 	it("reads the registration of an unseen default cloud line by its REG_ID (OAuth application's line)", async () => {
@@ -337,7 +402,7 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 			TITLE: null,
 			TYPE: 'cloud',
 			REG_ID: appLine.regId,
-			description: `A SIP line this webhook cannot see (reg${appLine.regId}): one made by an OAuth application, or deleted`,
+			description: `A SIP line this webhook cannot see (reg${appLine.regId}): one made by an OAuth application`,
 			healthy: false,
 			summary: FORBIDDEN_SUMMARY,
 		});
@@ -565,5 +630,23 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		]);
 		// a manual run leaves the remembered state alone
 		expect(none.staticData).toEqual({});
+
+		// neither a number nor a REST application is a SIP line: no health, nothing to alert about
+		portal.sandbox.setDefaultOutgoing(portal.sandbox.addCallerId('74957654321'));
+		expect(await none.pollJson('manual')).toEqual([
+			expect.objectContaining({
+				message: 'Default outgoing line: the number 74957654321, not a SIP line',
+				defaultOutgoing: { value: '74957654321', kind: 'number', previousValue: null },
+				current: null,
+			}),
+		]);
+		portal.sandbox.setDefaultOutgoing(portal.sandbox.addRestAppLine(12));
+		expect(await none.pollJson('manual')).toEqual([
+			expect.objectContaining({
+				message: 'Default outgoing line: a REST telephony application (REST_APP:12), not a SIP line',
+				defaultOutgoing: { value: 'REST_APP:12', kind: 'restApp', previousValue: null },
+				current: null,
+			}),
+		]);
 	});
 });

@@ -119,7 +119,8 @@ export class Bitrix24SipCallTrigger implements INodeType {
 						type: 'multiOptions',
 						options: CALL_TYPE_OPTIONS,
 						default: [],
-						description: 'Only calls of these types (CALL_TYPE). Call Start events carry no type and are left out when this is set.',
+						description:
+							'Only calls of these types (CALL_TYPE). Call Init is only outgoing or incoming; the other types show only at Call End. Call Start events carry no type and are left out when this is set.',
 					},
 					{
 						displayName: 'Only Failed Calls',

@@ -241,7 +241,7 @@ export class Bitrix24SipTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
 				default: 1,
-				description: `How many hours of calls each poll judges a line by, from 1 to ${MAX_CALL_WINDOW_HOURS}. A call failed when its result is anything but 200 (missed calls too). Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With a lower level Bitrix24 silently returns only the calls of some users, so the rates are judged on too few calls; without it the poll fails with ACCESS_DENIED.`,
+				description: `How many hours of calls each poll judges a line by, from 1 to ${MAX_CALL_WINDOW_HOURS}. A call failed when its result is anything but 200 (missed calls too). Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With "Personal" or "Personal and department" Bitrix24 silently returns only the calls of that user or of their department, so the rates are judged on too few calls; without it the poll fails with ACCESS_DENIED.`,
 				displayOptions: { show: { events: ['lineCallsFailing'] } },
 			},
 			{

@@ -262,8 +262,10 @@ function defaultOutgoingItem(
 				: `The default outgoing line ${name} became unhealthy: ${current?.summary ?? ''}`;
 	} else if (resolved.kind === 'none') {
 		message = 'Default outgoing line: no SIP default (LINK_BASE_NUMBER)';
-	} else if (resolved.kind === 'rentedNumber') {
+	} else if (resolved.kind === 'number') {
 		message = `Default outgoing line: the number ${resolved.value}, not a SIP line`;
+	} else if (resolved.kind === 'restApp') {
+		message = `Default outgoing line: a REST telephony application (${resolved.value}), not a SIP line`;
 	} else {
 		message = `Default outgoing line ${name}: ${current?.summary ?? 'health unknown'}`;
 	}

@@ -3,21 +3,25 @@ import type { IDataObject } from 'n8n-workflow';
 import type { LineCheck, Registration } from './health';
 import { lineIdentity, lineLabel, readRegistration } from './health';
 import { fetchLines } from './lines';
-import { cloudRegId, isOfficeSearchId, lineHasSearchId } from './searchId';
+import { cloudRegId, isOfficeSearchId, isRestAppSearchId, lineHasSearchId } from './searchId';
 import type { Bitrix24Client } from './transport/client';
 
-/** What voximplant.line.outgoing.get answers when the portal has no valid default (spec §3). */
+/**
+ * What voximplant.line.outgoing.get answers when the portal has no valid default (spec §3): none
+ * was set, or the stored one names no current line (Bitrix24 checks it on every read).
+ */
 export const NO_SIP_DEFAULT = 'LINK_BASE_NUMBER';
 
 /**
- * What the portal's default outgoing line is:
+ * What the portal's default outgoing line is. Bitrix24 answers only a line the portal has now, so:
  * - `sipLine`: a SIP line the webhook can see (cloud `reg<REG_ID>`, or an office line's search id);
- * - `unknownSipLine`: a SIP line no line visible to the webhook matches (an OAuth application's
- *   line, or one deleted since);
- * - `rentedNumber`: a number rented in Bitrix24 (or another connection that is not a SIP line);
- * - `none`: `LINK_BASE_NUMBER`, no SIP default: calls go out through the portal's base number.
+ * - `unknownSipLine`: a SIP line no line visible to the webhook matches: a line of an OAuth
+ *   application (a deleted line is never answered);
+ * - `restApp`: a REST telephony application's pseudo-line, `REST_APP:<id>`;
+ * - `number`: a number, rented in Bitrix24 or a verified caller ID (the answer cannot tell which);
+ * - `none`: `LINK_BASE_NUMBER`, no valid default: calls go out through the portal's base number.
  */
-export type DefaultOutgoingKind = 'sipLine' | 'unknownSipLine' | 'rentedNumber' | 'none';
+export type DefaultOutgoingKind = 'sipLine' | 'unknownSipLine' | 'restApp' | 'number' | 'none';
 
 export interface DefaultOutgoing {
 	/** the raw answer of voximplant.line.outgoing.get */
@@ -38,7 +42,7 @@ export function isDefaultOutgoingLine(line: IDataObject, value: string): boolean
 	return !isNoDefault(value) && lineHasSearchId(line, value);
 }
 
-/** Reads the raw default outgoing line: a rented number, `reg<REG_ID>`, an office search id or `LINK_BASE_NUMBER`. */
+/** Reads the raw default outgoing line: `reg<REG_ID>`, an office search id, `REST_APP:<id>`, a number or `LINK_BASE_NUMBER`. */
 export async function readDefaultOutgoingValue(client: Bitrix24Client): Promise<string> {
 	const { result } = await client.call<unknown>('voximplant.line.outgoing.get');
 	return typeof result === 'string' || typeof result === 'number' ? String(result).trim() : '';
@@ -61,18 +65,19 @@ export async function resolveDefaultOutgoing(
 	known: KnownLines = { lines: [], cloud: false, office: false },
 ): Promise<DefaultOutgoing> {
 	if (isNoDefault(value)) return { value, kind: 'none', line: null, regId: null };
+	if (isRestAppSearchId(value)) return { value, kind: 'restApp', line: null, regId: null };
 	const regId = cloudRegId(value);
 	let line = known.lines.find((candidate) => isDefaultOutgoingLine(candidate, value));
 	const listed = regId !== null ? known.cloud : known.office;
 	if (!line && !listed) {
-		// a rented number is looked up too: its form is not documented, only the office search id's
+		// a number is looked up too: its form is not documented, only the office search id's
 		const filter: IDataObject = regId !== null ? { TYPE: 'cloud', REG_ID: regId } : { TYPE: 'office', INCOMING_LOGIN: value };
 		const found = await fetchLines(client, { FILTER: filter });
 		line = found.find((candidate) => isDefaultOutgoingLine(candidate, value));
 	}
 	if (line) return { value, kind: 'sipLine', line, regId };
 	if (regId !== null || isOfficeSearchId(value)) return { value, kind: 'unknownSipLine', line: null, regId };
-	return { value, kind: 'rentedNumber', line: null, regId: null };
+	return { value, kind: 'number', line: null, regId: null };
 }
 
 /** The default outgoing line in one sentence for a person. */
@@ -80,10 +85,12 @@ export function describeDefaultOutgoing(resolved: DefaultOutgoing): string {
 	switch (resolved.kind) {
 		case 'none':
 			return 'No SIP default: Bitrix24 has no default outgoing line set and uses the portal\'s base number (LINK_BASE_NUMBER)';
-		case 'rentedNumber':
+		case 'number':
 			return `The number ${resolved.value}, not a SIP line`;
+		case 'restApp':
+			return `A REST telephony application (${resolved.value}), not a SIP line`;
 		case 'unknownSipLine':
-			return `A SIP line this webhook cannot see (${resolved.value}): one made by an OAuth application, or deleted`;
+			return `A SIP line this webhook cannot see (${resolved.value}): one made by an OAuth application`;
 		default: {
 			const line = lineIdentity(resolved.line ?? {});
 			return `SIP line ${lineLabel(line)}: ${line.TYPE} PBX at ${line.SERVER}`;
@@ -113,7 +120,7 @@ export function defaultOutgoingIdentity(resolved: DefaultOutgoing): DefaultOutgo
  * The registration of the default line, as far as it can be known: a visible line's from the checks
  * already made (an office line has none: null), an unseen cloud line's read by its REG_ID (Bitrix24
  * does not filter voximplant.sip.status). Undefined when there is nothing to check: no SIP default,
- * a number, or an office line the webhook cannot see.
+ * a number, a REST application, or an office line the webhook cannot see.
  */
 export async function defaultOutgoingRegistration(
 	client: Bitrix24Client,

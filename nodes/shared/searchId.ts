@@ -27,6 +27,11 @@ export function isOfficeSearchId(value: string): boolean {
 	return OFFICE_SEARCH_ID.test(value.trim());
 }
 
+/** Whether a value is a REST telephony application's pseudo-line (`REST_APP:<id>`). */
+export function isRestAppSearchId(value: string): boolean {
+	return REST_APP_SEARCH_ID.test(value.trim());
+}
+
 /** The search id of a line as voximplant.sip.get returns it; '' when it has none. */
 export function searchIdOf(line: IDataObject): string {
 	if (String(line.TYPE) === 'cloud') {
@@ -81,6 +86,6 @@ export function resolveSearchId(value: string, lines: IDataObject[]): ResolvedSe
 	}
 	if (regId !== null) return { value: trimmed, kind: 'unknownSipLine', line: null, type: 'cloud', regId };
 	if (isOfficeSearchId(trimmed)) return { value: trimmed, kind: 'unknownSipLine', line: null, type: 'office', regId: null };
-	if (REST_APP_SEARCH_ID.test(trimmed)) return { value: trimmed, kind: 'restApp', line: null, type: null, regId: null };
+	if (isRestAppSearchId(trimmed)) return { value: trimmed, kind: 'restApp', line: null, type: null, regId: null };
 	return { value: trimmed, kind: 'number', line: null, type: null, regId: null };
 }

@@ -442,6 +442,38 @@ describe('voximplant.statistic.get permissions', () => {
 		expect(() => sb.setCallStatistics('999', 'any')).toThrow();
 	});
 
+	it('department narrows silently to the calls of the user and of everyone sharing a department', async () => {
+		const sb = await start();
+		// Sales: users 2 and 4; support: user 3 and again 4; user 5 is in no department.
+		sb.setUserDepartments(2, [10]);
+		sb.setUserDepartments(3, [20]);
+		sb.setUserDepartments(4, [10, 20]);
+		for (const userId of [1, 2, 3, 4, 5]) await sb.placeCall({ portalNumber: 'reg1', userId });
+		await sb.placeCall({ portalNumber: 'reg1', type: 5 });
+
+		const sales = sb.addWebhook({ userId: 2, callStatistics: 'department' });
+		const answer = await stats(sales);
+		expect(answer.status).toBe(200);
+		expect(answer.json.result.map((row: StatRow) => row.PORTAL_USER_ID)).toEqual(['2', '4']);
+		expect(answer.json.total).toBe(2);
+		// A filter cannot reach past the level: no error, just nothing.
+		expect(ids(await stats(sales, { FILTER: { PORTAL_USER_ID: 3 } }))).toEqual([]);
+
+		// Two departments reach both; an infocall (no responsible user) shows only with "any".
+		const both = sb.addWebhook({ userId: 4, callStatistics: 'department' });
+		expect(ids(await stats(both))).toEqual(['2', '3', '4']);
+		const alone = sb.addWebhook({ userId: 5, callStatistics: 'department' });
+		expect(ids(await stats(alone))).toEqual(['5']);
+
+		// The level follows the structure as it is now.
+		sb.setUserDepartments(3, [10]);
+		expect(ids(await stats(sales))).toEqual(['2', '3', '4']);
+		sb.setCallStatistics(sales.id, 'own');
+		expect(ids(await stats(sales))).toEqual(['2']);
+		sb.setCallStatistics(sales.id, 'any');
+		expect(ids(await stats(sales))).toEqual(['1', '2', '3', '4', '5', '6']);
+	});
+
 	it('does not need "Manage numbers", and "Manage numbers" does not grant it', async () => {
 		const sb = await start();
 		await sb.placeCall({ portalNumber: 'reg1' });
@@ -705,7 +737,7 @@ describe('outgoing webhooks: the delivery body', () => {
 		]);
 	});
 
-	it('CallInit carries the line search id and the caller; a REST app call its own keys', async () => {
+	it('CallInit: outgoing, CALLER_ID is the line; incoming, PHONE_NUMBER is; a REST app call its own keys', async () => {
 		const sb = await start();
 		const office = sb.addLineByHand({ type: 'office', title: 'Office', server: 'pbx', login: 'b' });
 		const target = await receiver();
@@ -715,7 +747,7 @@ describe('outgoing webhooks: the delivery body', () => {
 			type: 1,
 			phoneNumber: '+79990001122',
 		});
-		await sb.placeCall({
+		const incoming = await sb.placeCall({
 			configId: office.configId,
 			type: 2,
 			phoneNumber: '+79990001133',
@@ -734,10 +766,16 @@ describe('outgoing webhooks: the delivery body', () => {
 			PHONE_NUMBER: '+79990001122',
 			CALLER_ID: `sip${office.configId}`,
 		});
-		expect(data(target.received[1])).toMatchObject({
+		// controller_hit.php overwrites PHONE_NUMBER with the line's search id on incoming calls
+		expect(data(target.received[1])).toEqual({
+			CALL_ID: incoming.callId,
 			CALL_TYPE: '2',
+			ACCOUNT_SEARCH_ID: `sip${office.configId}`,
+			PHONE_NUMBER: `sip${office.configId}`,
 			CALLER_ID: '+79990001133',
 		});
+		// the statistics row and CallEnd still name the client in PHONE_NUMBER
+		expect(incoming.row).toMatchObject({ PHONE_NUMBER: '+79990001133', PORTAL_NUMBER: `sip${office.configId}` });
 		expect(data(target.received[2])).toEqual({
 			CALL_ID: app.callId,
 			CALL_TYPE: '1',
@@ -750,6 +788,40 @@ describe('outgoing webhooks: the delivery body', () => {
 			REST_APP_ID: '12',
 			SESSION_ID: null,
 		});
+	});
+	it('CallInit carries CALL_TYPE 1 or 2 only; redirected, callback and infocall show at CallEnd', async () => {
+		const sb = await start();
+		const target = await receiver();
+		sb.addOutgoingWebhook({ url: target.url, events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'] });
+		for (const type of [1, 2, 3, 4, 5]) await sb.placeCall({ portalNumber: 'reg7', type, code: '304' });
+		// a REST app's call carries the type the app registered, 3-5 too
+		await sb.placeCall({ portalNumber: 'REST_APP:12', type: 4, code: '304' });
+		const types = target.received.map((r) => [r.fields.event, r.fields['data[CALL_TYPE]']]);
+		expect(types).toEqual([
+			['ONVOXIMPLANTCALLINIT', '1'],
+			['ONVOXIMPLANTCALLEND', '1'],
+			['ONVOXIMPLANTCALLINIT', '2'],
+			['ONVOXIMPLANTCALLEND', '2'],
+			['ONVOXIMPLANTCALLINIT', '2'],
+			['ONVOXIMPLANTCALLEND', '3'],
+			['ONVOXIMPLANTCALLINIT', '1'],
+			['ONVOXIMPLANTCALLEND', '4'],
+			['ONVOXIMPLANTCALLINIT', '1'],
+			['ONVOXIMPLANTCALLEND', '5'],
+			['ONVOXIMPLANTCALLINIT', '4'],
+			['ONVOXIMPLANTCALLEND', '4'],
+		]);
+		// the redirected call comes in: the line in PHONE_NUMBER, the caller in CALLER_ID
+		expect(target.received[4].fields).toMatchObject({
+			'data[PHONE_NUMBER]': 'reg7',
+			'data[CALLER_ID]': '+74951112233',
+		});
+		// a callback starts as an outgoing call: the line is CALLER_ID
+		expect(target.received[6].fields).toMatchObject({
+			'data[PHONE_NUMBER]': '+74951112233',
+			'data[CALLER_ID]': 'reg7',
+		});
+		expect(sb.calls().map((row) => row.CALL_TYPE)).toEqual(['1', '2', '3', '4', '5', '4']);
 	});
 });
 

@@ -7,7 +7,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { compareText, matchesCondition, type Compare, type Row } from './filter';
 import { intval, isPhpArray, phpString, phpTrim, type PhpParams, type PhpValue } from './php';
 import { phpStrToTime, portalDateTime, portalIsoDate } from './time';
-import type { CallSpec, StatisticsAccess } from './types';
+import type { CallSpec } from './types';
 
 const PAGE_SIZE = 50;
 
@@ -146,8 +146,8 @@ interface Condition {
 
 export interface StatisticQuery {
 	params: PhpParams;
-	access: StatisticsAccess;
-	userId: number;
+	/** Helper::getAllowedUserIds: the PORTAL_USER_IDs the caller may see; null: every call. */
+	allowedUserIds: number[] | null;
 }
 
 function hex(bytes: number): string {
@@ -283,6 +283,16 @@ function checkSpec(spec: CallSpec): void {
 		throw new Error(`duration must be whole seconds; got ${duration}`);
 }
 
+/**
+ * CALL_TYPE of a Voximplant call's CallInit. Only two places fire it: OutgoingRegister with 1 and
+ * vi_incoming.php with 2 (spec §A1). A redirected incoming call comes in as an incoming one (2);
+ * callbacks and infocalls are calls the portal itself places, so they start as outgoing ones (1).
+ * Types 3–5 are written only into the history row, so only CallEnd carries them.
+ */
+function initCallType(type: number): number {
+	return INCOMING_TYPES.has(type) ? 2 : 1;
+}
+
 /** Voximplant's CALL_ID (`5E316880469A6376.1773306964.8740011`) or a REST app's externalCall.… */
 function newCallId(restApp: boolean, startMs: number): string {
 	const unix = Math.floor(startMs / 1000);
@@ -365,13 +375,17 @@ export function prepareCall(
 	const events: CallEvent[] = [
 		{
 			event: 'ONVOXIMPLANTCALLINIT',
+			// controller_hit.php: every command but OutgoingRegister sets PHONE_NUMBER to the line's
+			// ACCOUNT_SEARCH_ID, so an incoming call names the caller only in CALLER_ID; an outgoing
+			// one sets CALLER_ID to the line and keeps the number dialled in PHONE_NUMBER.
+			// A REST app's call carries the TYPE the app passed to telephony.externalcall.register.
 			data: restApp
 				? { CALL_ID: callId, CALL_TYPE: type, CALLER_ID: phone, REST_APP_ID: restAppId }
 				: {
 						CALL_ID: callId,
-						CALL_TYPE: type,
+						CALL_TYPE: initCallType(type),
 						ACCOUNT_SEARCH_ID: line.searchId,
-						PHONE_NUMBER: phone,
+						PHONE_NUMBER: incoming ? line.searchId : phone,
 						CALLER_ID: incoming ? phone : line.searchId,
 					},
 		},
@@ -433,8 +447,8 @@ export class CallStatistics {
 		const upper = upperKeys(params);
 		const conditions = checkFilter(upper.get('FILTER'), this.now());
 		// Levels below "any" silently narrow the rows to the allowed users.
-		if (query.access === 'own')
-			conditions.push({ key: 'PORTAL_USER_ID', value: [String(query.userId)] });
+		if (query.allowedUserIds !== null)
+			conditions.push({ key: 'PORTAL_USER_ID', value: query.allowedUserIds.map(String) });
 		let rows = this.stored.filter((stored) =>
 			conditions.every((c) => matchesCondition(stored.row, c.key, c.value, compareColumn)),
 		);

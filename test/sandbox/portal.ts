@@ -151,6 +151,12 @@ export class Portal {
 
 	private readonly lines = new Map<number, Line>();
 	private readonly numbers = new Map<number, RentedNumber>();
+	/** REST telephony applications (handlers of OnExternalCallStart) by id: pseudo-lines `REST_APP:<id>`. */
+	private readonly restApps = new Set<number>();
+	/** Verified caller-id numbers (the portal's "link" numbers). */
+	private readonly callerIds = new Set<string>();
+	/** The departments each user belongs to; a user not listed is in none. */
+	private readonly userDepartments = new Map<number, number[]>();
 	private readonly methods: Map<string, MethodDef>;
 	private methodErrors: PendingMethodError[] = [];
 	private lastWebhookId = 0;
@@ -158,8 +164,11 @@ export class Portal {
 	// sandbox does not model, so the first line is config 3.
 	private lastLineId = 0;
 	private lastConfigId = 2;
-	/** The stored "portal number": a config's search id, or LINK_BASE_NUMBER. */
-	private portalNumber: string = LINK_BASE_NUMBER;
+	/**
+	 * The stored option "portal_number": a line's search id or LINK_BASE_NUMBER, or whatever was
+	 * stored once, even if that line is gone; what counts is portalNumber() (GetPortalNumber).
+	 */
+	private storedPortalNumber: string = LINK_BASE_NUMBER;
 	/** CRM activities the calls' CRM registration makes; ids in the range of a used portal. */
 	private lastActivityId = 7700;
 
@@ -194,6 +203,34 @@ export class Portal {
 		this.webhooks.set(webhook.id, webhook);
 		this.secrets.add(secret);
 		return webhook;
+	}
+
+	/** The departments a user belongs to (the company structure); [] takes the user out of all. */
+	setUserDepartments(userId: number, departmentIds: number[]): void {
+		this.userDepartments.set(userId, [...departmentIds]);
+	}
+
+	/**
+	 * Helper::getAllowedUserIds for "Call statistics → View": null (every call) for `any`; for
+	 * `department` the user and CIntranetUtils::getDepartmentColleagues, i.e. everyone who shares
+	 * one of the user's departments (sub-departments are not modelled).
+	 */
+	private allowedCallUsers(webhook: Webhook): number[] | null {
+		switch (webhook.callStatistics) {
+			case 'any':
+				return null;
+			case 'department': {
+				const own = new Set(this.userDepartments.get(webhook.userId) ?? []);
+				const colleagues = [...this.userDepartments]
+					.filter(([, departments]) => departments.some((id) => own.has(id)))
+					.map(([userId]) => userId);
+				return [...new Set([webhook.userId, ...colleagues])];
+			}
+			case 'own':
+				return [webhook.userId];
+			case 'none':
+				return [];
+		}
 	}
 
 	findWebhook(userId: string, secret: string): Webhook | undefined {
@@ -285,6 +322,27 @@ export class Portal {
 		return this.snapshot(this.createLine(appId, this.normaliseSpec(spec)));
 	}
 
+	/**
+	 * A REST telephony application: GetPortalNumbers(true, true) lists it as the pseudo-line
+	 * `REST_APP:<id>`, which can be the default outgoing line. Returns that pseudo-line.
+	 */
+	addRestAppLine(appId: number): string {
+		if (!Number.isSafeInteger(appId) || appId <= 0)
+			throw new Error('A REST application id is a positive integer');
+		this.restApps.add(appId);
+		return `REST_APP:${appId}`;
+	}
+
+	/**
+	 * A verified caller-id number: a line of the portal (GetPortalNumbers lists it by its number),
+	 * so it can be the default outgoing line. Its telephony config is not modelled.
+	 */
+	addCallerId(number: string): string {
+		if (this.callerIds.has(number)) throw new Error(`Caller ID ${number} is verified already`);
+		this.callerIds.add(number);
+		return number;
+	}
+
 	addRentedNumber(number: string, title: string): SandboxNumber {
 		for (const existing of this.numbers.values()) {
 			if (existing.number === number) throw new Error(`Number ${number} is rented already`);
@@ -300,15 +358,39 @@ export class Portal {
 		const rented = this.numbers.get(configId);
 		if (!line && !rented) throw new Error(`No telephony config ${configId}`);
 		if (line) this.dropLine(line);
-		if (rented) {
-			this.numbers.delete(configId);
-			if (this.portalNumber === rented.number) this.portalNumber = LINK_BASE_NUMBER;
-		}
+		if (rented) this.numbers.delete(configId);
 	}
 
-	/** The stored default: a rented number, `reg<REG_ID>`, an office line's search id or LINK_BASE_NUMBER. */
+	/**
+	 * Every line GetPortalNumbers(true, true) lists, by the value the default is stored as: SIP
+	 * lines (any application's) by search id, rented numbers, REST apps' pseudo-lines, caller ids.
+	 */
+	private currentLineNumbers(): Set<string> {
+		return new Set([
+			...[...this.lines.values()].map((line) => this.lineSearchId(line)),
+			...[...this.numbers.values()].map((rented) => rented.number),
+			...[...this.restApps].map((appId) => `REST_APP:${appId}`),
+			...this.callerIds,
+		]);
+	}
+
+	/**
+	 * GetPortalNumber (vi_config.php): the stored value while it names a current line, else
+	 * LINK_BASE_NUMBER — so a deleted or stale default reads as "none".
+	 */
+	private portalNumber(): string {
+		const stored = this.storedPortalNumber;
+		return this.currentLineNumbers().has(stored) ? stored : LINK_BASE_NUMBER;
+	}
+
+	/** What voximplant.line.outgoing.get answers: a current line's number, or LINK_BASE_NUMBER. */
 	get defaultOutgoing(): string {
-		return this.portalNumber;
+		return this.portalNumber();
+	}
+
+	/** The value stored, even one that names no current line. */
+	get storedDefaultOutgoing(): string {
+		return this.storedPortalNumber;
 	}
 
 	/** A config id picks that config; a string is stored as it is (even a stale one); null: none. */
@@ -316,9 +398,9 @@ export class Portal {
 		if (typeof value === 'number') {
 			const searchId = this.searchIdOf(value);
 			if (searchId === undefined) throw new Error(`No telephony config ${value}`);
-			this.portalNumber = searchId;
+			this.storedPortalNumber = searchId;
 		} else {
-			this.portalNumber = value ?? LINK_BASE_NUMBER;
+			this.storedPortalNumber = value ?? LINK_BASE_NUMBER;
 		}
 	}
 
@@ -350,10 +432,11 @@ export class Portal {
 		}
 		if (spec.portalNumber !== undefined)
 			return { searchId: spec.portalNumber, detectLineNumber: false };
-		if (this.portalNumber === LINK_BASE_NUMBER)
+		const portalNumber = this.portalNumber();
+		if (portalNumber === LINK_BASE_NUMBER)
 			throw new Error('No default outgoing line: give the call a configId or portalNumber');
-		const line = [...this.lines.values()].find((l) => this.lineSearchId(l) === this.portalNumber);
-		return { searchId: this.portalNumber, detectLineNumber: line?.detectLineNumber ?? false };
+		const line = [...this.lines.values()].find((l) => this.lineSearchId(l) === portalNumber);
+		return { searchId: portalNumber, detectLineNumber: line?.detectLineNumber ?? false };
 	}
 
 	numberSnapshots(): SandboxNumber[] {
@@ -379,13 +462,13 @@ export class Portal {
 			incomingLogin: line.incomingLogin,
 			incomingPassword: line.incomingPassword,
 			registration: line.regId === null ? null : (this.registrations.state(line.regId) ?? null),
-			isDefaultOutgoing: this.portalNumber === this.lineSearchId(line),
+			isDefaultOutgoing: this.portalNumber() === this.lineSearchId(line),
 			detectLineNumber: line.detectLineNumber,
 		};
 	}
 
 	private numberSnapshot(rented: RentedNumber): SandboxNumber {
-		return { ...rented, isDefaultOutgoing: this.portalNumber === rented.number };
+		return { ...rented, isDefaultOutgoing: this.portalNumber() === rented.number };
 	}
 
 	private defineMethods(): Map<string, MethodDef> {
@@ -413,7 +496,7 @@ export class Portal {
 				'voximplant.line.outgoing.sip.set',
 				telephony((ctx) => ({ result: this.setOutgoingLine(ctx) })),
 			],
-			['voximplant.line.outgoing.get', telephony(() => ({ result: this.portalNumber }))],
+			['voximplant.line.outgoing.get', telephony(() => ({ result: this.portalNumber() }))],
 			['voximplant.url.get', telephony(() => ({ result: this.urls() }))],
 			[
 				'voximplant.statistic.get',
@@ -423,8 +506,7 @@ export class Portal {
 					run: (ctx) =>
 						this.statistics.get({
 							params: ctx.params,
-							access: ctx.webhook.callStatistics,
-							userId: ctx.webhook.userId,
+							allowedUserIds: this.allowedCallUsers(ctx.webhook),
 						}),
 				},
 			],
@@ -588,15 +670,16 @@ export class Portal {
 			line.incomingPassword = randomSecret(10);
 		}
 		this.lines.set(line.configId, line);
-		// A new line takes over only from the base link number, not from another config.
-		if (this.portalNumber === LINK_BASE_NUMBER) this.portalNumber = this.lineSearchId(line);
+		// A new line takes over only when there is no valid default: the base link number, or a
+		// stored value that names no current line (GetPortalNumber reads both as LINK_BASE_NUMBER).
+		if (this.portalNumber() === LINK_BASE_NUMBER) this.storedPortalNumber = this.lineSearchId(line);
 		return line;
 	}
 
 	private dropLine(line: Line): void {
 		if (line.regId !== null) this.registrations.delete(line.regId);
+		// The stored default is left as it is: once its line is gone, portalNumber() reads it as none.
 		this.lines.delete(line.configId);
-		if (this.portalNumber === this.lineSearchId(line)) this.portalNumber = LINK_BASE_NUMBER;
 	}
 
 	private addLine(ctx: CallContext): Record<string, unknown> {
@@ -776,7 +859,7 @@ export class Portal {
 				argument: 'CONFIG_ID',
 			});
 		}
-		this.portalNumber = searchId;
+		this.storedPortalNumber = searchId;
 		return 1;
 	}
 

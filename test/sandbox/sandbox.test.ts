@@ -320,13 +320,58 @@ describe('voximplant.sip.add', () => {
 		await call(sb.webhook, 'voximplant.sip.add', office('second'));
 		expect(await outgoing()).toBe(`reg${first.REG_ID}`);
 
-		// A stale default is still a default: only LINK_BASE_NUMBER is replaced.
+		// A stale default (no current line has it) is no default: get answers LINK_BASE_NUMBER, and
+		// the next new line takes over, as GetPortalNumber checks the stored value.
 		sb.setDefaultOutgoing('reg1');
-		await call(sb.webhook, 'voximplant.sip.add', office('third'));
-		expect(await outgoing()).toBe('reg1');
+		expect(sb.storedDefaultOutgoing()).toBe('reg1');
+		expect(await outgoing()).toBe('LINK_BASE_NUMBER');
+		expect(sb.lines().some((line) => line.isDefaultOutgoing)).toBe(false);
+		const third = (await call(sb.webhook, 'voximplant.sip.add', office('third'))).json.result;
+		expect(await outgoing()).toBe(third.INCOMING_LOGIN);
 		sb.setDefaultOutgoing(null);
 		const fourth = (await call(sb.webhook, 'voximplant.sip.add', office('fourth'))).json.result;
 		expect(await outgoing()).toBe(fourth.INCOMING_LOGIN);
+	});
+
+	it('a deleted default line leaves its value stored, but get answers LINK_BASE_NUMBER and sip.add takes over', async () => {
+		const sb = await start();
+		const outgoing = async () =>
+			(await call(sb.webhook, 'voximplant.line.outgoing.get')).json.result;
+		const first = (await call(sb.webhook, 'voximplant.sip.add', cloud('first'))).json.result;
+		await call(sb.webhook, 'voximplant.sip.delete', { CONFIG_ID: first.CONFIG_ID });
+		expect(sb.storedDefaultOutgoing()).toBe(`reg${first.REG_ID}`);
+		expect(await outgoing()).toBe('LINK_BASE_NUMBER');
+		const second = (await call(sb.webhook, 'voximplant.sip.add', cloud('second'))).json.result;
+		expect(await outgoing()).toBe(`reg${second.REG_ID}`);
+
+		// A rented number removed by hand: the same.
+		const rented = sb.addRentedNumber('74951234567', 'Moscow');
+		sb.setDefaultOutgoing(rented.configId);
+		sb.removeLine(rented.configId);
+		expect(sb.storedDefaultOutgoing()).toBe('74951234567');
+		expect(await outgoing()).toBe('LINK_BASE_NUMBER');
+	});
+
+	it("a REST app's pseudo-line and a verified caller id are defaults too, and no new line takes over from them", async () => {
+		const sb = await start();
+		const outgoing = async () =>
+			(await call(sb.webhook, 'voximplant.line.outgoing.get')).json.result;
+		// Not current yet: stored, but no default.
+		sb.setDefaultOutgoing('REST_APP:12');
+		expect(await outgoing()).toBe('LINK_BASE_NUMBER');
+		expect(sb.addRestAppLine(12)).toBe('REST_APP:12');
+		expect(await outgoing()).toBe('REST_APP:12');
+		await call(sb.webhook, 'voximplant.sip.add', cloud('after the app'));
+		expect(await outgoing()).toBe('REST_APP:12');
+
+		expect(sb.addCallerId('74957654321')).toBe('74957654321');
+		sb.setDefaultOutgoing('74957654321');
+		expect(await outgoing()).toBe('74957654321');
+		// A caller id is no rented number.
+		expect(sb.rentedNumbers()).toEqual([]);
+		await call(sb.webhook, 'voximplant.sip.add', office('after the caller id'));
+		expect(await outgoing()).toBe('74957654321');
+		expect(sb.lines().some((line) => line.isDefaultOutgoing)).toBe(false);
 	});
 
 	it('rejects bad fields with CHECK_FIELDS_ERROR in the order TYPE, SERVER, LOGIN, PASSWORD', async () => {

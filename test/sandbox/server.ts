@@ -245,6 +245,14 @@ export class Bitrix24Sandbox {
 	}
 
 	/**
+	 * The departments a user belongs to, for the "department" level of "Call statistics → View":
+	 * such a webhook sees the calls of every user who shares one of its user's departments.
+	 */
+	setUserDepartments(userId: number, departmentIds: number[]): void {
+		this.portal.setUserDepartments(userId, departmentIds);
+	}
+
+	/**
 	 * A call that has just ended: its statistics row is written (statistic.get sees it from then on)
 	 * and its events go to the outgoing webhooks subscribed to them. Resolves once every delivery of
 	 * the call was answered or timed out.
@@ -316,17 +324,35 @@ export class Bitrix24Sandbox {
 		return this.portal.numberSnapshots();
 	}
 
+	/** A REST telephony application; returns its pseudo-line `REST_APP:<id>`, which can be the default. */
+	addRestAppLine(appId: number): string {
+		return this.portal.addRestAppLine(appId);
+	}
+
+	/** A verified caller-id number, which can be the default outgoing line; returns the number. */
+	addCallerId(number: string): string {
+		return this.portal.addCallerId(number);
+	}
+
 	/** Deletes a line (and its registration) or a rented number directly, as a person in the UI would. */
 	removeLine(configId: number): void {
 		this.portal.removeConfig(configId);
 	}
 
-	/** What voximplant.line.outgoing.get answers now. */
+	/** What voximplant.line.outgoing.get answers now: LINK_BASE_NUMBER when the stored value is stale. */
 	defaultOutgoing(): string {
 		return this.portal.defaultOutgoing;
 	}
 
-	/** A config id makes that config the default; a string is stored as it is; null: LINK_BASE_NUMBER. */
+	/** The default as stored, even when it names no current line (then get answers LINK_BASE_NUMBER). */
+	storedDefaultOutgoing(): string {
+		return this.portal.storedDefaultOutgoing;
+	}
+
+	/**
+	 * A config id makes that config the default; a string is stored as it is (a REST app's
+	 * `REST_APP:<id>`, a caller id, or a stale value); null: LINK_BASE_NUMBER.
+	 */
 	setDefaultOutgoing(value: string | number | null): void {
 		this.portal.setDefaultOutgoing(value);
 	}

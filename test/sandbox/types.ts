@@ -35,10 +35,12 @@ export interface SandboxOptions {
 export type OperatingTimeFields = 'whenActive' | 'never';
 
 /**
- * The telephony permission "Call statistics → View" of the webhook's user: `any` sees every call,
- * `own` silently only the calls whose PORTAL_USER_ID is the user, `none` is refused (403).
+ * The telephony permission "Call statistics → View" of the webhook's user: `any` sees every call;
+ * `department` silently only the calls whose PORTAL_USER_ID is the user or a colleague (a user who
+ * shares one of the user's departments, see setUserDepartments); `own` only the user's; `none` is
+ * refused (403).
  */
-export type StatisticsAccess = 'any' | 'own' | 'none';
+export type StatisticsAccess = 'any' | 'department' | 'own' | 'none';
 
 export interface WebhookSpec {
 	userId?: number;
@@ -201,7 +203,10 @@ export interface CallSpec {
 	reason?: string;
 	/** Seconds; default 60 when code is '200', else 0. */
 	duration?: number;
-	/** CALL_TYPE 1..5 (outgoing, incoming, incoming redirected, callback, infocall); default 1. */
+	/**
+	 * CALL_TYPE 1..5 (outgoing, incoming, incoming redirected, callback, infocall); default 1. The
+	 * row and CallEnd carry it as given; CallInit only 1 or 2 (a REST app's call: as given).
+	 */
 	type?: number;
 	/** The client's number, default '+74951112233'. */
 	phoneNumber?: string;

@@ -309,19 +309,46 @@ function callEndItem(delivery: Delivery, line: CallLine): IDataObject {
 	};
 }
 
+const INCOMING_AT_INIT = new Set([2, 3]);
+const OUTGOING_AT_INIT = new Set([1, 4, 5]);
+
+function filled(value: string | undefined): string | null {
+	return value === undefined || value.trim() === '' ? null : value;
+}
+
+/**
+ * The other party's number at Call Init. The portal fills PHONE_NUMBER and CALLER_ID by direction
+ * (spec §A1): incoming, PHONE_NUMBER is the line's search id and CALLER_ID the caller; outgoing,
+ * CALLER_ID is the line and PHONE_NUMBER the number dialled. A REST application's call carries the
+ * client as CALLER_ID only, whatever its type. Without a known type the party is the field that is
+ * not the line.
+ */
+function initOtherParty(data: FormObject, type: number | null): string | null {
+	const account = filled(textField(data, 'ACCOUNT_SEARCH_ID'));
+	const phone = filled(textField(data, 'PHONE_NUMBER'));
+	const caller = filled(textField(data, 'CALLER_ID'));
+	if (account === null && toInteger(textField(data, 'REST_APP_ID')) !== null) return caller;
+	if (type !== null && INCOMING_AT_INIT.has(type)) return caller;
+	if (type !== null && OUTGOING_AT_INIT.has(type)) return phone;
+	if (account !== null && phone === account) return caller;
+	if (account !== null && caller === account) return phone;
+	return null;
+}
+
 function callInitItem(delivery: Delivery, line: CallLine): IDataObject {
 	const { data } = delivery;
 	const { CALL_TYPE, callType } = callTypeOf(data);
-	const phone = text(textField(data, 'PHONE_NUMBER'));
+	const otherParty = initOtherParty(data, CALL_TYPE);
 	return {
 		event: CALL_EVENTS.ONVOXIMPLANTCALLINIT,
-		message: `${callPhrase(callType, phone)} started on ${lineLabel(line)}`,
+		message: `${callPhrase(callType, otherParty)} started on ${lineLabel(line)}`,
 		CALL_ID: textField(data, 'CALL_ID') ?? null,
 		CALL_TYPE,
 		callType,
 		ACCOUNT_SEARCH_ID: text(textField(data, 'ACCOUNT_SEARCH_ID')),
-		PHONE_NUMBER: phone,
+		PHONE_NUMBER: text(textField(data, 'PHONE_NUMBER')),
 		CALLER_ID: text(textField(data, 'CALLER_ID')),
+		otherPartyNumber: otherParty,
 		REST_APP_ID: toInteger(textField(data, 'REST_APP_ID')),
 		line: { ...line },
 		...common(delivery),

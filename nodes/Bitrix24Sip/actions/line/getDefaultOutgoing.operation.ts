@@ -20,7 +20,7 @@ export const description = updateDisplayOptions(
 );
 
 /**
- * Outputs `defaultOutgoing` (the raw value), `kind` (sipLine, unknownSipLine, rentedNumber or none),
+ * Outputs `defaultOutgoing` (the raw value), `kind` (sipLine, unknownSipLine, restApp, number or none),
  * the line's CONFIG_ID, TITLE, TYPE and REG_ID (null where unknown), a `description` in words, and
  * `line`: the whole line as Line → Get outputs it, or null when the default is not a visible SIP line.
  */

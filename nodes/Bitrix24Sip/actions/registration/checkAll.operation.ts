@@ -64,7 +64,7 @@ const properties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
 				default: 24,
-				description: `Whether and how far back to add each line's calls (0: do not read calls; at most ${MAX_CALL_WINDOW_HOURS}): "calls" with the number of calls, failed calls (any result other than 200, missed calls included), the failure rate and the most frequent failure reasons in words. Calls that belong to no listed line are reported once, in an item of their own. Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With a lower level Bitrix24 silently returns only the calls of some users, so the counts come out too low; without it the check fails with ACCESS_DENIED.`,
+				description: `Whether and how far back to add each line's calls (0: do not read calls; at most ${MAX_CALL_WINDOW_HOURS}): "calls" with the number of calls, failed calls (any result other than 200, missed calls included), the failure rate and the most frequent failure reasons in words. Calls that belong to no listed line are reported once, in an item of their own. Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With "Personal" or "Personal and department" Bitrix24 silently returns only the calls of that user or of their department, so the counts come out too low; without it the check fails with ACCESS_DENIED.`,
 			},
 			{
 				displayName: 'Include Office Lines',
@@ -120,7 +120,8 @@ function plural(count: number, word: string): string {
 
 function defaultWords(resolved: DefaultOutgoing, health: StatusHealth | null): string {
 	if (resolved.kind === 'none') return 'Default outgoing line: no SIP default (LINK_BASE_NUMBER)';
-	if (resolved.kind === 'rentedNumber') return `Default outgoing line: the number ${resolved.value}, not a SIP line`;
+	if (resolved.kind === 'number') return `Default outgoing line: the number ${resolved.value}, not a SIP line`;
+	if (resolved.kind === 'restApp') return `Default outgoing line: a REST telephony application (${resolved.value}), not a SIP line`;
 	const name = resolved.line ? lineLabel(lineIdentity(resolved.line)) : `${resolved.value}, a SIP line this webhook cannot see`;
 	if (!health) return `Default outgoing line: ${name}, health unknown`;
 	return `Default outgoing line: ${name}, ${health.healthy ? 'healthy' : 'unhealthy'} (${health.summary})`;
