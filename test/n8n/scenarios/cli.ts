@@ -222,6 +222,22 @@ export async function cliScenarios(context: Context): Promise<void> {
 			},
 		},
 		{
+			name: 'Line → Sync with Dry Run from an expression giving the text "TRUE " only plans, as a sheet would fill it',
+			workflow: withParameters(syncSheet, syncNode, { dryRun: '={{ "TRUE " }}' }, 'exSyncSheet00004'),
+			verify: ({ items, error, sent }) => {
+				checks.that('the plan is a dry run', !error && items.length === 3 && items.every((item) => item.action === 'create' && item.dryRun === true), { error, items });
+				checks.that('nothing was written', sent.every((method) => method === 'voximplant.sip.get') && synced().length === 0, sent);
+			},
+		},
+		{
+			name: 'Line → Sync with Dry Run from an expression giving "maybe" stops, naming the field, with nothing sent',
+			workflow: withParameters(syncSheet, syncNode, { dryRun: '={{ "maybe" }}' }, 'exSyncSheet00005'),
+			verify: ({ error, sent }) => {
+				checks.that('the error names Dry Run and the value', /Dry Run must be true or false \(or 1 \/ 0\), got "maybe"/.test(`${error?.message}`), error);
+				checks.that('nothing was sent', sent.length === 0 && synced().length === 0, sent);
+			},
+		},
+		{
 			name: 'Line → Sync (sync-lines-from-sheet.json with Dry Run off) creates the three lines',
 			workflow: withParameters(syncSheet, syncNode, { dryRun: false }, 'exSyncSheet00002'),
 			verify: ({ items, error, sent }) => {
