@@ -29,6 +29,7 @@ import {
 	currentLineItems,
 	DEFAULT_OUTGOING_EVENTS,
 	defaultOutgoingChanges,
+	isTriggerEvent,
 	LINE_EVENTS,
 	lineChanges,
 	seeCallsFailing,
@@ -38,14 +39,12 @@ import {
 import type { TriggerState } from './state';
 import { readState, writeState } from './state';
 
-const ALL_EVENTS: readonly string[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS, ...DEFAULT_OUTGOING_EVENTS, ...CALL_EVENTS];
-
 const CALL_WINDOW_LABEL = 'Calls of the Last (Hours)';
 const CALL_THRESHOLD_LABEL = 'Failure Rate Above (%)';
 
 function readSettings(ctx: IPollFunctions): TriggerSettings {
 	const chosen = ctx.getNodeParameter('events', []) as string[];
-	const events = new Set(chosen.filter((event): event is TriggerEvent => ALL_EVENTS.includes(event)));
+	const events = new Set(chosen.filter(isTriggerEvent));
 	if (events.size === 0) {
 		throw new NodeOperationError(ctx.getNode(), 'No event chosen', {
 			description: 'Choose at least one event under "Events" for the trigger to watch.',
