@@ -197,6 +197,12 @@ export class Bitrix24SipTrigger implements INodeType {
 						value: 'connectorPaidEnding',
 						description: "The SIP connector's paid period ends within the given number of days",
 					},
+					{
+						name: 'Default Outgoing Line Unhealthy',
+						value: 'defaultOutgoingUnhealthy',
+						description:
+							"The portal's default line for outgoing calls is a SIP line whose registration fails: it started failing, or the default moved to a failing line",
+					},
 					{ name: 'Line Added', value: 'lineAdded', description: 'A SIP line appeared on the portal (made by any webhook or in the Bitrix24 UI)' },
 					{
 						name: 'Line Became Unhealthy',
