@@ -30,6 +30,7 @@ import {
 	currentLineItems,
 	DEFAULT_OUTGOING_EVENTS,
 	defaultOutgoingChanges,
+	isTriggerEvent,
 	LINE_EVENTS,
 	lineChanges,
 	seeCallsFailing,
@@ -41,14 +42,12 @@ import { readState, writeState } from './state';
 
 const PENDING_AS = ['unchanged', 'healthy', 'unhealthy'] as const;
 
-const ALL_EVENTS: readonly string[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS, ...DEFAULT_OUTGOING_EVENTS, ...CALL_EVENTS];
-
 const CALL_WINDOW_LABEL = 'Calls of the Last (Hours)';
 const CALL_THRESHOLD_LABEL = 'Failure Rate Above (%)';
 
 function readSettings(ctx: IPollFunctions): TriggerSettings {
 	const chosen = ctx.getNodeParameter('events', []) as string[];
-	const events = new Set(chosen.filter((event): event is TriggerEvent => ALL_EVENTS.includes(event)));
+	const events = new Set(chosen.filter(isTriggerEvent));
 	if (events.size === 0) {
 		throw new NodeOperationError(ctx.getNode(), 'No event chosen', {
 			description: 'Choose at least one event under "Events" for the trigger to watch.',
@@ -188,6 +187,12 @@ export class Bitrix24SipTrigger implements INodeType {
 						name: 'Connector Paid Period Ending',
 						value: 'connectorPaidEnding',
 						description: "The SIP connector's paid period ends within the given number of days",
+					},
+					{
+						name: 'Default Outgoing Line Unhealthy',
+						value: 'defaultOutgoingUnhealthy',
+						description:
+							"The portal's default line for outgoing calls is a SIP line whose registration fails: it started failing, or the default moved to a failing line",
 					},
 					{ name: 'Line Added', value: 'lineAdded', description: 'A SIP line appeared on the portal (made by any webhook or in the Bitrix24 UI)' },
 					{

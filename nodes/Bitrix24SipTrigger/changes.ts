@@ -28,6 +28,13 @@ export type DefaultOutgoingEvent = (typeof DEFAULT_OUTGOING_EVENTS)[number];
 export type CallEvent = (typeof CALL_EVENTS)[number];
 export type TriggerEvent = LineEvent | ConnectorEvent | DefaultOutgoingEvent | CallEvent;
 
+/** Every event the trigger handles: the poll reads and compares by these groups. */
+export const TRIGGER_EVENTS: readonly TriggerEvent[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS, ...DEFAULT_OUTGOING_EVENTS, ...CALL_EVENTS];
+
+export function isTriggerEvent(value: string): value is TriggerEvent {
+	return (TRIGGER_EVENTS as readonly string[]).includes(value);
+}
+
 /** The trigger may also leave the verdict of a line unchanged while its registration is pending. */
 export type TriggerPendingAs = PendingAs | 'unchanged';
 

@@ -10,7 +10,8 @@ import { clientOptionsFrom } from '../../shared/requestOptions';
 import { errorItem } from '../helpers/output';
 import type { ItemRun, Operation, RunOperation } from './types';
 
-const resources: Record<string, Record<string, Operation | RunOperation>> = {
+/** Every resource and operation the node runs, by the values of its Resource and Operation parameters. */
+export const resources: Record<string, Record<string, Operation | RunOperation>> = {
 	line: line.operations,
 	registration: registration.operations,
 	connector: connector.operations,
