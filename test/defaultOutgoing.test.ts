@@ -34,6 +34,18 @@ describe('Line → Get Default Outgoing', () => {
 		return run.json[0];
 	};
 
+	/** What Get Default Outgoing says of a default that is a number: no line fields, the number in words. */
+	const numberDefault = (value: string) => ({
+		defaultOutgoing: value,
+		kind: 'number',
+		CONFIG_ID: null,
+		TITLE: null,
+		TYPE: null,
+		REG_ID: null,
+		description: `The number ${value}, not a SIP line`,
+		line: null,
+	});
+
 	it('reports LINK_BASE_NUMBER on a fresh portal as no SIP default, with one call', async () => {
 		expect(await getDefault()).toEqual({
 			defaultOutgoing: 'LINK_BASE_NUMBER',
@@ -109,32 +121,14 @@ describe('Line → Get Default Outgoing', () => {
 		const rented = portal.sandbox.addRentedNumber('74951234567', 'Moscow office');
 		portal.sandbox.setDefaultOutgoing(rented.configId);
 
-		expect(await getDefault()).toEqual({
-			defaultOutgoing: '74951234567',
-			kind: 'number',
-			CONFIG_ID: null,
-			TITLE: null,
-			TYPE: null,
-			REG_ID: null,
-			description: 'The number 74951234567, not a SIP line',
-			line: null,
-		});
+		expect(await getDefault()).toEqual(numberDefault('74951234567'));
 	});
 
 	it('names a verified caller ID a number too: the answer cannot tell it from a rented one', async () => {
 		await addLines(portal, [{ title: 'Cloud', server: 'sip.ok.example' }]);
 		portal.sandbox.setDefaultOutgoing(portal.sandbox.addCallerId('74957654321'));
 
-		expect(await getDefault()).toEqual({
-			defaultOutgoing: '74957654321',
-			kind: 'number',
-			CONFIG_ID: null,
-			TITLE: null,
-			TYPE: null,
-			REG_ID: null,
-			description: 'The number 74957654321, not a SIP line',
-			line: null,
-		});
+		expect(await getDefault()).toEqual(numberDefault('74957654321'));
 	});
 
 	it("names a REST application's pseudo-line restApp, with no line lookup", async () => {

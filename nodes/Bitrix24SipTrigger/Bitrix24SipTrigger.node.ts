@@ -53,23 +53,23 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 			description: 'Choose at least one event under "Events" for the trigger to watch.',
 		});
 	}
-	const number = (name: string, label: string, fallback: number, min: number, max?: number, whole = false): number =>
-		readForItem(ctx.getNode(), undefined, () => toNumber(ctx.getNodeParameter(name, fallback), { label, min, max, whole }, fallback));
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	const calls = events.has('lineCallsFailing');
-	return {
-		events,
-		pendingAs: readForItem(ctx.getNode(), undefined, () =>
-			toChoice(options.pendingAs, { label: 'Treat Pending Registrations As', where: 'under Options' }, PENDING_AS, 'unchanged'),
-		),
-		minutesThreshold: events.has('connectorMinutesLow') ? number('minutesThreshold', 'Free Minutes Below', 10, 0) : 0,
-		paidWithinDays: events.has('connectorPaidEnding') ? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0) : 0,
-		callWindowHours: calls ? number('callWindowHours', CALL_WINDOW_LABEL, 1, 1, MAX_CALL_WINDOW_HOURS, true) : 0,
-		callFailureRateAbove: calls ? number('callFailureRateAbove', CALL_THRESHOLD_LABEL, 50, 0, 100) : 0,
-		emitOnFirstRun: readForItem(ctx.getNode(), undefined, () =>
-			toBoolean(options.emitOnFirstRun, { label: 'Emit Current State on First Run', where: 'under Options' }, false),
-		),
-	};
+	const under = 'under Options';
+	// a wrong value fails the poll naming the field; a field of an event not chosen is not read
+	return readForItem(ctx.getNode(), undefined, () => {
+		const number = (name: string, label: string, fallback: number, min: number, max?: number, whole = false): number =>
+			toNumber(ctx.getNodeParameter(name, fallback), { label, min, max, whole }, fallback);
+		return {
+			events,
+			pendingAs: toChoice(options.pendingAs, { label: 'Treat Pending Registrations As', where: under }, PENDING_AS, 'unchanged'),
+			minutesThreshold: events.has('connectorMinutesLow') ? number('minutesThreshold', 'Free Minutes Below', 10, 0) : 0,
+			paidWithinDays: events.has('connectorPaidEnding') ? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0) : 0,
+			callWindowHours: calls ? number('callWindowHours', CALL_WINDOW_LABEL, 1, 1, MAX_CALL_WINDOW_HOURS, true) : 0,
+			callFailureRateAbove: calls ? number('callFailureRateAbove', CALL_THRESHOLD_LABEL, 50, 0, 100) : 0,
+			emitOnFirstRun: toBoolean(options.emitOnFirstRun, { label: 'Emit Current State on First Run', where: under }, false),
+		};
+	});
 }
 
 interface Reading {
