@@ -103,6 +103,27 @@ describe('many executions at once in one process', () => {
 		expect(portal.sandbox.log.length).toBeLessThanOrEqual(10);
 	});
 
+	it('executions arriving one by one, as n8n starts them, still share batches: no request per execution', async () => {
+		portal = await TestPortal.start({ rateLimit: STANDARD, latencyMs: 20 });
+		const lines = cloudLines(portal, 10);
+		// 40 executions, one every 40 ms (1.6 s in all): their calls never arrive in the same instant
+		const runs = await Promise.all(
+			Array.from({ length: 40 }, async (_, index) => {
+				await sleep(40 * index);
+				return await (portal as TestPortal).run(getStatus(lines[index % 10].regId as number));
+			}),
+		);
+
+		runs.forEach((run, index) => {
+			expect(run.json).toHaveLength(1);
+			expect(run.json[0].REG_ID).toBe(lines[index % 10].regId);
+		});
+		expect(portal.sandbox.log.filter((entry) => entry.status === 503)).toEqual([]);
+		expect(commandsPer(portal.sandbox.log).reduce((a, b) => a + b, 0)).toBe(40);
+		// about one request per refill interval (the portal refills 2 a second): a handful, not 40
+		expect(portal.sandbox.log.length).toBeLessThanOrEqual(8);
+	});
+
 	it('without merging, executions still share one pace per portal: no 503', async () => {
 		// 60 executions against a bucket of 50: per-execution pacing would send all 60 at once
 		portal = await TestPortal.start({ rateLimit: STANDARD });

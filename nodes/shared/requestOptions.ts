@@ -51,7 +51,7 @@ export const requestOptions: INodeProperties = {
 			typeOptions: { minValue: 1, maxValue: MAX_PROCESSES },
 			default: 1,
 			description:
-				'How many n8n processes call this portal at the same time, e.g. the workers of a queue-mode installation. Each process paces itself to its share of the rate limit (the limit divided by this number); executions within one process always share one pace.',
+				'How many n8n processes (e.g. queue-mode workers) call this portal at the same time: each starts at its share of the rate limit. A hint only: each process slows down by itself when the portal refuses requests.',
 		},
 		{
 			displayName: 'Rate Limit',

@@ -59,6 +59,16 @@ function cancelSignalOf(ctx: ApiContext): AbortSignal | undefined {
 		: undefined;
 }
 
+/** The execution a run belongs to, where n8n names it (a list search in the editor may not). */
+function executionOf(ctx: ApiContext, run: object): unknown {
+	try {
+		const id = ctx.getExecutionId();
+		return typeof id === 'string' && id !== '' ? id : run;
+	} catch {
+		return run;
+	}
+}
+
 /**
  * What one node run (an execution's node, a poll, a list search) calls the portal through. Its
  * calls join the webhook's queue (see queue.ts): with merging, the one queue the whole process
@@ -78,9 +88,11 @@ export class Bitrix24Client {
 		const parsed = readWebhookUrl(credentials.webhookUrl);
 		if (parsed instanceof Bitrix24Error) throw parsed;
 		const lane = laneFor(parsed, credentials.ignoreSSLIssues === true, shareOf(merged.rateLimit, merged.processes));
-		const queue = merged.batching && merged.mergeExecutions ? lane.queue : new CallQueue(lane, 0);
+		const queue = merged.batching && merged.mergeExecutions ? lane.queue : new CallQueue(lane);
+		const runKey = {};
 		const run: RunState = {
 			ctx,
+			execution: executionOf(ctx, runKey),
 			timeoutMs: merged.timeoutMs,
 			maxAttempts: merged.maxAttempts,
 			maxWaitMs: merged.maxWaitMs,

@@ -1,3 +1,5 @@
+import { AdaptiveShare } from './adaptiveShare';
+
 export interface RateLimit {
 	/** X: how many requests the portal's bucket holds */
 	burst: number;
@@ -10,18 +12,31 @@ export const ENTERPRISE_PLAN: RateLimit = { burst: 250, perSecond: 5 };
 
 /**
  * A client-side copy of the portal's leaky bucket (spec §5): every request adds one, the level
- * drains at perSecond, and a request waits rather than overflow it.
+ * drains at perSecond, and a request waits rather than overflow it. The limit it paces to is the
+ * configured one (the plan, divided by the Processes hint) times the share this process has learnt
+ * (adaptiveShare.ts): other processes calling the same portal are seen only through its refusals.
  */
 export class LeakyBucket {
 	private level = 0;
 	private updatedAt = Date.now();
 	/** when a request was last counted: a bucket unused for a while is empty and may be forgotten */
 	lastUsedAt = Date.now();
+	/** the level right after the last request was counted */
+	levelAtLastUse = 0;
+	readonly share = new AdaptiveShare();
 
-	constructor(private limit: RateLimit) {}
+	constructor(private configured: RateLimit) {}
 
 	setLimit(limit: RateLimit): void {
-		this.limit = limit;
+		this.configured = limit;
+	}
+
+	/** The limit this process paces to now: the configured one times its learnt share. */
+	get limit(): RateLimit {
+		const share = this.share.share;
+		if (share >= 1) return this.configured;
+		// a bucket of fewer than 2 never lets a request through (one place is kept as slack)
+		return { burst: Math.max(2, Math.floor(this.configured.burst * share)), perSecond: this.configured.perSecond * share };
 	}
 
 	private drain(now: number): void {
@@ -30,13 +45,20 @@ export class LeakyBucket {
 		this.updatedAt = now;
 	}
 
+	/** How full the bucket is now, in requests. */
+	levelAt(now = Date.now()): number {
+		this.drain(now);
+		return this.level;
+	}
+
 	/** Milliseconds to wait before one more request fits. */
 	delayFor(now = Date.now()): number {
 		this.drain(now);
+		const { burst, perSecond } = this.limit;
 		// one place of slack: the portal's own clock and ours never agree exactly
-		const room = this.limit.burst - 1 - this.level;
+		const room = burst - 1 - this.level;
 		if (room >= 1) return 0;
-		return Math.ceil(((1 - room) / this.limit.perSecond) * 1000);
+		return Math.ceil(((1 - room) / perSecond) * 1000);
 	}
 
 	/** Counts a request that is being sent now. */
@@ -44,11 +66,19 @@ export class LeakyBucket {
 		this.drain(now);
 		this.level += 1;
 		this.lastUsedAt = now;
+		this.levelAtLastUse = this.level;
 	}
 
-	/** The portal said the bucket is full: believe it. */
-	markFull(now = Date.now()): void {
+	/** The portal accepted a request: a quiet stretch lets the share grow back. */
+	accepted(now = Date.now()): void {
 		this.drain(now);
+		this.share.noteAccepted(now);
+	}
+
+	/** The portal said the bucket is full: believe it, and take a smaller share of it from now on. */
+	refused(now = Date.now()): void {
+		this.drain(now);
+		this.share.noteRefused(now);
 		this.level = this.limit.burst;
 	}
 }

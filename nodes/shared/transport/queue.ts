@@ -7,6 +7,7 @@ import { buildBatchBody, encodeCommand, MAX_BATCH_COMMANDS, readBatchResult } fr
 import { Bitrix24Error } from './errors';
 import type { ApiContext } from './http';
 import { sendRequest } from './http';
+import { RecentRuns, sendAt, STEADY_SHARE } from './grouping';
 import type { LeakyBucket, WaitBudget } from './limiters';
 import type { OperatingTimes } from './operatingTime';
 import { mayFormBatchReference } from './phpQuery';
@@ -15,6 +16,8 @@ import { backoffMs, classify, mayRetry } from './retryPolicy';
 /** One node run (an execution's node, a poll, a list search) as the queue sees it. */
 export interface RunState {
 	readonly ctx: ApiContext;
+	/** the execution the run belongs to: runs of one execution (nodes in a row) are no company for each other */
+	readonly execution: unknown;
 	readonly timeoutMs: number;
 	readonly maxAttempts: number;
 	readonly maxWaitMs: number;
@@ -87,9 +90,9 @@ const RUN_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
 
 /**
  * The calls of one webhook, waiting to be sent. Calls made at about the same moment — the items of
- * a run, and with merging the calls of other executions of the same webhook that arrive within
- * `windowMs` — are sent together as `batch` requests of up to 50 commands, one HTTP request at a
- * time, paced by the portal's leaky bucket. Each call keeps its own run's rules: its retries, its
+ * a run, and with merging the calls of other executions of the same webhook that arrive while the
+ * grouping policy holds a request (grouping.ts) — are sent together as `batch` requests of up to
+ * 50 commands, one HTTP request at a time, paced by the portal's leaky bucket. Each call keeps its own run's rules: its retries, its
  * waiting budget, its cancellation, and its order among that run's calls (a later write to a line
  * never overtakes an earlier one of the same run). Another run's failure is never this run's.
  */
@@ -100,12 +103,10 @@ export class CallQueue {
 	private nudged = false;
 	private seq = 0;
 	private keySeq = 0;
+	/** the runs that queued calls lately: company worth waiting for (grouping.ts) */
+	private readonly recent = new RecentRuns();
 
-	constructor(
-		private readonly lane: Lane,
-		/** how long an idle queue waits for more calls before it sends: 0 for one run's own queue */
-		private readonly windowMs: number,
-	) {}
+	constructor(private readonly lane: Lane) {}
 
 	/** No call waits and none is being sent. */
 	get idle(): boolean {
@@ -115,6 +116,7 @@ export class CallQueue {
 	enqueue(run: RunState, call: Omit<PendingCall, 'seq' | 'run' | 'attempts' | 'mayHaveRun' | 'refusedByPortal'>): void {
 		run.pending.push({ ...call, run, seq: this.seq++, attempts: 0, mayHaveRun: false, refusedByPortal: false });
 		this.runs.add(run);
+		if (run.batching) this.recent.note(run.execution, Date.now());
 		this.nudged = true;
 		if (!this.running) {
 			this.running = true;
@@ -130,8 +132,8 @@ export class CallQueue {
 
 	private async drain(): Promise<void> {
 		try {
-			// let every item of the run, and other executions arriving now, queue their calls first
-			await sleep(this.windowMs);
+			// let every item of the run queue its calls first: they do so before the next macrotask
+			await sleep(0);
 			for (;;) {
 				this.dropStopped();
 				if (this.runs.size === 0) break;
@@ -145,6 +147,11 @@ export class CallQueue {
 				const delay = this.lane.bucket.delayFor(now);
 				if (delay > 0) {
 					await this.waitForBucket(ready, delay);
+					continue;
+				}
+				const hold = this.holdFor(ready, now);
+				if (hold > 0) {
+					await this.waitForCompany(ready, hold);
 					continue;
 				}
 				const group = this.nextGroup(ready, now);
@@ -167,6 +174,42 @@ export class CallQueue {
 		for (let left = until - Date.now(); left > 0 && !this.nudged; left = until - Date.now()) {
 			await sleep(Math.min(left, WAKE_EVERY_MS));
 		}
+	}
+
+	/**
+	 * How long to hold the ready calls so that calls of other executions can join them (grouping.ts).
+	 * Only runs that batch gain from company, and a hold never costs a run its Max Wait.
+	 */
+	private holdFor(ready: RunState[], now: number): number {
+		const batching = ready.filter((run) => run.batching);
+		if (batching.length === 0) return 0;
+		const { bucket } = this.lane;
+		const until = sendAt(
+			{
+				readyCalls: batching.reduce((sum, run) => sum + run.pending.length, 0),
+				company: this.recent.company(
+					batching.map((run) => run.execution),
+					now,
+					1000 / (bucket.limit.perSecond * STEADY_SHARE),
+				),
+				levelAtLastSend: bucket.levelAtLastUse,
+				burst: bucket.limit.burst,
+				perSecond: bucket.limit.perSecond,
+				lastSentAt: bucket.lastUsedAt,
+			},
+			now,
+		);
+		const hold = until - now;
+		if (hold <= 0 || ready.some((run) => !run.budget.affords(hold))) return 0;
+		return hold;
+	}
+
+	/** Waits for company: a full batch or a cancellation ends the wait early, and it counts as pacing. */
+	private async waitForCompany(ready: RunState[], hold: number): Promise<void> {
+		const started = Date.now();
+		await this.sleepUntil(started + hold);
+		const waited = Date.now() - started;
+		for (const run of ready) run.budget.spend(waited);
 	}
 
 	/** Pacing counts against the waiting budget of every run that waits for it. */
@@ -329,6 +372,7 @@ export class CallQueue {
 		call.attempts++;
 		try {
 			const envelope = await sendRequest(call.run.ctx, call.restMethod, call.params, this.settings([call]));
+			this.lane.bucket.accepted();
 			this.lane.operating.note(call.restMethod, envelope.time);
 			call.resolve(envelope);
 		} catch (error) {
@@ -361,6 +405,7 @@ export class CallQueue {
 			await this.handleFailure(calls, error as Bitrix24Error);
 			return;
 		}
+		this.lane.bucket.accepted();
 		const outcomes = readBatchResult(envelope.result, commands.map(({ command }) => command), this.lane.secret);
 		const retries: Retry[] = [];
 		for (const { call, command } of commands) {
@@ -411,7 +456,9 @@ export class CallQueue {
 	}
 
 	private async handleFailure(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
-		if (error.code === 'QUERY_LIMIT_EXCEEDED') this.lane.bucket.markFull();
+		if (error.code === 'QUERY_LIMIT_EXCEEDED') this.lane.bucket.refused();
+		// an error the portal answered still passed its rate limit
+		else if (error.delivery === 'answered') this.lane.bucket.accepted();
 		const retries: Retry[] = [];
 		for (const call of calls) {
 			const own = this.errorFor(call, error);

@@ -16,8 +16,6 @@ import type { ParsedWebhookUrl } from './webhookUrl';
 
 /** Longer than the portal's 10-minute operating-time window and far longer than a bucket takes to empty. */
 export const IDLE_MS = 15 * 60 * 1000;
-/** Calls of other executions arriving within this time join the same batch. */
-export const MERGE_WINDOW_MS = 5;
 
 class WebhookLane implements Lane {
 	readonly operating = new OperatingTimes();
@@ -29,7 +27,7 @@ class WebhookLane implements Lane {
 		readonly secret: string,
 		readonly allowUnauthorizedCerts: boolean,
 	) {
-		this.queue = new CallQueue(this, MERGE_WINDOW_MS);
+		this.queue = new CallQueue(this);
 	}
 
 	touch(): void {
