@@ -16,9 +16,15 @@ export type IfTitleExists = 'error' | 'returnExisting' | 'updateExisting';
 /** What became of an item's first add, as its siblings with the same title need to know. */
 export type FirstAdd = { created: number } | 'notCreated' | 'unknown';
 
+/** An item's first add with a title, as the other items with the same title see it. */
+export interface TitledAdd {
+	fields: IDataObject;
+	firstAdd: Promise<FirstAdd>;
+}
+
 export interface RunTitles {
 	/** the first add of every titled item of the run, by title as the portal compares it */
-	byTitle: Map<string, Array<{ itemIndex: number; fields: IDataObject; firstAdd: Promise<FirstAdd> }>>;
+	byTitle: Map<string, TitledAdd[]>;
 	/** the highest line id the webhook could see before this run's adds: lines up to it were there before */
 	highestIdBefore?: Promise<number | undefined>;
 }
@@ -39,7 +45,8 @@ export interface Creation {
 	fields: IDataObject;
 	title: string;
 	ifTitleExists: IfTitleExists;
-	itemIndex: number;
+	/** the item's own entry in `run.byTitle` (none without a title) */
+	own?: TitledAdd;
 	run: RunTitles;
 	settleFirstAdd: (outcome: FirstAdd) => void;
 }
@@ -154,10 +161,10 @@ function sameFields(line: IDataObject, fields: IDataObject): boolean {
  * with the same title may have made it. Otherwise the item says what it knows, with the line's id.
  */
 async function claim(creation: Creation, line: IDataObject, lost: Bitrix24Error): Promise<IDataObject> {
-	const { fields, title, ifTitleExists, itemIndex, run } = creation;
+	const { fields, title, ifTitleExists, own, run } = creation;
 	const configId = Number(line.CONFIG_ID);
 	const highestIdBefore = run.highestIdBefore ? await run.highestIdBefore : undefined;
-	const siblings = (run.byTitle.get(title.toLowerCase()) ?? []).filter((other) => other.itemIndex !== itemIndex);
+	const siblings = (run.byTitle.get(title.toLowerCase()) ?? []).filter((other) => other !== own);
 	const outcomes = await Promise.all(siblings.map(async (other) => ({ other, first: await other.firstAdd })));
 	const madeBySibling = outcomes.some(({ first }) => typeof first === 'object' && first.created === configId);
 	const maybeBySibling = outcomes.some(({ other, first }) => first === 'unknown' && sameFields(line, other.fields));
