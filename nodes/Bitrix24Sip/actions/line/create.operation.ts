@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { FirstAdd, IfTitleExists, RunTitles, TitledAdd } from '../../helpers/addLine';
-import { addLine, readHighestId } from '../../helpers/addLine';
+import { addLine } from '../../helpers/addLine';
+import { readLinesBefore } from '../../helpers/linesBefore';
 import { awaitLineRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
 import { readConnection, readText, readType } from '../../helpers/validation';
 import { includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, readIncludePasswords, serverField } from '../common';
@@ -104,7 +105,7 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const needsBefore = title !== '' && ifTitleExists === 'error';
 
 	return async (client) => {
-		if (needsBefore) run.highestIdBefore ??= readHighestId(client);
+		if (needsBefore) readLinesBefore(client, run);
 		const line = await addLine({ client, fields, title, ifTitleExists, own, run, settleFirstAdd });
 		const output = outputLine(line, includePasswords);
 		if (waitSeconds > 0) {
