@@ -16,22 +16,19 @@ export type IfTitleExists = 'error' | 'returnExisting' | 'updateExisting';
 /** What became of an item's first add, as its siblings with the same title need to know. */
 export type FirstAdd = { created: number } | 'notCreated' | 'unknown';
 
-export interface RunTitles {
-	/** the first add of every titled item of the run, by title as the portal compares it */
-	byTitle: Map<string, Array<{ itemIndex: number; fields: IDataObject; firstAdd: Promise<FirstAdd> }>>;
-	/** the highest line id the webhook could see before this run's adds: lines up to it were there before */
-	highestIdBefore?: Promise<number | undefined>;
+/** An item's first add with a title, as the other items with the same title see it. */
+export interface TitledAdd {
+	fields: IDataObject;
+	firstAdd: Promise<FirstAdd>;
 }
 
-/** One read before any add of the run: which lines were there already (spec: ids only grow). */
-export async function readHighestId(client: Bitrix24Client): Promise<number | undefined> {
-	try {
-		const { result } = await client.call<IDataObject[]>('voximplant.sip.get', { SORT: 'CONFIG_ID', ORDER: 'DESC' });
-		const ids = (Array.isArray(result) ? result : []).map((line) => Number(line.CONFIG_ID)).filter(Number.isFinite);
-		return ids.length > 0 ? Math.max(...ids) : 0;
-	} catch {
-		return undefined;
-	}
+export interface RunTitles {
+	/** the first add of every titled item of the run, by title as the portal compares it */
+	byTitle: Map<string, TitledAdd[]>;
+	/** the highest line id the webhook could see before this run's adds: lines up to it were there before */
+	highestIdBefore?: Promise<number | undefined>;
+	/** the runs that share that read (see linesBefore.ts), this one included: their items are siblings too */
+	round?: RunTitles[];
 }
 
 export interface Creation {
@@ -39,7 +36,8 @@ export interface Creation {
 	fields: IDataObject;
 	title: string;
 	ifTitleExists: IfTitleExists;
-	itemIndex: number;
+	/** the item's own entry in `run.byTitle` (none without a title) */
+	own?: TitledAdd;
 	run: RunTitles;
 	settleFirstAdd: (outcome: FirstAdd) => void;
 }
@@ -150,14 +148,18 @@ function sameFields(line: IDataObject, fields: IDataObject): boolean {
 
 /**
  * After a lost answer, the line with this item's title exists. It is this item's line only if it
- * was not there before the run, it has the fields this item sent, and no other item of the run
- * with the same title may have made it. Otherwise the item says what it knows, with the line's id.
+ * was not there before the run, it has the fields this item sent, and no other item with the same
+ * title (of this run, or of another execution sharing its read) may have made it. Otherwise the
+ * item says what it knows, with the line's id.
  */
 async function claim(creation: Creation, line: IDataObject, lost: Bitrix24Error): Promise<IDataObject> {
-	const { fields, title, ifTitleExists, itemIndex, run } = creation;
+	const { fields, title, ifTitleExists, own, run } = creation;
 	const configId = Number(line.CONFIG_ID);
 	const highestIdBefore = run.highestIdBefore ? await run.highestIdBefore : undefined;
-	const siblings = (run.byTitle.get(title.toLowerCase()) ?? []).filter((other) => other.itemIndex !== itemIndex);
+	// item indexes repeat across runs: the item itself is left out by identity
+	const siblings = (run.round ?? [run])
+		.flatMap((member) => member.byTitle.get(title.toLowerCase()) ?? [])
+		.filter((other) => other !== own);
 	const outcomes = await Promise.all(siblings.map(async (other) => ({ other, first: await other.firstAdd })));
 	const madeBySibling = outcomes.some(({ first }) => typeof first === 'object' && first.created === configId);
 	const maybeBySibling = outcomes.some(({ other, first }) => first === 'unknown' && sameFields(line, other.fields));
@@ -182,7 +184,7 @@ async function claim(creation: Creation, line: IDataObject, lost: Bitrix24Error)
 	throw mayOrMayNot(
 		lost,
 		maybeBySibling
-			? `Line ${configId} with this title exists now, but another item of this run sent the same title and its answer was lost too, so the node cannot tell which item created it. Check line ${configId} in Bitrix24.`
+			? `Line ${configId} with this title exists now, but another item (of this run or of an execution running alongside) sent the same title and its answer was lost too, so the node cannot tell which item created it. Check line ${configId} in Bitrix24.`
 			: `Line ${configId} with this title exists now, but the node could not read which lines existed before this run, so it cannot tell whether this item created it. Check line ${configId} in Bitrix24.`,
 		{ configId },
 	);

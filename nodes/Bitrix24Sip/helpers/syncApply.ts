@@ -78,7 +78,8 @@ async function create(client: Bitrix24Client, entry: PlanEntry, run: RunTitles, 
 			fields: entry.fields,
 			title: entry.title,
 			ifTitleExists: 'error',
-			itemIndex: entry.itemIndex ?? -1,
+			// titles are unique within the input: the one add under this title is this entry's
+			own: run.byTitle.get(titleKey(entry.title))?.[0],
 			run,
 			settleFirstAdd: settle,
 		});
@@ -121,7 +122,7 @@ export async function applyPlan(
 		if (entry.action !== 'create' && entry.action !== 'replace') continue;
 		// titles are unique within the input (checked before), so each title has one add
 		const firstAdd = new Promise<FirstAdd>((resolve) => settlers.set(entry, resolve));
-		run.byTitle.set(titleKey(entry.title), [{ itemIndex: entry.itemIndex ?? -1, fields: entry.fields, firstAdd }]);
+		run.byTitle.set(titleKey(entry.title), [{ fields: entry.fields, firstAdd }]);
 	}
 	const settle = (entry: PlanEntry) => settlers.get(entry) ?? (() => undefined);
 

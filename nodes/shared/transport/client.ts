@@ -79,7 +79,17 @@ export class Bitrix24Client {
 	private constructor(
 		private readonly queue: CallQueue,
 		private readonly run: RunState,
+		/** the queue is the webhook's shared one, where other executions' calls join the same requests */
+		private readonly sharesQueue: boolean,
 	) {}
+
+	/**
+	 * The webhook's shared queue when this run's calls are merged with other executions' calls, or
+	 * undefined when the run has a queue of its own: runs of one group may share work in flight.
+	 */
+	get mergeGroup(): object | undefined {
+		return this.sharesQueue ? this.queue : undefined;
+	}
 
 	/** Reads the credential once; a malformed webhook URL fails here with a message naming the fix. */
 	static async create(ctx: ApiContext, options: Partial<ClientOptions> = {}): Promise<Bitrix24Client> {
@@ -88,7 +98,8 @@ export class Bitrix24Client {
 		const parsed = readWebhookUrl(credentials.webhookUrl);
 		if (parsed instanceof Bitrix24Error) throw parsed;
 		const lane = laneFor(parsed, credentials.ignoreSSLIssues === true, shareOf(merged.rateLimit, merged.processes));
-		const queue = merged.batching && merged.mergeExecutions ? lane.queue : new CallQueue(lane);
+		const shared = merged.batching && merged.mergeExecutions;
+		const queue = shared ? lane.queue : new CallQueue(lane);
 		const runKey = {};
 		const run: RunState = {
 			ctx,
@@ -106,7 +117,7 @@ export class Bitrix24Client {
 		const signal = cancelSignalOf(ctx);
 		if (signal?.aborted) run.cancelled = true;
 		else signal?.addEventListener('abort', () => queue.cancel(run), { once: true });
-		return new Bitrix24Client(queue, run);
+		return new Bitrix24Client(queue, run, shared);
 	}
 
 	/** Calls one REST method; resolves with its envelope or rejects with a Bitrix24Error. */

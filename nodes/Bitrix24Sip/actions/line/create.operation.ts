@@ -1,8 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { FirstAdd, IfTitleExists, RunTitles } from '../../helpers/addLine';
-import { addLine, readHighestId } from '../../helpers/addLine';
+import type { FirstAdd, IfTitleExists, RunTitles, TitledAdd } from '../../helpers/addLine';
+import { addLine } from '../../helpers/addLine';
+import { readLinesBefore } from '../../helpers/linesBefore';
 import { awaitLineRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
 import { readConnection, readText, readType } from '../../helpers/validation';
 import { includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, readIncludePasswords, serverField } from '../common';
@@ -94,17 +95,18 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 
 	const run = runTitles(this, itemIndex);
 	let settleFirstAdd: (outcome: FirstAdd) => void = () => undefined;
+	let own: TitledAdd | undefined;
 	if (title) {
 		const key = title.toLowerCase();
-		const firstAdd = new Promise<FirstAdd>((resolve) => (settleFirstAdd = resolve));
-		run.byTitle.set(key, [...(run.byTitle.get(key) ?? []), { itemIndex, fields, firstAdd }]);
+		own = { fields, firstAdd: new Promise<FirstAdd>((resolve) => (settleFirstAdd = resolve)) };
+		run.byTitle.set(key, [...(run.byTitle.get(key) ?? []), own]);
 	}
 	// only "Error" needs to know what was there before: the other modes return the line either way
 	const needsBefore = title !== '' && ifTitleExists === 'error';
 
 	return async (client) => {
-		if (needsBefore) run.highestIdBefore ??= readHighestId(client);
-		const line = await addLine({ client, fields, title, ifTitleExists, itemIndex, run, settleFirstAdd });
+		if (needsBefore) readLinesBefore(client, run);
+		const line = await addLine({ client, fields, title, ifTitleExists, own, run, settleFirstAdd });
 		const output = outputLine(line, includePasswords);
 		if (waitSeconds > 0) {
 			// a new line's registration starts with the add; an existing line's may have been restarted by its update
