@@ -1,7 +1,9 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-dangerous-functions -- a developer script that runs in plain Node, not code shipped to n8n Cloud; it runs git, tar and npm to build an older commit */
 /**
- * The package as it was before executions shared a bucket and merged their calls, built from git
- * into a folder outside the repository, so that the burst can be run against it too.
+ * The package as it was at an earlier commit, built from git into a folder outside the repository,
+ * so that a scenario can be run against it too: the burst against the package before executions
+ * shared a bucket and merged their calls, the trickle and the two processes against the package
+ * before the bucket-aware grouping and the adaptive share of the portal (issue 19).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,8 +12,11 @@ import path from 'node:path';
 
 import { PACKAGE_ROOT } from '../../test/harness/package';
 
-/** the last commit before the shared bucket and merged executions */
+/** the last commit before the shared bucket and merged executions (the burst's "before") */
 export const BEFORE_COMMIT = process.env.BENCH_BEFORE_COMMIT?.trim() || '677dad1';
+
+/** the last commit before the bucket-aware grouping and the adaptive share (the trickle's and the two processes' "before") */
+export const PACING_BEFORE_COMMIT = process.env.BENCH_PACING_BEFORE_COMMIT?.trim() || 'b4448ba';
 
 export type BeforeBuild = { root: string; commit: string } | { skipped: string };
 
@@ -24,12 +29,12 @@ function run(command: string, args: string[], cwd: string): string {
  * are), links this repository's node_modules into it and runs its own build. A folder already
  * built from the same commit is reused.
  */
-export function buildBefore(): BeforeBuild {
+export function buildBefore(commitish = BEFORE_COMMIT): BeforeBuild {
 	let commit: string;
 	try {
-		commit = run('git', ['rev-parse', '--verify', `${BEFORE_COMMIT}^{commit}`], PACKAGE_ROOT).trim();
+		commit = run('git', ['rev-parse', '--verify', `${commitish}^{commit}`], PACKAGE_ROOT).trim();
 	} catch (error) {
-		return { skipped: `git does not know commit ${BEFORE_COMMIT}: ${(error as Error).message.split('\n')[0]}` };
+		return { skipped: `git does not know commit ${commitish}: ${(error as Error).message.split('\n')[0]}` };
 	}
 	const root = path.join(os.tmpdir(), `n8n-nodes-bitrix24-sip-bench-${commit.slice(0, 12)}`);
 	const marker = path.join(root, '.bench-built');

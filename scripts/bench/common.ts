@@ -6,6 +6,9 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import type { RunResult, WorkflowJson } from '../../test/harness/engine';
 import { NODE, sipWorkflow } from '../../test/harness/workflows';
+import type { Child } from './children';
+import type { ExecutionsRequest, TrickleRequest } from './engineWorker';
+import type { SandboxStats } from './sandboxHost';
 
 export { NODE };
 
@@ -106,4 +109,70 @@ export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	const middle = Math.floor(sorted.length / 2);
 	return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The value at fraction p (0–1) of the values, by the nearest rank. */
+export function percentile(values: number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+export function milliseconds(ms: number): string {
+	return `${ms.toFixed(1)} ms`;
+}
+
+/** Executions whose starts are spread evenly over some seconds. */
+export interface Trickle {
+	count: number;
+	seconds: number;
+}
+
+/** Reads a list like `100/12,1000/60` (executions over seconds) from the environment. */
+export function trickles(name: string, fallback: Trickle[]): Trickle[] {
+	const text = process.env[name]?.trim();
+	if (!text) return fallback;
+	return text
+		.split(/[\s,]+/)
+		.filter(Boolean)
+		.map((part) => {
+			const [count, over, rest] = part.split('/').map(Number);
+			if (rest !== undefined || !Number.isInteger(count) || count < 1 || !Number.isFinite(over) || over < 0) {
+				throw new Error(`${name} must be executions/seconds pairs separated by commas, e.g. 100/12,1000/60; got "${text}"`);
+			}
+			return { count, seconds: over };
+		});
+}
+
+/** Start offsets: the first execution at 0, the last at the trickle's end, the others evenly between. */
+export function evenOffsets({ count, seconds: over }: Trickle): number[] {
+	if (count === 1) return [0];
+	return Array.from({ length: count }, (_, index) => (index * over * 1000) / (count - 1));
+}
+
+export function trickleLabel({ count, seconds: over }: Trickle): string {
+	return `${count} over ${over} s`;
+}
+
+const WARM_UP_AT_ONCE = 20;
+const WARM_UP_ONE_BY_ONE = 5;
+
+/**
+ * Runs the workflow through the portal's warm-up webhook before a measurement, so that loading and
+ * compiling are not measured: executions at once (merged calls) and a few one by one (lone calls).
+ * Then waits until the requests this made have drained from the node's copy of the bucket, which
+ * the portal's reset does not empty, and resets the portal's bucket and log.
+ */
+export async function warmUp(workers: Child[], sandbox: Child, request: ExecutionsRequest): Promise<void> {
+	for (const worker of workers) {
+		await worker.call('executions', { ...request, inputs: Array.from({ length: WARM_UP_AT_ONCE }, () => request.inputs[0]) } satisfies ExecutionsRequest);
+		await worker.call('trickle', {
+			...request,
+			inputs: Array.from({ length: WARM_UP_ONE_BY_ONE }, () => request.inputs[0]),
+			startOffsetsMs: Array.from({ length: WARM_UP_ONE_BY_ONE }, (_, index) => index * 100),
+		} satisfies TrickleRequest);
+	}
+	const { requests } = await sandbox.call<SandboxStats>('stats');
+	// each process's copy holds at most all of them; a little more, as the node keeps one place of slack
+	await new Promise((resolve) => setTimeout(resolve, (requests / RATE_LIMIT.perSecond) * 1000 + 250));
+	await sandbox.call('reset', RATE_LIMIT);
 }

@@ -18,6 +18,12 @@ export interface SandboxStats {
 	largestBatch: number;
 	/** other error statuses, e.g. { "400": 3 } */
 	otherErrors: Record<string, number>;
+	/** epoch ms of the last reset (or the start): the times below count from it */
+	resetAt: number;
+	/** when each refused request arrived, in ms after the reset: whether the 503s stop or go on */
+	refusedAtMs: number[];
+	/** when the last request arrived, in ms after the reset; 0 without requests */
+	lastRequestAtMs: number;
 }
 
 export interface SandboxStartOptions {
@@ -26,6 +32,7 @@ export interface SandboxStartOptions {
 }
 
 let sandbox: Bitrix24Sandbox | undefined;
+let resetAt = Date.now();
 
 function started(): Bitrix24Sandbox {
 	if (!sandbox) throw new Error('the sandbox is not started');
@@ -38,6 +45,7 @@ serve(
 			sandbox = await Bitrix24Sandbox.start({ rateLimit: options.rateLimit, latencyMs: options.latencyMs });
 			// another user's webhook for warm-up runs: the node keys its pacing by portal and user
 			const warmUp = sandbox.addWebhook({ userId: 2 });
+			resetAt = Date.now();
 			return { webhookUrl: sandbox.webhook.url, warmUpWebhookUrl: warmUp.url };
 		},
 		seed: async () => await seedLines(started().webhook.url),
@@ -45,6 +53,7 @@ serve(
 		reset: async (rateLimit: RateLimit | false) => {
 			started().setRateLimit(rateLimit);
 			started().clearLog();
+			resetAt = Date.now();
 			return null;
 		},
 		stats: async (): Promise<SandboxStats> => {
@@ -60,6 +69,9 @@ serve(
 				calls: sizes.reduce((sum, size) => sum + size, 0),
 				largestBatch: Math.max(0, ...log.filter((entry) => entry.batchCommands).map((entry) => entry.batchCommands?.length ?? 0)),
 				otherErrors,
+				resetAt,
+				refusedAtMs: log.filter((entry) => entry.status === 503).map((entry) => entry.at - resetAt),
+				lastRequestAtMs: log.reduce((latest, entry) => Math.max(latest, entry.at), resetAt) - resetAt,
 			};
 		},
 	},
