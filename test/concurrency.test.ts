@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
 import type { NodeRun } from './helpers/portal';
-import { TestPortal } from './helpers/portal';
+import { createOffice, TestPortal } from './helpers/portal';
 import type { LogEntry } from './sandbox';
 
 /**
@@ -25,17 +25,6 @@ const getStatus = (regId: number, requestOptions: IDataObject = {}): IDataObject
 	resource: 'registration',
 	operation: 'getStatus',
 	regId,
-	requestOptions,
-});
-
-const createOffice = (title: string, requestOptions: IDataObject = {}): IDataObject => ({
-	resource: 'line',
-	operation: 'create',
-	type: 'office',
-	title,
-	server: 'pbx.example.com',
-	login: 'office',
-	password: 'secret-pass',
 	requestOptions,
 });
 

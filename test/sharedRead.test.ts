@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
 import type { NodeRun } from './helpers/portal';
-import { TestPortal } from './helpers/portal';
+import { createOffice, TestPortal } from './helpers/portal';
 import type { LogEntry } from './sandbox';
 
 /**
@@ -14,17 +14,6 @@ import type { LogEntry } from './sandbox';
 
 const MAY_OR_MAY_NOT = 'the line may or may not have been created';
 const STANDARD = { burst: 50, perSecond: 2 };
-
-const createOffice = (title: string, requestOptions: IDataObject = {}): IDataObject => ({
-	resource: 'line',
-	operation: 'create',
-	type: 'office',
-	title,
-	server: 'pbx.example.com',
-	login: 'office',
-	password: 'secret-pass',
-	requestOptions,
-});
 
 /** The commands of a request: a plain call is one. */
 const commandsOf = (entry: LogEntry): Array<{ restMethod: string; params: Record<string, unknown> }> =>

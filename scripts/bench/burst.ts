@@ -11,7 +11,7 @@ import { PACKAGE_ROOT } from '../../test/harness/package';
 import { BEFORE_COMMIT, buildBefore } from './before';
 import { Child } from './children';
 import type { Seed } from './common';
-import { LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, NODE, nodeWorkflow, RATE_LIMIT, seconds } from './common';
+import { envWholeNumber, LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, NODE, nodeWorkflow, RATE_LIMIT, seconds } from './common';
 import type { ExecutionsRequest, ExecutionsResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
@@ -71,11 +71,7 @@ interface Row {
 }
 
 function executions(): number {
-	const text = process.env.BENCH_BURST_EXECUTIONS?.trim();
-	if (!text) return 200;
-	const count = Number(text);
-	if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_BURST_EXECUTIONS must be a positive whole number; got "${text}"`);
-	return count;
+	return envWholeNumber('BENCH_BURST_EXECUTIONS', 200, 1);
 }
 
 /**

@@ -19,6 +19,19 @@ export const MAX_WAIT_SECONDS = 1200;
 /** a portal holds at most 10 cloud lines */
 export const SEED_LINES = 10;
 
+/** What the trickle scenarios run: one call per execution, nothing to seed. */
+export const TRICKLE_OPERATION_LABEL = 'Connector → Get Status';
+export const TRICKLE_OPERATION: INodeParameters = { resource: 'connector', operation: 'getStatus' };
+
+/** A whole number from the environment, or the fallback when the variable is unset or empty. */
+export function envWholeNumber(name: string, fallback: number, min: number): number {
+	const text = process.env[name]?.trim();
+	if (!text) return fallback;
+	const value = Number(text);
+	if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min}; got "${text}"`);
+	return value;
+}
+
 export interface Seed {
 	configIds: number[];
 	regIds: number[];

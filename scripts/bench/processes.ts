@@ -8,7 +8,7 @@
  * at 1 and set to 2, and the build before issue 19 (before.ts) at 1. Env BENCH_PROCESSES_TRICKLE
  * (default 300/30: executions/seconds of each process).
  */
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { PACKAGE_ROOT } from '../../test/harness/package';
 import { buildBefore, PACING_BEFORE_COMMIT } from './before';
@@ -24,14 +24,16 @@ import {
 	RATE_LIMIT,
 	seconds,
 	trickleLabel,
+	TRICKLE_OPERATION,
+	TRICKLE_OPERATION_LABEL,
 	trickles,
 	warmUp,
 } from './common';
 import type { TrickleRequest, TrickleResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
-const OPERATION_LABEL = 'Connector → Get Status';
-const OPERATION: INodeParameters = { resource: 'connector', operation: 'getStatus' };
+const OPERATION_LABEL = TRICKLE_OPERATION_LABEL;
+const OPERATION = TRICKLE_OPERATION;
 const PROCESSES = 2;
 /** the processes get their trickle this long before it starts, so that both start together */
 const START_LEAD_MS = 300;

@@ -9,7 +9,6 @@
  * 19 (before.ts). Env BENCH_TRICKLE (default 100/12,1000/60: executions/seconds), BENCH_TRICKLE_LONE
  * (how many lone executions, default 20; 0 leaves them out).
  */
-import type { INodeParameters } from 'n8n-workflow';
 
 import { PACKAGE_ROOT } from '../../test/harness/package';
 import { buildBefore, PACING_BEFORE_COMMIT } from './before';
@@ -30,14 +29,17 @@ import {
 	RATE_LIMIT,
 	seconds,
 	trickleLabel,
+	envWholeNumber,
+	TRICKLE_OPERATION,
+	TRICKLE_OPERATION_LABEL,
 	trickles,
 	warmUp,
 } from './common';
 import type { FetchesRequest, TrickleRequest, TrickleResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
-const OPERATION_LABEL = 'Connector → Get Status';
-const OPERATION: INodeParameters = { resource: 'connector', operation: 'getStatus' };
+const OPERATION_LABEL = TRICKLE_OPERATION_LABEL;
+const OPERATION = TRICKLE_OPERATION;
 const LONE_GAP_MS = 1000;
 const LONE_TARGET_MS = 5;
 
@@ -68,11 +70,7 @@ interface Row {
 }
 
 function loneCount(): number {
-	const text = process.env.BENCH_TRICKLE_LONE?.trim();
-	if (!text) return 20;
-	const count = Number(text);
-	if (!Number.isInteger(count) || count < 0) throw new Error(`BENCH_TRICKLE_LONE must be a whole number; got "${text}"`);
-	return count;
+	return envWholeNumber('BENCH_TRICKLE_LONE', 20, 0);
 }
 
 /**

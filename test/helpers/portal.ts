@@ -108,3 +108,15 @@ export function allText(value: unknown, seen = new Set<unknown>()): string {
 	}
 	return parts.join('\n');
 }
+
+/** Line → Create of an office line (office lines have no cap of 10), with the given title. */
+export const createOffice = (title: string, requestOptions: IDataObject = {}): IDataObject => ({
+	resource: 'line',
+	operation: 'create',
+	type: 'office',
+	title,
+	server: 'pbx.example.com',
+	login: 'office',
+	password: 'secret-pass',
+	requestOptions,
+});
