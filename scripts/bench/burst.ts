@@ -1,4 +1,4 @@
-/* eslint-disable no-console, @n8n/community-nodes/no-restricted-globals -- a developer script that runs in plain Node, not code shipped to n8n Cloud */
+/* eslint-disable no-console -- a developer script that runs in plain Node, not code shipped to n8n Cloud */
 /**
  * Scenario "burst": many executions of a one-item workflow started at once in one n8n process,
  * against a portal limited like a real one. Merging on (the default), merging off, and the

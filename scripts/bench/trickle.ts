@@ -1,4 +1,4 @@
-/* eslint-disable no-console, @n8n/community-nodes/no-restricted-globals -- a developer script that runs in plain Node, not code shipped to n8n Cloud */
+/* eslint-disable no-console -- a developer script that runs in plain Node, not code shipped to n8n Cloud */
 /**
  * Scenario "trickle": executions of a one-item workflow whose starts are spread evenly over some
  * seconds, as webhooks and schedules start them in real n8n, in one n8n process against a portal
