@@ -24,6 +24,13 @@ function run(command: string, args: string[], cwd: string): string {
 	return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** Links this repository's node_modules into the build folder, replacing a link to elsewhere. */
+function linkNodeModules(root: string): void {
+	const link = path.join(root, 'node_modules');
+	rmSync(link, { force: true });
+	symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), link, 'dir');
+}
+
 /**
  * Unpacks the commit with `git archive` (the repository's work tree and branches stay as they
  * are), links this repository's node_modules into it and runs its own build. A folder already
@@ -38,13 +45,17 @@ export function buildBefore(commitish = BEFORE_COMMIT): BeforeBuild {
 	}
 	const root = path.join(os.tmpdir(), `n8n-nodes-bitrix24-sip-bench-${commit.slice(0, 12)}`);
 	const marker = path.join(root, '.bench-built');
-	if (existsSync(marker) && readFileSync(marker, 'utf8') === commit) return { root, commit };
+	if (existsSync(marker) && readFileSync(marker, 'utf8') === commit) {
+		// a build made from another checkout (a removed worktree) links node_modules that may be gone
+		linkNodeModules(root);
+		return { root, commit };
+	}
 	try {
 		rmSync(root, { recursive: true, force: true });
 		mkdirSync(root, { recursive: true });
 		const archive = execFileSync('git', ['archive', '--format=tar', commit], { cwd: PACKAGE_ROOT, maxBuffer: 256 * 2 ** 20 });
 		execFileSync('tar', ['-x', '-C', root], { input: archive });
-		symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+		linkNodeModules(root);
 		run('npm', ['run', '--silent', 'build'], root);
 		writeFileSync(marker, commit);
 		return { root, commit };

@@ -9,9 +9,8 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { PACKAGE_ROOT } from '../../test/harness/package';
 import { BEFORE_COMMIT, buildBefore } from './before';
-import { Child } from './children';
 import type { Seed } from './common';
-import { envWholeNumber, LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, NODE, nodeWorkflow, RATE_LIMIT, seconds } from './common';
+import { envWholeNumber, LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, NODE, nodeWorkflow, RATE_LIMIT, seconds, withPortal } from './common';
 import type { ExecutionsRequest, ExecutionsResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
@@ -81,13 +80,7 @@ function executions(): number {
  */
 async function measure(operation: Operation, mode: Mode, root: string, count: number): Promise<Row> {
 	const row: Row = { operation: operation.label, mode: mode.label };
-	const sandbox = Child.start('sandboxHost.ts');
-	const worker = Child.start('engineWorker.ts');
-	try {
-		const urls = await sandbox.call<{ webhookUrl: string; warmUpWebhookUrl: string }>('start', {
-			rateLimit: RATE_LIMIT,
-			latencyMs: LATENCY_MS,
-		});
+	return await withPortal(1, async (sandbox, [worker], urls) => {
 		const seed = await sandbox.call<Seed>('seed');
 		const { requestOptions } = await worker.call<{ requestOptions: string[] }>('load', { packageRoot: root });
 		// without the option, "merging on" would measure the old behaviour under a new name
@@ -111,10 +104,7 @@ async function measure(operation: Operation, mode: Mode, root: string, count: nu
 		} satisfies ExecutionsRequest);
 		row.stats = await sandbox.call<SandboxStats>('stats');
 		return row;
-	} finally {
-		await worker.stop();
-		await sandbox.stop();
-	}
+	});
 }
 
 /** The least time the portal's bucket allows for this many accepted requests: a full burst, then perSecond. */

@@ -6,7 +6,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import type { RunResult, WorkflowJson } from '../../test/harness/engine';
 import { NODE, sipWorkflow } from '../../test/harness/workflows';
-import type { Child } from './children';
+import { Child } from './children';
 import type { ExecutionsRequest, TrickleRequest } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
@@ -188,4 +188,29 @@ export async function warmUp(workers: Child[], sandbox: Child, request: Executio
 	// each process's copy holds at most all of them; a little more, as the node keeps one place of slack
 	await new Promise((resolve) => setTimeout(resolve, (requests / RATE_LIMIT.perSecond) * 1000 + 250));
 	await sandbox.call('reset', RATE_LIMIT);
+}
+
+export interface PortalUrls {
+	webhookUrl: string;
+	/** another webhook user of the same portal: warming up through it leaves the measured one fresh */
+	warmUpWebhookUrl: string;
+}
+
+/**
+ * Runs `measure` with a fresh sandbox portal (RATE_LIMIT, LATENCY_MS) and `engines` fresh n8n
+ * engine processes, each a child process of its own, and stops them all afterwards.
+ */
+export async function withPortal<T>(
+	engines: number,
+	measure: (sandbox: Child, workers: Child[], urls: PortalUrls) => Promise<T>,
+): Promise<T> {
+	const sandbox = Child.start('sandboxHost.ts');
+	const workers = Array.from({ length: engines }, () => Child.start('engineWorker.ts'));
+	try {
+		const urls = await sandbox.call<PortalUrls>('start', { rateLimit: RATE_LIMIT, latencyMs: LATENCY_MS });
+		return await measure(sandbox, workers, urls);
+	} finally {
+		await Promise.all(workers.map(async (worker) => await worker.stop()));
+		await sandbox.stop();
+	}
 }

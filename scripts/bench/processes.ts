@@ -12,7 +12,6 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { PACKAGE_ROOT } from '../../test/harness/package';
 import { buildBefore, PACING_BEFORE_COMMIT } from './before';
-import { Child } from './children';
 import type { Trickle } from './common';
 import {
 	evenOffsets,
@@ -28,12 +27,11 @@ import {
 	TRICKLE_OPERATION_LABEL,
 	trickles,
 	warmUp,
+	withPortal,
 } from './common';
 import type { TrickleRequest, TrickleResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
-const OPERATION_LABEL = TRICKLE_OPERATION_LABEL;
-const OPERATION = TRICKLE_OPERATION;
 const PROCESSES = 2;
 /** the processes get their trickle this long before it starts, so that both start together */
 const START_LEAD_MS = 300;
@@ -68,17 +66,11 @@ interface Row {
  * build, each warmed up through another webhook of the portal; then both trickles at once.
  */
 async function measure(mode: Mode, root: string, trickle: Trickle): Promise<Measured> {
-	const sandbox = Child.start('sandboxHost.ts');
-	const workers = Array.from({ length: PROCESSES }, () => Child.start('engineWorker.ts'));
-	try {
-		const urls = await sandbox.call<{ webhookUrl: string; warmUpWebhookUrl: string }>('start', {
-			rateLimit: RATE_LIMIT,
-			latencyMs: LATENCY_MS,
-		});
+	return await withPortal(PROCESSES, async (sandbox, workers, urls) => {
 		await Promise.all(workers.map(async (worker) => await worker.call('load', { packageRoot: root })));
 		const requestOptions: IDataObject = { batching: true, maxWait: MAX_WAIT_SECONDS };
 		if (mode.processes !== undefined) requestOptions.processes = mode.processes;
-		const workflow = nodeWorkflow(OPERATION, requestOptions);
+		const workflow = nodeWorkflow(TRICKLE_OPERATION, requestOptions);
 		await warmUp(workers, sandbox, { workflow, nodeName: NODE, webhookUrl: urls.warmUpWebhookUrl, inputs: [{}] });
 		const offsets = evenOffsets(trickle);
 		const startAt = Date.now() + START_LEAD_MS;
@@ -97,10 +89,7 @@ async function measure(mode: Mode, root: string, trickle: Trickle): Promise<Meas
 		);
 		const stats = await sandbox.call<SandboxStats>('stats');
 		return { stats, results, startAt };
-	} finally {
-		await Promise.all(workers.map(async (worker) => await worker.stop()));
-		await sandbox.stop();
-	}
+	});
 }
 
 /** From the first start in either process to the last finish in either. */
@@ -183,7 +172,7 @@ function report(row: Row): void {
 export async function processesScenario(): Promise<boolean> {
 	const [trickle] = trickles('BENCH_PROCESSES_TRICKLE', [{ count: 300, seconds: 30 }]);
 	console.log(
-		`## Two processes: ${PROCESSES} n8n processes each trickle ${trickleLabel(trickle)} of ${OPERATION_LABEL} at the same time, one portal, one webhook`,
+		`## Two processes: ${PROCESSES} n8n processes each trickle ${trickleLabel(trickle)} of ${TRICKLE_OPERATION_LABEL} at the same time, one portal, one webhook`,
 	);
 	console.log('');
 	console.log(

@@ -12,7 +12,6 @@
 
 import { PACKAGE_ROOT } from '../../test/harness/package';
 import { buildBefore, PACING_BEFORE_COMMIT } from './before';
-import { Child } from './children';
 import type { Trickle } from './common';
 import {
 	evenOffsets,
@@ -34,12 +33,11 @@ import {
 	TRICKLE_OPERATION_LABEL,
 	trickles,
 	warmUp,
+	withPortal,
 } from './common';
 import type { FetchesRequest, TrickleRequest, TrickleResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
-const OPERATION_LABEL = TRICKLE_OPERATION_LABEL;
-const OPERATION = TRICKLE_OPERATION;
 const LONE_GAP_MS = 1000;
 const LONE_TARGET_MS = 5;
 
@@ -78,13 +76,7 @@ function loneCount(): number {
  * another, warmed up through another webhook of the portal, then the trickle.
  */
 async function measure(kind: Kind, root: string, offsets: number[]): Promise<Measured> {
-	const sandbox = Child.start('sandboxHost.ts');
-	const worker = Child.start('engineWorker.ts');
-	try {
-		const urls = await sandbox.call<{ webhookUrl: string; warmUpWebhookUrl: string }>('start', {
-			rateLimit: RATE_LIMIT,
-			latencyMs: LATENCY_MS,
-		});
+	return await withPortal(1, async (sandbox, [worker], urls) => {
 		if (kind === 'bare') {
 			const url = (webhookUrl: string): string => `${webhookUrl}voximplant.sip.connector.status.json`;
 			await worker.call('fetches', { url: url(urls.warmUpWebhookUrl), startOffsetsMs: [0, 100, 200, 300, 400] } satisfies FetchesRequest);
@@ -93,7 +85,7 @@ async function measure(kind: Kind, root: string, offsets: number[]): Promise<Mea
 			return { stats: await sandbox.call<SandboxStats>('stats'), result };
 		}
 		await worker.call('load', { packageRoot: root });
-		const workflow = kind === 'floor' ? noOpWorkflow() : nodeWorkflow(OPERATION, { batching: true, maxWait: MAX_WAIT_SECONDS });
+		const workflow = kind === 'floor' ? noOpWorkflow() : nodeWorkflow(TRICKLE_OPERATION, { batching: true, maxWait: MAX_WAIT_SECONDS });
 		const nodeName = kind === 'floor' ? NOOP : NODE;
 		await warmUp([worker], sandbox, { workflow, nodeName, webhookUrl: urls.warmUpWebhookUrl, inputs: [{}] });
 		const result = await worker.call<TrickleResult>('trickle', {
@@ -105,10 +97,7 @@ async function measure(kind: Kind, root: string, offsets: number[]): Promise<Mea
 		} satisfies TrickleRequest);
 		const stats = await sandbox.call<SandboxStats>('stats');
 		return { stats, result };
-	} finally {
-		await worker.stop();
-		await sandbox.stop();
-	}
+	});
 }
 
 /** Each execution's duration less the floor's median execution: what the node added to it. */
@@ -216,7 +205,7 @@ export async function trickleScenario(): Promise<boolean> {
 		{ count: 1000, seconds: 60 },
 	]);
 	const lone = loneCount();
-	console.log(`## Trickle: executions of ${OPERATION_LABEL} whose starts are spread evenly over some seconds, in one n8n process`);
+	console.log(`## Trickle: executions of ${TRICKLE_OPERATION_LABEL} whose starts are spread evenly over some seconds, in one n8n process`);
 	console.log('');
 	console.log(
 		`Sandbox (own process, fresh per row): rate limit bursts of ${RATE_LIMIT.burst}, ${RATE_LIMIT.perSecond} requests/s; ${LATENCY_MS} ms latency; Max Wait ${MAX_WAIT_SECONDS} s. Runs: ${runs.map(trickleLabel).join(', ')}${lone > 0 ? `; a lone execution ${lone} times, ${LONE_GAP_MS / 1000} s apart` : ''}.`,
