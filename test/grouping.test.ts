@@ -1,5 +1,5 @@
 import { AdaptiveShare, CUT_COOLDOWN_MS, MIN_SHARE, RAISE_EVERY_MS, RAISE_STEP } from '../nodes/shared/transport/adaptiveShare';
-import { RecentRuns, sendAt, STEADY_SHARE } from '../nodes/shared/transport/grouping';
+import { RecentRuns, sendAt, STEADY_SHARE, steadyIntervalMs } from '../nodes/shared/transport/grouping';
 import { LeakyBucket } from '../nodes/shared/transport/limiters';
 
 /**
@@ -162,7 +162,7 @@ function simulate(arrivals: number[], options: { latencyMs?: number; company?: b
 			next++;
 		}
 		const runs = waiting.map((call) => call.run);
-		const company = options.company ?? recent.company(runs, now, 2000 / bucket.limit.perSecond);
+		const company = options.company ?? recent.company(runs, now, steadyIntervalMs(bucket.limit.perSecond));
 		const at = Math.max(
 			now + bucket.delayFor(now),
 			sendAt(
@@ -292,7 +292,7 @@ function twoProcesses(seconds: number, everyMs: number, adapt: boolean): { porta
 				sendAt(
 					{
 						readyCalls: process.waiting.length,
-						company: process.recent.company([process.waiting[0].run], now, 2000 / bucket.limit.perSecond),
+						company: process.recent.company([process.waiting[0].run], now, steadyIntervalMs(bucket.limit.perSecond)),
 						levelAtLastSend: bucket.levelAtLastUse,
 						burst: bucket.limit.burst,
 						perSecond: bucket.limit.perSecond,

@@ -35,10 +35,15 @@ export interface GroupingInput {
 	lastSentAt: number;
 }
 
+/** The time between requests while calls keep coming, at a bucket's refill rate. */
+export function steadyIntervalMs(perSecond: number): number {
+	return 1000 / (perSecond * STEADY_SHARE);
+}
+
 /** The moment the next request should go: `now` or earlier means at once. */
 export function sendAt(input: GroupingInput, now: number): number {
 	if (!input.company || input.readyCalls >= MAX_BATCH_COMMANDS) return now;
-	const interval = 1000 / (input.perSecond * STEADY_SHARE);
+	const interval = steadyIntervalMs(input.perSecond);
 	// anchored on the last request, so that waking up early (a new call) never moves the moment
 	return input.lastSentAt + interval * (1 + input.levelAtLastSend / input.burst);
 }

@@ -7,7 +7,7 @@ import { buildBatchBody, encodeCommand, MAX_BATCH_COMMANDS, readBatchResult } fr
 import { Bitrix24Error } from './errors';
 import type { ApiContext } from './http';
 import { sendRequest } from './http';
-import { RecentRuns, sendAt, STEADY_SHARE } from './grouping';
+import { RecentRuns, sendAt, steadyIntervalMs } from './grouping';
 import type { LeakyBucket, WaitBudget } from './limiters';
 import type { OperatingTimes } from './operatingTime';
 import { mayFormBatchReference } from './phpQuery';
@@ -92,9 +92,10 @@ const RUN_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
  * The calls of one webhook, waiting to be sent. Calls made at about the same moment — the items of
  * a run, and with merging the calls of other executions of the same webhook that arrive while the
  * grouping policy holds a request (grouping.ts) — are sent together as `batch` requests of up to
- * 50 commands, one HTTP request at a time, paced by the portal's leaky bucket. Each call keeps its own run's rules: its retries, its
- * waiting budget, its cancellation, and its order among that run's calls (a later write to a line
- * never overtakes an earlier one of the same run). Another run's failure is never this run's.
+ * 50 commands, one HTTP request at a time, paced by the portal's leaky bucket. Each call keeps its
+ * own run's rules: its retries, its waiting budget, its cancellation, and its order among that
+ * run's calls (a later write to a line never overtakes an earlier one of the same run). Another
+ * run's failure is never this run's.
  */
 export class CallQueue {
 	private readonly runs = new Set<RunState>();
@@ -103,7 +104,7 @@ export class CallQueue {
 	private nudged = false;
 	private seq = 0;
 	private keySeq = 0;
-	/** the runs that queued calls lately: company worth waiting for (grouping.ts) */
+	/** the executions that queued calls lately: company worth waiting for (grouping.ts) */
 	private readonly recent = new RecentRuns();
 
 	constructor(private readonly lane: Lane) {}
@@ -190,7 +191,7 @@ export class CallQueue {
 				company: this.recent.company(
 					batching.map((run) => run.execution),
 					now,
-					1000 / (bucket.limit.perSecond * STEADY_SHARE),
+					steadyIntervalMs(bucket.limit.perSecond),
 				),
 				levelAtLastSend: bucket.levelAtLastUse,
 				burst: bucket.limit.burst,
