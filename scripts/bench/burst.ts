@@ -10,7 +10,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { PACKAGE_ROOT } from '../../test/harness/package';
 import { BEFORE_COMMIT, buildBefore } from './before';
 import type { Seed } from './common';
-import { envWholeNumber, LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, NODE, nodeWorkflow, RATE_LIMIT, seconds, withPortal } from './common';
+import { envWholeNumber, LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, NODE, nodeWorkflow, printTable, RATE_LIMIT, seconds, withPortal } from './common';
 import type { ExecutionsRequest, ExecutionsResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
@@ -162,9 +162,7 @@ export async function burstScenario(): Promise<boolean> {
 			for (const [message, n] of Object.entries(result.errors)) console.log(`    ${n} × ${message}`);
 		}
 	}
-	console.log('');
-	for (const line of table(rows)) console.log(line);
-	console.log('');
+	printTable(table(rows));
 	console.log(
 		`Bucket minimum: the least time the portal's bucket allows for the requests it accepted (the first ${RATE_LIMIT.burst} at once, then ${RATE_LIMIT.perSecond} per second).`,
 	);

@@ -111,6 +111,12 @@ export function machine(): string {
 	return `${os.type()} ${os.release()} (${os.arch()}), ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${memory}, Node ${process.version}, n8n-core ${core}`;
 }
 
+/** Prints a table between blank lines, as every scenario ends its report. */
+export function printTable(lines: string[]): void {
+	// eslint-disable-next-line no-console -- the bench reports on the console
+	console.log(['', ...lines, ''].join('\n'));
+}
+
 /** A markdown table; `right` names the columns that hold numbers. */
 export function markdownTable(header: string[], rows: string[][], right: number[] = []): string[] {
 	const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;

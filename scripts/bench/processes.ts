@@ -20,6 +20,7 @@ import {
 	MAX_WAIT_SECONDS,
 	NODE,
 	nodeWorkflow,
+	printTable,
 	RATE_LIMIT,
 	seconds,
 	trickleLabel,
@@ -189,9 +190,7 @@ export async function processesScenario(): Promise<boolean> {
 		rows.push(row);
 		report(row);
 	}
-	console.log('');
-	for (const line of table(rows)) console.log(line);
-	console.log('');
+	printTable(table(rows));
 	console.log(
 		`Wall time: from the first start in either process to the last finish in either. Requests per second: all HTTP requests the portal received (refused ones included) over the wall time. Portal allows: its burst of ${RATE_LIMIT.burst} and then ${RATE_LIMIT.perSecond} per second, averaged over the same time.`,
 	);

@@ -22,6 +22,7 @@ import {
 	milliseconds,
 	NODE,
 	nodeWorkflow,
+	printTable,
 	NOOP,
 	noOpWorkflow,
 	percentile,
@@ -244,9 +245,7 @@ export async function trickleScenario(): Promise<boolean> {
 			report(row);
 		}
 	}
-	console.log('');
-	for (const line of table(rows)) console.log(line);
-	console.log('');
+	printTable(table(rows));
 	console.log(
 		"Wall time: from the first start to the last finish. Added wall: over the floor of the same run. Added latency: each execution's own duration less the floor's median execution (the floor is n8n running a NoOp in its place, in a fresh process); it includes the portal's round trip, which the bare request's row shows (Node's fetch at the same moments, from a fresh process, no n8n).",
 	);
