@@ -39,7 +39,7 @@ function loadedNode(type: string): INodeType {
 }
 
 /** The top-level parameter of that name that is shown for the given values of other parameters. */
-function parameter(node: INodeType, name: string, shownFor: Record<string, string> = {}): INodeProperties {
+function parameter(node: INodeType, name: string, shownFor: Record<string, string | number> = {}): INodeProperties {
 	const found = node.description.properties.filter(
 		(property) =>
 			property.name === name &&
@@ -249,7 +249,8 @@ describe('What the editor offers agrees with what the code handles', () => {
 		});
 
 		it('Registration → Check All Lines → Treat Pending Registrations As', async () => {
-			const options = parameter(loadedNode(NODE_TYPE), 'options', { resource: 'registration', operation: 'checkAll' });
+			// version 2's Options: version 1's hold the same Treat Pending Registrations As
+			const options = parameter(loadedNode(NODE_TYPE), 'options', { resource: 'registration', operation: 'checkAll', '@version': 2 });
 			const outcomes = await outcomesOf(offered(child(options, 'pendingAs')), async (portal, pendingAs) => {
 				const [line] = await addLines(portal, [{ title: 'Pending' }]);
 				portal.sandbox.setRegistration(line.REG_ID as number, { STATUS_RESULT: 'in_progress' });

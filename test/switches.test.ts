@@ -32,6 +32,13 @@ interface Switch {
 	where?: string;
 	/** the parameters its displayOptions ask for (resource, operation) */
 	base: IDataObject;
+	/** the node version its displayOptions ask for (`@version`), if any */
+	version?: number;
+}
+
+/** A scenario may serve a switch in every node version: its key without the version. */
+function versionless(key: string): string {
+	return key.replace(/ · v\d+ · /, ' · ');
 }
 
 type Show = Record<string, unknown[]>;
@@ -49,14 +56,23 @@ function switchesOf(): Switch[] {
 				const shown: Show = { ...show, ...((property.displayOptions?.show ?? {}) as Show) };
 				const here = [...path, { name: property.name }];
 				if (property.type === 'boolean') {
-					const context = Object.values(shown).map((values) => values.join('|'));
+					// a version is the node's typeVersion, not a parameter: it goes into the key and the run
+					const { '@version': versions, ...parameters } = shown;
+					const context = Object.values(parameters).map((values) => values.join('|'));
+					const version = versions?.length === 1 ? Number(versions[0]) : undefined;
 					found.push({
-						key: [node, ...(context.length > 0 ? [context.join('.')] : []), here.map((step) => step.name).join('.')].join(' · '),
+						key: [
+							node,
+							...(version !== undefined ? [`v${version}`] : []),
+							...(context.length > 0 ? [context.join('.')] : []),
+							here.map((step) => step.name).join('.'),
+						].join(' · '),
 						node,
 						path: here,
 						displayName: property.displayName,
 						where,
-						base: Object.fromEntries(Object.entries(shown).map(([name, values]) => [name, values[0]])) as IDataObject,
+						base: Object.fromEntries(Object.entries(parameters).map(([name, values]) => [name, values[0]])) as IDataObject,
+						version,
 					});
 				}
 				const under = `under ${property.displayName}`;
@@ -217,6 +233,14 @@ const SCENARIOS: Record<string, Scenario> = {
 		shows: 'the office line listed beside the cloud one',
 		setup: (portal) => [cloud('Cloud'), office('Office')].forEach((line) => portal.sandbox.addLineByHand(line)),
 	},
+	'bitrix24Sip · v2 · registration.checkAll · options.excludeOffice': {
+		shows: 'the office line left out, only the cloud one checked',
+		setup: (portal) => [cloud('Cloud'), office('Office')].forEach((line) => portal.sandbox.addLineByHand(line)),
+	},
+	'bitrix24Sip · v2 · line|registration.create|update|get|getMany|getDefaultOutgoing|sync|getStatus|checkAll · simplify': {
+		shows: "the new line's raw row instead of the short form",
+		parameters: office('Office'),
+	},
 	'bitrix24Sip · registration.checkAll · options.includeSummary': {
 		shows: 'a summary item, and the connector read for it',
 		setup: (portal) => void portal.sandbox.addLineByHand(cloud('Cloud')),
@@ -286,12 +310,21 @@ const ALWAYS_ALIKE: Record<string, string> = {};
 // ——— one runner per kind of node ———
 
 /** Runs the node as n8n would; the portal's request log is read after, for every kind alike. */
-type Runner = (portal: TestPortal, parameters: INodeParameters, scenario: Scenario, setup: Setup) => Promise<Omit<Observed, 'requests'>>;
+type Runner = (
+	portal: TestPortal,
+	parameters: INodeParameters,
+	scenario: Scenario,
+	setup: Setup,
+	version: number | undefined,
+) => Promise<Omit<Observed, 'requests'>>;
 
 const NODE_KINDS: Record<string, Runner> = {
-	async bitrix24Sip(portal, parameters, scenario) {
+	async bitrix24Sip(portal, parameters, scenario, _setup, version) {
 		const runs = await Promise.all(
-			Array.from({ length: scenario.concurrent ?? 1 }, async () => await portal.run(parameters, scenario.input ?? [{}])),
+			Array.from(
+				{ length: scenario.concurrent ?? 1 },
+				async () => await portal.run(parameters, scenario.input ?? [{}], { typeVersion: version }),
+			),
 		);
 		return {
 			failures: runs.flatMap((run): Failure[] =>
@@ -362,7 +395,7 @@ async function observe(switchParameter: Switch, scenario: Scenario, value: unkno
 		const before = portal.sandbox.lines();
 		portal.sandbox.clearLog();
 		const parameters = placed({ ...switchParameter.base, ...scenario.parameters, ...setup.parameters }, switchParameter.path, value);
-		const ran = await NODE_KINDS[switchParameter.node](portal, parameters, scenario, setup);
+		const ran = await NODE_KINDS[switchParameter.node](portal, parameters, scenario, setup, switchParameter.version);
 		const observed: Observed = { ...ran, requests: portal.sandbox.log.map(requestOf) };
 
 		const names = new Map<string | number, string>([[new URL(portal.sandbox.baseUrl).host, '<portal>']]);
@@ -397,14 +430,14 @@ describe('switches: every boolean parameter of every node, filled by an expressi
 		expect(new Set(SWITCHES.map((found) => found.node))).toEqual(new Set(Object.keys(NODE_KINDS)));
 		// a scenario or exception for a switch that is not there (renamed, removed) is stale
 		expect({
-			scenariosOfNoSwitch: Object.keys(SCENARIOS).filter((key) => !keys.includes(key)),
+			scenariosOfNoSwitch: Object.keys(SCENARIOS).filter((key) => !keys.includes(key) && !keys.map(versionless).includes(key)),
 			exceptionsOfNoSwitch: Object.keys(ALWAYS_ALIKE).filter((key) => !keys.includes(key)),
 		}).toEqual({ scenariosOfNoSwitch: [], exceptionsOfNoSwitch: [] });
 	});
 
 	describe.each(SWITCHES.map((found) => [found.key, found] as const))('%s', (key, found) => {
 		const scenario = (): Scenario => {
-			const chosen = SCENARIOS[key];
+			const chosen = SCENARIOS[key] ?? SCENARIOS[versionless(key)];
 			if (!chosen) throw new Error(`No scenario for the switch "${key}" (${found.displayName}): add one to SCENARIOS in test/switches.test.ts`);
 			return chosen;
 		};
@@ -430,7 +463,7 @@ describe('switches: every boolean parameter of every node, filled by an expressi
 			}
 		});
 
-		it(`reads "true", "TRUE " and 1 as on, "false" and 0 as off; on: ${SCENARIOS[key]?.shows ?? '(no scenario)'}`, async () => {
+		it(`reads "true", "TRUE " and 1 as on, "false" and 0 as off; on: ${(SCENARIOS[key] ?? SCENARIOS[versionless(key)])?.shows ?? '(no scenario)'}`, async () => {
 			const chosen = scenario();
 			const on = outcome(await observe(found, chosen, true), chosen);
 			const off = outcome(await observe(found, chosen, false), chosen);

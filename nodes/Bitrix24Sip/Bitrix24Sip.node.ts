@@ -8,6 +8,7 @@ import { requestOptions } from '../shared/requestOptions';
 import { router } from './actions/router';
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { searchLines } from './methods/listSearch';
+import { simplifyField } from './helpers/simplify';
 
 export class Bitrix24Sip implements INodeType {
 	description: INodeTypeDescription = {
@@ -15,7 +16,10 @@ export class Bitrix24Sip implements INodeType {
 		name: 'bitrix24Sip',
 		icon: { light: 'file:bitrix24Sip.svg', dark: 'file:bitrix24Sip.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: Simplify on by default, Get Status by line, Check All Lines with office lines, Sync's
+		// fields read the input; version 1 nodes keep their parameters and output as they were
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Manage the SIP lines of a Bitrix24 portal (voximplant.sip.*)',
 		defaults: { name: 'Bitrix24 SIP' },
@@ -39,6 +43,7 @@ export class Bitrix24Sip implements INodeType {
 			...line.description,
 			...registration.description,
 			...connector.description,
+			simplifyField,
 			requestOptions,
 		],
 	};

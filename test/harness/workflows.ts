@@ -9,6 +9,8 @@ export const NODE = 'Bitrix24 SIP';
 
 export interface NodeSettings {
 	continueOnFail?: boolean;
+	/** the node's version: 1 (what every saved workflow before version 2 holds) unless given */
+	typeVersion?: number;
 }
 
 /** Manual trigger → Bitrix24 SIP, with the given parameters. */
@@ -23,7 +25,7 @@ export function sipWorkflow(parameters: INodeParameters, settings: NodeSettings 
 				id: 'sip',
 				name: NODE,
 				type: NODE_TYPE,
-				typeVersion: 1,
+				typeVersion: settings.typeVersion ?? 1,
 				position: [220, 0],
 				parameters,
 				credentials: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },

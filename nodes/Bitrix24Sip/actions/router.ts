@@ -8,6 +8,10 @@ import * as line from './line/Line.resource';
 import * as registration from './registration/Registration.resource';
 import { clientOptionsFrom } from '../../shared/requestOptions';
 import { errorItem } from '../helpers/output';
+import type { SimplifyContext } from '../helpers/simplify';
+import { isSimplified, NEEDS_DEFAULT_OUTGOING, simplify } from '../helpers/simplify';
+import { readDefaultOutgoingValue } from '../../shared/defaultOutgoing';
+import { readForItem, toBoolean } from '../../shared/parameters';
 import type { ItemRun, Operation, RunOperation } from './types';
 
 /** Every resource and operation the node runs, by the values of its Resource and Operation parameters. */
@@ -25,6 +29,26 @@ type Prepared = { run: ItemRun } | { error: NodeApiError | NodeOperationError };
 
 type Outcome = { data: IDataObject[] } | { error: NodeApiError | NodeOperationError };
 
+/** Simplify (node version 2) for this item; version 1 nodes have no such switch and never simplify. */
+export function readSimplify(ctx: IExecuteFunctions, resource: string, operation: string, itemIndex: number): boolean {
+	if (ctx.getNode().typeVersion < 2 || !isSimplified(resource, operation)) return false;
+	return readForItem(ctx.getNode(), itemIndex, () =>
+		toBoolean(ctx.getNodeParameter('simplify', itemIndex, true), { label: 'Simplify' }, true),
+	);
+}
+
+/**
+ * The default outgoing line, read once for a run whose simplified lines carry the flag. It is sent
+ * with the items' first calls, so it rides in their batch; a failure only leaves the flag unknown.
+ */
+async function defaultOutgoingOf(client: Bitrix24Client): Promise<string | null> {
+	try {
+		return await readDefaultOutgoingValue(client);
+	} catch {
+		return null;
+	}
+}
+
 /**
  * Runs the chosen operation for every input item: first every item's parameters are checked
  * (nothing is sent if one is wrong, unless the node continues on fail), then all items run
@@ -39,12 +63,20 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
 	}
 	// an operation that plans over all items at once (Line → Sync) runs them itself
-	if ('executeRun' in chosen) return [await chosen.executeRun.call(this)];
+	if ('executeRun' in chosen) {
+		const output = await chosen.executeRun.call(this);
+		if (!readSimplify(this, resource, operation, 0)) return [output];
+		// Sync's failed lines keep the error item they are; its plan and results are simplified
+		return [output.map((item) => ('action' in item.json ? { ...item, json: simplify(resource, operation, item.json, {}) } : item))];
+	}
 	const continueOnFail = this.continueOnFail();
 
+	const simplified: boolean[] = [];
 	const prepared: Prepared[] = items.map((_, itemIndex) => {
 		try {
-			return { run: chosen.prepare.call(this, itemIndex) };
+			const run = chosen.prepare.call(this, itemIndex);
+			simplified[itemIndex] = readSimplify(this, resource, operation, itemIndex);
+			return { run };
 		} catch (error) {
 			if (!continueOnFail) throw toNodeError(this.getNode(), error, itemIndex);
 			return { error: toNodeError(this.getNode(), error, itemIndex) };
@@ -65,12 +97,21 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		}
 	}
 
+	const context: { defaultOutgoing?: Promise<string | null> } = {};
+	const runnable = prepared.some((entry, itemIndex) => 'run' in entry && simplified[itemIndex]);
+	if (client && runnable && NEEDS_DEFAULT_OUTGOING.has(`${resource}.${operation}`)) {
+		context.defaultOutgoing = defaultOutgoingOf(client);
+	}
+
 	const outcomes: Outcome[] = await Promise.all(
 		prepared.map(async (entry, itemIndex): Promise<Outcome> => {
 			if ('error' in entry) return entry;
 			if (!client) return { error: toNodeError(this.getNode(), clientError, itemIndex) };
 			try {
-				return { data: await entry.run(client) };
+				const data = await entry.run(client);
+				if (!simplified[itemIndex]) return { data };
+				const simplifyContext: SimplifyContext = context.defaultOutgoing ? { defaultOutgoing: await context.defaultOutgoing } : {};
+				return { data: data.map((raw) => simplify(resource, operation, raw, simplifyContext)) };
 			} catch (error) {
 				return { error: toNodeError(this.getNode(), error, itemIndex) };
 			}

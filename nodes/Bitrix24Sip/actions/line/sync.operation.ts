@@ -20,51 +20,75 @@ const show = { resource: ['line'], operation: ['sync'] };
 
 const SEND_PASSWORDS = ['whenChanged', 'always'] as const;
 
+/**
+ * A field in both node versions: version 2 pre-fills it with the expression that reads the input
+ * item's field of the same name (a sheet's column "server" fills Server), version 1 stays empty.
+ */
+function readsInput(field: INodeProperties, inputField: string): INodeProperties[] {
+	return [
+		{ ...field, displayOptions: { show: { '@version': [1] } } },
+		{ ...field, default: `={{ $json.${inputField} }}`, displayOptions: { show: { '@version': [2] } } },
+	];
+}
+
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Each input item is one line as it should be. The sync matches them to the portal\'s lines by title, then creates, updates or (if asked) deletes lines so that the portal matches. Turn on Dry Run to see the plan first.',
+			'Each input item is one line as it should be. The sync matches them to the portal\'s lines by title, then creates, updates or (if asked) deletes lines. Turn on Dry Run to see the plan first.',
 		name: 'syncNotice',
 		type: 'notice',
 		default: '',
+		displayOptions: { show: { '@version': [1] } },
+	},
+	{
+		displayName:
+			'Each input item is one line as it should be. Title, Server, Login and Password read the item\'s fields of the same name; change them to map other columns.',
+		name: 'syncNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { '@version': [2] } },
 	},
 	{
 		displayName: 'Dry Run',
 		name: 'dryRun',
 		type: 'boolean',
 		default: false,
-		description:
-			'Whether to only output the plan (one item per line: action, changed fields, reason) and change nothing on the portal',
+		description: 'Whether to only show what the sync would do (one item per line) and change nothing',
 	},
 	{
 		...pbxTypeField,
 		description:
-			'Type of the line. A line of the other type with the same title is changed only with "Allow Type Change" (delete and create again). A portal can have at most 10 cloud lines.',
+			'A line that exists with the other type is only changed with "Allow Type Change". A portal can have at most 10 cloud lines.',
 	},
-	{
-		displayName: 'Title',
-		name: 'title',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. Trunk Berlin',
-		description:
-			'Connection name: the key that matches this item to an existing line, compared as Bitrix24 does (without regard to case and spaces around it). Each title may appear once in the input.',
-	},
-	serverField,
-	loginField,
-	{
-		...passwordField,
-		description:
-			'Password at the SIP server, at most 100 characters. Empty: the sync leaves the password of an existing line as it is.',
-	},
+	...readsInput(
+		{
+			displayName: 'Title',
+			name: 'title',
+			type: 'string',
+			required: true,
+			default: '',
+			placeholder: 'e.g. Trunk Berlin',
+			description:
+				"The line's name, which matches this item to an existing line (case and spaces around it do not count). Each title may appear once.",
+		},
+		'title',
+	),
+	...readsInput(serverField, 'server'),
+	...readsInput(loginField, 'login'),
+	...readsInput(
+		{
+			...passwordField,
+			description: 'Password at the SIP server. Empty: an existing line keeps its password.',
+		},
+		'password',
+	),
 	{
 		displayName: 'Delete Lines Not Listed',
 		name: 'deleteUnlisted',
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to delete existing lines that no input item names. Only lines inside the managed titles below are ever deleted: the portal\'s lines are shared with the Bitrix24 UI and every other webhook.',
+			'Whether to delete lines that no input item names. Only lines inside the managed titles below are ever deleted.',
 	},
 	{
 		displayName: 'Managed Title Prefix',
@@ -74,7 +98,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'e.g. n8n-',
 		displayOptions: { show: { deleteUnlisted: [true] } },
 		description:
-			'Unlisted lines whose title starts with this (without regard to case) may be deleted; all others are never touched. Give this, Managed Titles, or both.',
+			'Unlisted lines whose title starts with this (any case) may be deleted; no other line is touched. Give this, Managed Titles, or both.',
 	},
 	{
 		displayName: 'Managed Titles',
@@ -83,8 +107,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. Trunk Berlin, Trunk Paris',
 		displayOptions: { show: { deleteUnlisted: [true] } },
-		description:
-			'Titles, separated by commas or new lines, of the lines the sync may delete when they are not listed (without regard to case)',
+		description: 'Titles of the lines the sync may delete when they are not listed, separated by commas or new lines',
 	},
 	{
 		displayName: 'Options',
@@ -99,7 +122,7 @@ const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether a line whose type differs from the input is deleted and created again with the new type. This drops its registration and may change the default outgoing line. Off: such an item fails and nothing is changed.',
+					'Whether to delete and create again a line whose type differs from the input. This drops its registration and may change the default outgoing line.',
 			},
 			includePasswordsOption,
 			{
@@ -115,8 +138,7 @@ const properties: INodeProperties[] = [
 					{
 						name: 'Always',
 						value: 'always',
-						description:
-							'Send the password of every existing line on every run, for portals that do not return passwords. Every run then updates every line with a password.',
+						description: 'Send every line\'s password on every run, for portals that do not return passwords',
 					},
 				],
 				default: 'whenChanged',

@@ -47,8 +47,46 @@ export const pendingAsOption: INodeProperties = {
 		{ name: 'Unhealthy', value: 'unhealthy', description: 'A line counts as healthy only once it is registered' },
 	],
 	default: 'healthy',
-	description: 'How to count a registration whose status is "in_progress" or "wait"',
+	description: 'How to count a line that is still registering',
 };
+
+const callWindowOption: INodeProperties = {
+	displayName: 'Include Calls of the Last (Hours)',
+	name: 'callWindowHours',
+	type: 'number',
+	typeOptions: { minValue: 0, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
+	default: 24,
+	description:
+		"How many hours of each line's calls to count: failed calls, the failure rate and the most common reasons (0: none). Needs permission to view every call's statistics.",
+};
+
+const includeSummaryOption: INodeProperties = {
+	displayName: 'Include Portal Summary',
+	name: 'includeSummary',
+	type: 'boolean',
+	default: false,
+	description:
+		'Whether to output one summary item first: how many lines are healthy, the default outgoing line and the SIP connector',
+};
+
+const onlyUnhealthyOption: INodeProperties = {
+	displayName: 'Only Unhealthy Lines',
+	name: 'onlyUnhealthy',
+	type: 'boolean',
+	default: false,
+	description: 'Whether to output only the lines that fail, e.g. to send an alert for each',
+};
+
+const failureRateOption: INodeProperties = {
+	displayName: 'Unhealthy Above Failure Rate (%)',
+	name: 'failureRateAbove',
+	type: 'number',
+	typeOptions: { minValue: 0, maxValue: 100 },
+	default: 50,
+	description: 'A line whose calls failed more often than this counts as unhealthy. A line without calls never does.',
+};
+
+const officeDescription = 'Office PBX lines have nothing to register (your PBX connects to Bitrix24), so they count as healthy';
 
 const properties: INodeProperties[] = [
 	{
@@ -57,49 +95,43 @@ const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
+		displayOptions: { show: { '@version': [1] } },
 		options: [
-			{
-				displayName: 'Include Calls of the Last (Hours)',
-				name: 'callWindowHours',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
-				default: 24,
-				description: `Whether and how far back to add each line's calls (0: do not read calls; at most ${MAX_CALL_WINDOW_HOURS}): "calls" with the number of calls, failed calls (any result other than 200, missed calls included), the failure rate and the most frequent failure reasons in words. Calls that belong to no listed line are reported once, in an item of their own. Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With "Personal" or "Personal and department" Bitrix24 silently returns only the calls of that user or of their department, so the counts come out too low; without it the check fails with ACCESS_DENIED.`,
-			},
+			callWindowOption,
 			{
 				displayName: 'Include Office Lines',
 				name: 'includeOffice',
 				type: 'boolean',
 				default: false,
-				description:
-					'Whether to list office PBX lines too. They have no registration to check (the office PBX connects to Bitrix24), so they show hasRegistration false and count as healthy.',
+				description: `Whether to list office PBX lines too. ${officeDescription}.`,
 			},
-			{
-				displayName: 'Include Portal Summary',
-				name: 'includeSummary',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to output one summary item first (itemType "summary"): how many lines are healthy, the default outgoing line and whether it works, the SIP connector\'s free minutes and paid period, and with calls read, the calls of the whole portal. Only Unhealthy Lines never drops it.',
-			},
-			{
-				displayName: 'Only Unhealthy Lines',
-				name: 'onlyUnhealthy',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to output only the lines whose registration is failing (or whose calls fail more often than "Unhealthy Above Failure Rate (%)"), e.g. to send an alert for each',
-			},
+			includeSummaryOption,
+			onlyUnhealthyOption,
 			pendingAsOption,
+			failureRateOption,
+		],
+	},
+	// version 2 checks every line, as the operation's name says; an option leaves office lines out
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { '@version': [2] } },
+		options: [
+			callWindowOption,
+			includeSummaryOption,
 			{
-				displayName: 'Unhealthy Above Failure Rate (%)',
-				name: 'failureRateAbove',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 100 },
-				default: 50,
-				description:
-					'A line whose calls failed more often than this percentage in the window counts as unhealthy, and its summary says why. A line without calls is never unhealthy for it. Reads calls of the last 24 hours unless "Include Calls of the Last (Hours)" says otherwise.',
+				displayName: 'Leave Out Office Lines',
+				name: 'excludeOffice',
+				type: 'boolean',
+				default: true,
+				description: `Whether to list only cloud lines. ${officeDescription}.`,
 			},
+			onlyUnhealthyOption,
+			pendingAsOption,
+			failureRateOption,
 		],
 	},
 ];
@@ -218,8 +250,13 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const { includeOffice, onlyUnhealthy, includeSummary, pendingAs } = readForItem(this.getNode(), itemIndex, () => {
 		const switchOf = (name: string, label: string) => toBoolean(options[name], { label, where: 'under Options' }, false);
+		// version 1 lists office lines only when asked; version 2 unless asked not to
+		const includeOffice =
+			this.getNode().typeVersion < 2
+				? switchOf('includeOffice', 'Include Office Lines')
+				: !toBoolean(options.excludeOffice, { label: 'Leave Out Office Lines', where: 'under Options' }, false);
 		return {
-			includeOffice: switchOf('includeOffice', 'Include Office Lines'),
+			includeOffice,
 			onlyUnhealthy: switchOf('onlyUnhealthy', 'Only Unhealthy Lines'),
 			includeSummary: switchOf('includeSummary', 'Include Portal Summary'),
 			pendingAs: toChoice<PendingAs>(options.pendingAs, { label: 'Treat Pending Registrations As', where: 'under Options' }, ['healthy', 'unhealthy'], 'healthy'),

@@ -8,20 +8,31 @@ import { lineIdField } from '../common';
 import { readForItem, toChoice } from '../../../shared/parameters';
 import type { ItemRun } from '../types';
 
+const regIdDescription = 'The registration ID of a cloud line (REG_ID in the output of Line → Get)';
+
 const properties: INodeProperties[] = [
 	{
 		displayName: 'Look Up By',
 		name: 'lookUpBy',
 		type: 'options',
 		options: [
-			{ name: 'Registration ID', value: 'regId', description: 'The REG_ID of a cloud line' },
-			{
-				name: 'Line ID',
-				value: 'configId',
-				description: "The CONFIG_ID of a cloud line; the node looks up the line's REG_ID first",
-			},
+			{ name: 'Registration ID', value: 'regId', description: regIdDescription },
+			{ name: 'Line', value: 'configId', description: 'Pick a cloud line; the node finds its registration' },
 		],
 		default: 'regId',
+		displayOptions: { show: { '@version': [1] } },
+	},
+	// version 2 starts from the line a user knows, not from a REG_ID
+	{
+		displayName: 'Look Up By',
+		name: 'lookUpBy',
+		type: 'options',
+		options: [
+			{ name: 'Line', value: 'configId', description: 'Pick a cloud line; the node finds its registration' },
+			{ name: 'Registration ID', value: 'regId', description: regIdDescription },
+		],
+		default: 'configId',
+		displayOptions: { show: { '@version': [2] } },
 	},
 	{
 		displayName: 'Registration ID',
@@ -31,8 +42,19 @@ const properties: INodeProperties[] = [
 		default: 0,
 		typeOptions: { minValue: 1, numberPrecision: 0 },
 		placeholder: 'e.g. 150907',
-		description: 'REG_ID of a cloud line, as returned by Line → Create or Line → Get Many. Office PBX lines have none.',
-		displayOptions: { show: { lookUpBy: ['regId'] } },
+		description: regIdDescription,
+		displayOptions: { show: { '@version': [1], lookUpBy: ['regId'] } },
+	},
+	// empty rather than 0, which n8n would count as filled in
+	{
+		displayName: 'Registration ID',
+		name: 'regId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. 150907',
+		description: regIdDescription,
+		displayOptions: { show: { '@version': [2], lookUpBy: ['regId'] } },
 	},
 	{ ...lineIdField, displayOptions: { show: { lookUpBy: ['configId'] } } },
 ];
