@@ -67,7 +67,7 @@ export function sipWorkflow(
 	id: string,
 	name: string,
 	parameters: Record<string, unknown>,
-	options: { credentialId?: string; before?: WorkflowNode[] } = {},
+	options: { credentialId?: string; before?: WorkflowNode[]; typeVersion?: number } = {},
 ): Workflow {
 	const chain: WorkflowNode[] = [
 		{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
@@ -75,7 +75,7 @@ export function sipWorkflow(
 		{
 			name: 'Bitrix24 SIP',
 			type: SIP_NODE,
-			typeVersion: 1,
+			typeVersion: options.typeVersion ?? 1,
 			position: [200 * ((options.before?.length ?? 0) + 1), 0],
 			parameters,
 			credentials: credentials(options.credentialId),

@@ -110,6 +110,28 @@ export async function cliScenarios(context: Context): Promise<void> {
 			},
 		},
 		{
+			name: 'Line → Get Many in node version 2: the short form, the default line flagged',
+			workflow: sipWorkflow('genGetManyV20001', 'Get Many v2', { resource: 'line', operation: 'getMany', returnAll: true }, { typeVersion: 2 }),
+			verify: ({ items, error }) => {
+				const byTitle = Object.fromEntries(items.map((item) => [item.title, item]));
+				checks.that('version 2 outputs one short item per line', !error && items.length === sandbox.lines().length && Object.keys(items[0] ?? {}).join() === 'id,title,type,server,login,registration,defaultOutgoing', { error, items });
+				checks.that(
+					'a registered, a failing and an office line read in words',
+					JSON.stringify(byTitle['Trunk A']?.registration) === JSON.stringify({ status: 'registered', healthy: true, summary: 'Registered' }) &&
+						(byTitle['Broken trunk']?.registration as { status?: string } | undefined)?.status === 'failed' &&
+						byTitle['Branch office PBX']?.registration === null,
+					items,
+				);
+			},
+		},
+		{
+			name: 'Registration → Get Status in node version 2: a picked line is all it needs',
+			workflow: sipWorkflow('genStatusV20001', 'Get Status v2', { resource: 'registration', operation: 'getStatus', configId: picked(broken.configId) }, { typeVersion: 2 }),
+			verify: ({ items, error }) => {
+				checks.that('the line is looked up by default and its registration read', !error && items[0]?.lineId === broken.configId && items[0]?.status === 'failed' && items[0]?.sipCode === 403, { error, items });
+			},
+		},
+		{
 			name: 'Line → Get with a plain number, as workflows made before the Line picker hold it',
 			workflow: sipWorkflow('genGetLegacy0001', 'Get by legacy number', { resource: 'line', operation: 'get', configId: office.configId }),
 			verify: ({ items, error }) => {
