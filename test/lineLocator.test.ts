@@ -13,7 +13,7 @@ import type { NodeRun } from './helpers/portal';
 import { allText, NODE_TYPE, sharedEngine, sipWorkflow, TestPortal } from './helpers/portal';
 import type { SandboxLine } from './sandbox';
 
-const NOTHING = 'Line ID must be a positive whole number, got nothing';
+const NOTHING = 'Line ID is empty';
 
 /** A Line ID as the editor saves it in the workflow's JSON. */
 const fromList = (value: string): IDataObject => ({
@@ -134,7 +134,7 @@ describe('Line ID as a resource locator, through the engine', () => {
 
 			expect(run.failure?.name).toBe('NodeOperationError');
 			expect(run.failure?.message).toBe(NOTHING);
-			expect(run.failure?.description).toContain('Set "Line ID" to the numeric id of the SIP line (CONFIG_ID)');
+			expect(run.failure?.description).toBe('Pick a line from the list (or enter its ID).');
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 	});

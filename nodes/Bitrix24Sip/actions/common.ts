@@ -11,8 +11,8 @@ export const PBX_TYPES = [
 
 /**
  * Not `required`: n8n would refuse an empty required locator before the node runs, naming no field;
- * the node's own check says "Line ID must be a positive whole number, got nothing". Workflows saved
- * when this was a number field hold 5 or "={{ … }}", which a locator passes through unchanged.
+ * the node's own check says "Line ID is empty" and how to fill it. Workflows saved when this was a
+ * number field hold 5 or "={{ … }}", which a locator passes through unchanged.
  */
 export const lineIdField: INodeProperties = {
 	displayName: 'Line ID',
