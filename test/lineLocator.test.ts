@@ -272,14 +272,14 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 
 		expect(results).toEqual([
 			{
-				name: 'backup trunk — sip.beta.net',
+				name: 'backup trunk — sip.beta.net (Cloud PBX · not registered: 401 Unauthorized)',
 				value: String(lines.backup.configId),
 				description: 'Cloud PBX · not registered: 401 Unauthorized',
 			},
-			{ name: 'Kyiv office — pbx.office.local', value: String(lines.office.configId), description: 'Office PBX' },
-			{ name: 'Main Trunk — sip.alpha.com', value: String(lines.main.configId), description: 'Cloud PBX · registered' },
+			{ name: 'Kyiv office — pbx.office.local (Office PBX)', value: String(lines.office.configId), description: 'Office PBX' },
+			{ name: 'Main Trunk — sip.alpha.com (Cloud PBX · registered)', value: String(lines.main.configId), description: 'Cloud PBX · registered' },
 			{
-				name: 'Zeta — sip.trunk-provider.org',
+				name: 'Zeta — sip.trunk-provider.org (Cloud PBX · registration not checked yet)',
 				value: String(lines.fresh.configId),
 				description: 'Cloud PBX · registration not checked yet',
 			},
@@ -319,7 +319,7 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 		const { results } = await searchLines(portal.webhookUrl, 'pbx.lan');
 
 		expect(results).toEqual([
-			{ name: `Office PBX (${untitled.configId}) — pbx.lan`, value: String(untitled.configId), description: 'Office PBX' },
+			{ name: `Office PBX (${untitled.configId}) — pbx.lan (Office PBX)`, value: String(untitled.configId), description: 'Office PBX' },
 		]);
 	});
 
@@ -333,9 +333,9 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 		expect(results).toHaveLength(60);
 		// numbers in titles sort as numbers
 		expect(results.slice(0, 3).map((item) => item.name)).toEqual([
-			'Branch 1 — pbx.branch.local',
-			'Branch 2 — pbx.branch.local',
-			'Branch 3 — pbx.branch.local',
+			'Branch 1 — pbx.branch.local (Office PBX)',
+			'Branch 2 — pbx.branch.local (Office PBX)',
+			'Branch 3 — pbx.branch.local (Office PBX)',
 		]);
 	});
 
