@@ -13,7 +13,7 @@ export class Bitrix24WebhookApi implements ICredentialType {
 
 	displayName = 'Bitrix24 Webhook API';
 
-	icon: Icon = { light: 'file:bitrix24.svg', dark: 'file:bitrix24.dark.svg' };
+	icon: Icon = { light: 'file:bitrix24Sip.svg', dark: 'file:bitrix24Sip.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-bitrix24-sip/n8n-nodes-bitrix24-sip#credentials';
 
