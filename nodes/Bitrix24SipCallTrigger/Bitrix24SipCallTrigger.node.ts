@@ -51,6 +51,18 @@ export class Bitrix24SipCallTrigger implements INodeType {
 		subtitle: '={{($parameter["events"] || []).join(", ")}}',
 		description: 'Starts the workflow when a call on a Bitrix24 portal ends (or starts), sent by an outgoing webhook',
 		defaults: { name: 'Bitrix24 SIP Call Trigger' },
+		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n ignores it)
+		builderHint: {
+			message:
+				'Starts the workflow for each call a Bitrix24 outgoing webhook reports (Call End by default), e.g. to alert on missed or failed calls with the Only Failed Calls filter. The outgoing webhook is made by hand in Bitrix24.',
+			relatedNodes: [
+				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24Sip', relationHint: 'Reads the line of a call or checks its registration' },
+				{
+					nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger',
+					relationHint: 'Watches line health and call failure rates by polling, instead of per call',
+				},
+			],
+		},
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [

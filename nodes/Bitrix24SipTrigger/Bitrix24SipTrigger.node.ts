@@ -168,6 +168,15 @@ export class Bitrix24SipTrigger implements INodeType {
 		description: 'Starts the workflow when a Bitrix24 SIP line fails or recovers, lines are added or removed, calls fail, or the connector runs low',
 		defaults: { name: 'Bitrix24 SIP Trigger' },
 		polling: true,
+		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n ignores it)
+		builderHint: {
+			message:
+				"Polls a Bitrix24 portal and starts the workflow when a SIP line's registration fails or recovers, a line is added or removed, a line's calls fail too often, or the SIP connector runs low. To react to each single call, use Bitrix24 SIP Call Trigger instead.",
+			relatedNodes: [
+				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24Sip', relationHint: 'Reads or changes the line an event names, e.g. Line → Get or Update' },
+				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger', relationHint: 'Starts a workflow for each call instead of polling for changes' },
+			],
+		},
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' }],
