@@ -10,7 +10,7 @@ export class Bitrix24OutgoingWebhookApi implements ICredentialType {
 
 	displayName = 'Bitrix24 Outgoing Webhook API';
 
-	icon: Icon = { light: 'file:bitrix24.svg', dark: 'file:bitrix24.dark.svg' };
+	icon: Icon = { light: 'file:bitrix24Sip.svg', dark: 'file:bitrix24Sip.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-bitrix24-sip/n8n-nodes-bitrix24-sip#bitrix24-sip-call-trigger';
 
@@ -24,7 +24,7 @@ export class Bitrix24OutgoingWebhookApi implements ICredentialType {
 			default: '',
 			placeholder: 'e.g. k3x9q2w7e5r1t8y4u6i0o2p4a6s8d0f1',
 			description:
-				'The "Application token" Bitrix24 shows for the outgoing webhook: Bitrix24 → Developer resources → Other → Outgoing webhook, shown after Create (and on the webhook\'s page later). 32 lower-case letters and digits. Bitrix24 sends it with every event; requests without it are refused.',
+				'The "Application token" Bitrix24 shows for your outgoing webhook (Developer resources → Other → Outgoing webhook). Calls without it are refused.',
 		},
 	];
 }

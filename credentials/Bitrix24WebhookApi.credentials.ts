@@ -13,7 +13,7 @@ export class Bitrix24WebhookApi implements ICredentialType {
 
 	displayName = 'Bitrix24 Webhook API';
 
-	icon: Icon = { light: 'file:bitrix24.svg', dark: 'file:bitrix24.dark.svg' };
+	icon: Icon = { light: 'file:bitrix24Sip.svg', dark: 'file:bitrix24Sip.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-bitrix24-sip/n8n-nodes-bitrix24-sip#credentials';
 
@@ -28,7 +28,7 @@ export class Bitrix24WebhookApi implements ICredentialType {
 			default: '',
 			placeholder: 'https://your-portal.bitrix24.com/rest/1/abcdef0123456789/',
 			description:
-				'The inbound webhook URL from Bitrix24 → Developer resources → Other → Inbound webhook. Tick the "Telephony (telephony)" scope; the user who creates it needs the telephony permission "Manage numbers — modify". The URL contains the secret code, so it is stored like a password.',
+				'The URL of an inbound webhook with the "Telephony" scope, from Bitrix24 → Developer resources → Other → Inbound webhook. Keep it secret: it works like a password.',
 		},
 		{
 			displayName: 'Ignore SSL Issues (Insecure)',
@@ -36,7 +36,7 @@ export class Bitrix24WebhookApi implements ICredentialType {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to connect even if the TLS certificate of the portal cannot be verified, e.g. a self-hosted Bitrix24 with a self-signed certificate. Anyone between n8n and the portal could then read the webhook URL; leave off for Bitrix24 cloud.',
+				"Whether to connect even if the portal's certificate cannot be verified, e.g. a self-hosted Bitrix24 with a self-signed one. Leave off for Bitrix24 cloud.",
 		},
 	];
 

@@ -297,3 +297,99 @@ describe('What the editor offers agrees with what the code handles', () => {
 		});
 	});
 });
+
+/*
+ * The words of the panels are read by people who build workflows, not by people who read the
+ * source: a description, hint or notice longer than a short paragraph is a reference page in a
+ * tooltip. The detail belongs in the README; the panel says what the field is for.
+ */
+
+/** The most characters a description, hint or notice may have in the editor. */
+const MAX_WORDS = 250;
+
+interface Words {
+	/** node or credential · the field's path, e.g. "Bitrix24 SIP · Options [line.create] → Include Passwords" */
+	where: string;
+	kind: 'description' | 'hint' | 'notice';
+	text: string;
+	/** the field is a switch (its description should start with "Whether") */
+	boolean: boolean;
+}
+
+type Described = Partial<INodeProperties> & { values?: INodeProperties[]; value?: unknown };
+
+/** The resource and operation a top-level field is shown for, e.g. " [line.create]". */
+function shownFor(property: Described): string {
+	const show = property.displayOptions?.show ?? {};
+	const keys = ['resource', 'operation'].filter((key) => Array.isArray(show[key]));
+	return keys.length > 0 ? ` [${keys.map((key) => (show[key] as unknown[]).join('|')).join('.')}]` : '';
+}
+
+/** Every description, hint and notice below these fields: options of options, fixedCollection values, locator modes. */
+function wordsOf(entries: readonly Described[], where: string, topLevel: boolean): Words[] {
+	const found: Words[] = [];
+	for (const entry of entries) {
+		// a notice's display name is its text: it is named by its parameter name instead
+		const name = entry.type === 'notice' ? entry.name : (entry.displayName ?? String(entry.name ?? entry.value));
+		const label = `${where} → ${name}${topLevel ? shownFor(entry) : ''}`;
+		const boolean = entry.type === 'boolean';
+		if (typeof entry.description === 'string') found.push({ where: label, kind: 'description', text: entry.description, boolean });
+		if (typeof entry.hint === 'string') found.push({ where: label, kind: 'hint', text: entry.hint, boolean });
+		if (entry.type === 'notice' && typeof entry.displayName === 'string') {
+			found.push({ where: label, kind: 'notice', text: entry.displayName, boolean });
+		}
+		for (const nested of [entry.options, entry.values, entry.modes]) {
+			if (Array.isArray(nested)) found.push(...wordsOf(nested.filter((item) => typeof item === 'object') as Described[], label, false));
+		}
+	}
+	return found;
+}
+
+/** The words of every node (each version of a versioned one) and every credential, as n8n loads them. */
+function allWords(): Words[] {
+	const { nodes, credentials } = sharedEngine().loaded;
+	const found: Words[] = [];
+	for (const type of Object.values(nodes)) {
+		const versions = 'nodeVersions' in type ? Object.values((type as { nodeVersions: Record<string, INodeType> }).nodeVersions) : [type];
+		for (const node of versions) {
+			const { description } = node;
+			const name = versions.length > 1 ? `${description.displayName} v${String(description.version)}` : description.displayName;
+			if (description.description) found.push({ where: name, kind: 'description', text: description.description, boolean: false });
+			found.push(...wordsOf(description.properties, name, true));
+		}
+	}
+	for (const credential of Object.values(credentials)) {
+		found.push(...wordsOf(credential.properties, credential.displayName, true));
+	}
+	return found;
+}
+
+describe('The words the editor shows', () => {
+	it('are all found, also those nested in options and in every node and credential', () => {
+		const places = allWords().map((words) => words.where);
+		expect(places).toEqual(
+			expect.arrayContaining([
+				'Bitrix24 SIP → Options [line.create] → Wait for Registration (Seconds)',
+				'Bitrix24 SIP → Options [line.create] → If Title Exists → Update Existing Line',
+				'Bitrix24 SIP → Request Options → Max Wait (Seconds)',
+				'Bitrix24 SIP Call Trigger → Filters → Only SIP Lines',
+				'Bitrix24 Webhook API → Webhook URL',
+				'Bitrix24 Outgoing Webhook API → Application Token',
+			]),
+		);
+	});
+
+	it(`keeps every description, hint and notice to at most ${MAX_WORDS} characters`, () => {
+		const tooLong = allWords()
+			.filter((words) => words.text.length > MAX_WORDS)
+			.map((words) => `${words.where} · ${words.kind}: ${words.text.length} characters`);
+		expect([...new Set(tooLong)]).toEqual([]);
+	});
+
+	it('starts the description of every switch with "Whether", as n8n\'s own nodes do', () => {
+		const otherwise = allWords()
+			.filter((words) => words.boolean && words.kind === 'description' && !words.text.startsWith('Whether '))
+			.map((words) => words.where);
+		expect([...new Set(otherwise)]).toEqual([]);
+	});
+});

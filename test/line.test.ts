@@ -129,10 +129,18 @@ describe('Line operations through the engine', () => {
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 
-		it.each([[0], [-4], [2.5], ['abc'], ['']])('refuses the line id %j before any call', async (configId) => {
+		it.each([[0], [-4], [2.5], ['abc']])('refuses the line id %j before any call', async (configId) => {
 			const run = await portal.run({ resource: 'line', operation: 'delete', configId: configId as number });
 
 			expect(run.failure?.message).toMatch(/^Line ID must be a positive whole number, got /);
+			expect(portal.sandbox.log).toHaveLength(0);
+		});
+
+		it('refuses an empty line id before any call, saying it is empty', async () => {
+			const run = await portal.run({ resource: 'line', operation: 'delete', configId: '' });
+
+			expect(run.failure?.message).toBe('Line ID is empty');
+			expect(run.failure?.description).toBe('Pick a line from the list (or enter its ID).');
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 	});

@@ -10,7 +10,7 @@ import { BASE_NODE_VERSIONS } from './harness/standins';
 import { sharedEngine, TestPortal } from './helpers/portal';
 
 const SIP_TYPE = 'n8n-nodes-bitrix24-sip.bitrix24Sip';
-const NO_LINE = 'Line ID must be a positive whole number, got nothing';
+const NO_LINE = 'Line ID is empty';
 
 type Example = WorkflowJson & { active?: unknown; pinData?: Record<string, unknown> };
 

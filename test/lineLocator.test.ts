@@ -13,7 +13,7 @@ import type { NodeRun } from './helpers/portal';
 import { allText, NODE_TYPE, sharedEngine, sipWorkflow, TestPortal } from './helpers/portal';
 import type { SandboxLine } from './sandbox';
 
-const NOTHING = 'Line ID must be a positive whole number, got nothing';
+const NOTHING = 'Line ID is empty';
 
 /** A Line ID as the editor saves it in the workflow's JSON. */
 const fromList = (value: string): IDataObject => ({
@@ -134,7 +134,7 @@ describe('Line ID as a resource locator, through the engine', () => {
 
 			expect(run.failure?.name).toBe('NodeOperationError');
 			expect(run.failure?.message).toBe(NOTHING);
-			expect(run.failure?.description).toContain('Set "Line ID" to the numeric id of the SIP line (CONFIG_ID)');
+			expect(run.failure?.description).toBe('Pick a line from the list (or enter its ID).');
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 	});
@@ -272,14 +272,14 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 
 		expect(results).toEqual([
 			{
-				name: 'backup trunk — sip.beta.net',
+				name: 'backup trunk — sip.beta.net (Cloud PBX · not registered: 401 Unauthorized)',
 				value: String(lines.backup.configId),
 				description: 'Cloud PBX · not registered: 401 Unauthorized',
 			},
-			{ name: 'Kyiv office — pbx.office.local', value: String(lines.office.configId), description: 'Office PBX' },
-			{ name: 'Main Trunk — sip.alpha.com', value: String(lines.main.configId), description: 'Cloud PBX · registered' },
+			{ name: 'Kyiv office — pbx.office.local (Office PBX)', value: String(lines.office.configId), description: 'Office PBX' },
+			{ name: 'Main Trunk — sip.alpha.com (Cloud PBX · registered)', value: String(lines.main.configId), description: 'Cloud PBX · registered' },
 			{
-				name: 'Zeta — sip.trunk-provider.org',
+				name: 'Zeta — sip.trunk-provider.org (Cloud PBX · registration not checked yet)',
 				value: String(lines.fresh.configId),
 				description: 'Cloud PBX · registration not checked yet',
 			},
@@ -319,7 +319,7 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 		const { results } = await searchLines(portal.webhookUrl, 'pbx.lan');
 
 		expect(results).toEqual([
-			{ name: `Office PBX (${untitled.configId}) — pbx.lan`, value: String(untitled.configId), description: 'Office PBX' },
+			{ name: `Office PBX (${untitled.configId}) — pbx.lan (Office PBX)`, value: String(untitled.configId), description: 'Office PBX' },
 		]);
 	});
 
@@ -333,9 +333,9 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 		expect(results).toHaveLength(60);
 		// numbers in titles sort as numbers
 		expect(results.slice(0, 3).map((item) => item.name)).toEqual([
-			'Branch 1 — pbx.branch.local',
-			'Branch 2 — pbx.branch.local',
-			'Branch 3 — pbx.branch.local',
+			'Branch 1 — pbx.branch.local (Office PBX)',
+			'Branch 2 — pbx.branch.local (Office PBX)',
+			'Branch 3 — pbx.branch.local (Office PBX)',
 		]);
 	});
 

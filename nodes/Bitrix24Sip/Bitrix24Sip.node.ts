@@ -24,6 +24,16 @@ export class Bitrix24Sip implements INodeType {
 		description: 'Manage the SIP lines of a Bitrix24 portal (voximplant.sip.*)',
 		defaults: { name: 'Bitrix24 SIP' },
 		usableAsTool: true,
+		// for n8n's AI workflow builder: when to pick this node and what goes with it (older n8n ignores it)
+		builderHint: {
+			message:
+				'Manages the SIP lines of a Bitrix24 portal: create, update, delete and list lines, set the default outgoing line, sync lines from a list, and check registrations. For a health check, run Registration → Check All Lines with Only Unhealthy Lines on after a Schedule Trigger, then alert on each item.',
+			relatedNodes: [
+				{ nodeType: 'n8n-nodes-base.scheduleTrigger', relationHint: 'Runs Registration → Check All Lines regularly as a health check' },
+				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger', relationHint: 'Starts a workflow when a line fails, recovers or changes' },
+				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger', relationHint: 'Starts a workflow for each call; this node then reads the line' },
+			],
+		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' }],

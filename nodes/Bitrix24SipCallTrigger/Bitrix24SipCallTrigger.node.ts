@@ -49,15 +49,33 @@ export class Bitrix24SipCallTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{($parameter["events"] || []).join(", ")}}',
-		description:
-			"Starts the workflow when a Bitrix24 portal's telephony reports a call (call end, start, init) through an outgoing webhook",
+		description: 'Starts the workflow when a call on a Bitrix24 portal ends (or starts), sent by an outgoing webhook',
 		defaults: { name: 'Bitrix24 SIP Call Trigger' },
+		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n ignores it)
+		builderHint: {
+			message:
+				'Starts the workflow for each call a Bitrix24 outgoing webhook reports (Call End by default), e.g. to alert on missed or failed calls with the Only Failed Calls filter. The outgoing webhook is made by hand in Bitrix24.',
+			relatedNodes: [
+				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24Sip', relationHint: 'Reads the line of a call or checks its registration' },
+				{
+					nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger',
+					relationHint: 'Watches line health and call failure rates by polling, instead of per call',
+				},
+			],
+		},
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'bitrix24OutgoingWebhookApi', required: true, testedBy: 'bitrix24OutgoingWebhookTokenTest' },
+			{
+				name: 'bitrix24OutgoingWebhookApi',
+				// both slots would read "Credential"; n8n shows credentials above all fields, so the label says what each is for
+				displayName: 'Outgoing Webhook (Application Token)',
+				required: true,
+				testedBy: 'bitrix24OutgoingWebhookTokenTest',
+			},
 			{
 				name: 'bitrix24WebhookApi',
+				displayName: 'Inbound Webhook (for Look Up Lines)',
 				required: true,
 				testedBy: 'bitrix24WebhookApiTest',
 				displayOptions: { show: { lookUpLines: [true] } },
@@ -66,8 +84,9 @@ export class Bitrix24SipCallTrigger implements INodeType {
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
 		properties: [
 			{
+				// n8n's notice shows plain text in one paragraph (no line breaks): the steps are numbered in words
 				displayName:
-					'Set up in Bitrix24: Developer resources → Other → Outgoing webhook. Paste this node\'s Production URL (under "Webhook URLs" above) as the handler URL, choose the same event(s) as here (e.g. "Call end", ONVOXIMPLANTCALLEND), click Create and copy the "Application token" into this node\'s credential. The Test URL only works while the editor listens for a test event; the Production URL once the workflow is active. Bitrix24 does not resend a call that arrives while neither listens.',
+					'Step 1: Open Bitrix24 → Developer resources → Other → Outgoing webhook. Step 2: Paste this node\'s Production URL as the handler address. Step 3: Pick the same events as below. Step 4: Save; put its Application token in the credential above.',
 				name: 'setupNotice',
 				type: 'notice',
 				default: '',
@@ -81,22 +100,21 @@ export class Bitrix24SipCallTrigger implements INodeType {
 					{
 						name: 'Call End',
 						value: 'ONVOXIMPLANTCALLEND',
-						description: 'A call ended and was written to the call history, answered or not (ONVOXIMPLANTCALLEND)',
+						description: 'A call ended, answered or not, and is in the call history',
 					},
 					{
 						name: 'Call Init',
 						value: 'ONVOXIMPLANTCALLINIT',
-						description: 'A call arrived or an outgoing call started dialling (ONVOXIMPLANTCALLINIT)',
+						description: 'A call came in, or an outgoing call started dialling',
 					},
 					{
 						name: 'Call Start',
 						value: 'ONVOXIMPLANTCALLSTART',
-						description: 'Someone answered a call; names the call and the user, not the line (ONVOXIMPLANTCALLSTART)',
+						description: 'Someone answered a call (the event does not say which line)',
 					},
 				],
 				default: ['ONVOXIMPLANTCALLEND'],
-				description:
-					'The events to start the workflow for, one item per event. The outgoing webhook in Bitrix24 must send them too; other events it sends are answered and ignored.',
+				description: 'The call events that start the workflow, one item each. Choose the same events in the outgoing webhook in Bitrix24.',
 			},
 			{
 				displayName: 'Look Up Lines',
@@ -104,7 +122,7 @@ export class Bitrix24SipCallTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description:
-					"Whether to read the portal's SIP lines through an inbound webhook (Bitrix24 Webhook API credential) to add the line's CONFIG_ID and TITLE, and to filter by line ID or title. Bitrix24 is answered first; if the lines cannot be read, the call still starts the workflow, with line.lookupError.",
+					'Whether to add the line\'s ID and title to each call, so you can also filter by them. Uses the Bitrix24 Webhook API credential chosen above, under Inbound Webhook.',
 			},
 			{
 				displayName: 'Filters',
@@ -119,16 +137,14 @@ export class Bitrix24SipCallTrigger implements INodeType {
 						type: 'multiOptions',
 						options: CALL_TYPE_OPTIONS,
 						default: [],
-						description:
-							'Only calls of these types (CALL_TYPE). Call Init is only outgoing or incoming; the other types show only at Call End. Call Start events carry no type and are left out when this is set.',
+						description: 'Only calls of these types. Call Start events have no type and are left out when this is set.',
 					},
 					{
 						displayName: 'Only Failed Calls',
 						name: 'onlyFailed',
 						type: 'boolean',
 						default: false,
-						description:
-							'Whether to start only for call ends whose CALL_FAILED_CODE is not 200 (missed, busy, declined, no funds …). Other events are left out when this is on.',
+						description: 'Whether to start only for calls that failed (missed, busy, declined …). Call Init and Call Start are left out.',
 					},
 					{
 						displayName: 'Only SIP Lines',
@@ -136,7 +152,7 @@ export class Bitrix24SipCallTrigger implements INodeType {
 						type: 'boolean',
 						default: false,
 						description:
-							"Whether to start only for calls through SIP lines (cloud or office PBX), not through rented numbers or REST telephony apps. A call named by a number may be a SIP line's number read from the SIP headers (Detect Line Number): it is kept unless Look Up Lines shows that no SIP line does that. Call Start events name no line and are left out.",
+							'Whether to start only for calls through SIP lines, not rented numbers or telephony apps. Call Start events name no line and are left out.',
 					},
 					{
 						displayName: 'Only These Lines',
@@ -145,7 +161,7 @@ export class Bitrix24SipCallTrigger implements INodeType {
 						default: '',
 						placeholder: 'e.g. reg151082, sip7, Office PBX',
 						description:
-							'Comma-separated lines as Bitrix24 names them in call events: reg&lt;REG_ID&gt; for a cloud line, the sip… login of an office line, or a number. With Look Up Lines on, also line IDs (CONFIG_ID) and titles (any case).',
+							'Lines separated by commas, as call events name them: reg&lt;REG_ID&gt; for a cloud line, the sip… login of an office line, or a number. With Look Up Lines on, also line IDs and titles.',
 					},
 				],
 			},

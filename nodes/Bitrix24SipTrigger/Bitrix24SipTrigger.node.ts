@@ -165,9 +165,18 @@ export class Bitrix24SipTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{($parameter["events"] || []).join(", ")}}',
-		description: 'Starts the workflow when a SIP line of a Bitrix24 portal changes: registration, health, lines, failing calls, connector',
+		description: 'Starts the workflow when a Bitrix24 SIP line fails or recovers, lines are added or removed, calls fail, or the connector runs low',
 		defaults: { name: 'Bitrix24 SIP Trigger' },
 		polling: true,
+		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n ignores it)
+		builderHint: {
+			message:
+				"Polls a Bitrix24 portal and starts the workflow when a SIP line's registration fails or recovers, a line is added or removed, a line's calls fail too often, or the SIP connector runs low. To react to each single call, use Bitrix24 SIP Call Trigger instead.",
+			relatedNodes: [
+				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24Sip', relationHint: 'Reads or changes the line an event names, e.g. Line → Get or Update' },
+				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger', relationHint: 'Starts a workflow for each call instead of polling for changes' },
+			],
+		},
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' }],
@@ -191,8 +200,7 @@ export class Bitrix24SipTrigger implements INodeType {
 					{
 						name: 'Default Outgoing Line Unhealthy',
 						value: 'defaultOutgoingUnhealthy',
-						description:
-							"The portal's default line for outgoing calls is a SIP line whose registration fails: it started failing, or the default moved to a failing line",
+						description: "The portal's default line for outgoing calls stopped registering, or the default moved to a failing line",
 					},
 					{ name: 'Line Added', value: 'lineAdded', description: 'A SIP line appeared on the portal (made by any webhook or in the Bitrix24 UI)' },
 					{
@@ -204,7 +212,7 @@ export class Bitrix24SipTrigger implements INodeType {
 						name: 'Line Calls Failing',
 						value: 'lineCallsFailing',
 						description:
-							'The share of failed calls on a line rose above the threshold within the chosen hours (reads the call statistics)',
+							'The share of failed calls on a line rose above the threshold within the chosen hours',
 					},
 					{
 						name: 'Line Recovered',
@@ -215,12 +223,11 @@ export class Bitrix24SipTrigger implements INodeType {
 					{
 						name: 'Registration Status Changed',
 						value: 'registrationChanged',
-						description: 'The registration status or SIP code of a cloud line changed, e.g. success → error',
+						description: 'The registration of a cloud line changed, e.g. from registered to failing',
 					},
 				],
 				default: ['lineUnhealthy', 'lineRecovered'],
-				description:
-					'What to start the workflow for; each change is one item. The trigger compares every poll with the previous one, so the first poll only remembers the current state.',
+				description: 'What to start the workflow for; each change is one item. The first poll only remembers how things are.',
 			},
 			{
 				displayName: 'Free Minutes Below',
@@ -228,7 +235,7 @@ export class Bitrix24SipTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 10,
-				description: 'Fire once when the free minutes drop below this number; fires again only after they rose to it or above',
+				description: 'Fires once when the free minutes drop below this number, and again only after they have risen back',
 				displayOptions: { show: { events: ['connectorMinutesLow'] } },
 			},
 			{
@@ -246,7 +253,7 @@ export class Bitrix24SipTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
 				default: 1,
-				description: `How many hours of calls each poll judges a line by, from 1 to ${MAX_CALL_WINDOW_HOURS}. A call failed when its result is anything but 200 (missed calls too). Reads the call statistics: the webhook's user needs the permission "Call statistics" → View set to "Any". With "Personal" or "Personal and department" Bitrix24 silently returns only the calls of that user or of their department, so the rates are judged on too few calls; without it the poll fails with ACCESS_DENIED.`,
+				description: `How many hours of calls to judge each line by, from 1 to ${MAX_CALL_WINDOW_HOURS}. The webhook's user needs the permission "Call statistics" → View set to "Any", or too few calls are counted.`,
 				displayOptions: { show: { events: ['lineCallsFailing'] } },
 			},
 			{
@@ -255,8 +262,7 @@ export class Bitrix24SipTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 100 },
 				default: 50,
-				description:
-					"Fire once when the percentage of a line's calls that failed in the window rises above this; fires again for that line only after it fell to it or below, or the line had no calls",
+				description: "Fires once when more than this percentage of a line's calls failed, and again only after it has fallen back",
 				displayOptions: { show: { events: ['lineCallsFailing'] } },
 			},
 			{
@@ -271,8 +277,7 @@ export class Bitrix24SipTrigger implements INodeType {
 						name: 'emitOnFirstRun',
 						type: 'boolean',
 						default: false,
-						description:
-							"Whether the first poll, which has nothing to compare with yet, outputs the current state (one item per line, one per line with its calls, one for the default outgoing line, one for the connector, as the chosen events need) instead of nothing",
+						description: 'Whether the first poll outputs how things are now instead of nothing (it has nothing to compare with yet)',
 					},
 					{
 						displayName: 'Treat Pending Registrations As',
@@ -282,14 +287,13 @@ export class Bitrix24SipTrigger implements INodeType {
 							{
 								name: 'Unchanged',
 								value: 'unchanged',
-								description:
-									'A registration in progress keeps the verdict it had: a line is reported as recovered only once it is registered again',
+								description: 'A line keeps its last verdict while it registers: it recovers only once it is registered again',
 							},
 							{ name: 'Healthy', value: 'healthy', description: 'A line that is still registering counts as healthy' },
 							{ name: 'Unhealthy', value: 'unhealthy', description: 'A line counts as healthy only once it is registered' },
 						],
 						default: 'unchanged',
-						description: 'How to count a registration whose status is "in_progress" or "wait"',
+						description: 'How to count a line that is still registering',
 					},
 				],
 			},

@@ -43,7 +43,7 @@ export const waitForRegistrationOption: INodeProperties = {
 	type: 'number',
 	typeOptions: { minValue: 0, maxValue: MAX_WAIT_SECONDS },
 	default: 0,
-	description: `How long to wait for a cloud line's registration to succeed or fail after the line is saved, from 0 (do not wait) to ${MAX_WAIT_SECONDS} seconds. The status is read every 2 seconds and added to the item as "registration" (STATUS_RESULT, STATUS_CODE, ERROR_MESSAGE, healthy, summary, settled). When the time runs out first, "registration" shows the last status seen with settled false; a failed or unfinished registration never fails the item. Office PBX lines have no registration and get no "registration" field.`,
+	description: `How long to wait, up to ${MAX_WAIT_SECONDS} seconds, for a cloud line to register after it is saved (0: do not wait). The outcome is added to the item as "registration"; it never fails the item.`,
 };
 
 /**

@@ -24,8 +24,7 @@ export const requestOptions: INodeProperties = {
 			name: 'batching',
 			type: 'boolean',
 			default: true,
-			description:
-				'Whether to send the calls of many items together, up to 50 per HTTP request (Bitrix24 batch). Keeps large runs far below the rate limit.',
+			description: "Whether to send the calls of many items together, up to 50 per request. Keeps large runs well under Bitrix24's rate limit.",
 		},
 		{
 			displayName: 'Max Wait (Seconds)',
@@ -34,7 +33,7 @@ export const requestOptions: INodeProperties = {
 			typeOptions: { minValue: 0, maxValue: MAX_WAIT_SECONDS },
 			default: 300,
 			description:
-				'The longest the node may spend waiting in one run (pacing, retries, Bitrix24 limits), from 0 to 86400 (one day). When it is used up, the calls not yet sent fail with a clear error instead of hanging.',
+				'The longest one run may spend waiting for Bitrix24 (pacing, retries, limits), up to 86400 (a day). Calls not sent by then fail with a clear error.',
 		},
 		{
 			displayName: 'Merge Concurrent Executions',
@@ -42,7 +41,7 @@ export const requestOptions: INodeProperties = {
 			type: 'boolean',
 			default: true,
 			description:
-				'Whether calls of other executions running at the same time with the same credential may travel in the same batch request. Each item still gets only its own answer; turn off for strict isolation between executions (they still share the pace).',
+				'Whether executions running at the same time with this credential may share batch requests. Each item still gets only its own answer; turn off to keep them apart.',
 		},
 		{
 			displayName: 'Processes Sharing the Portal',
@@ -51,7 +50,7 @@ export const requestOptions: INodeProperties = {
 			typeOptions: { minValue: 1, maxValue: MAX_PROCESSES },
 			default: 1,
 			description:
-				'How many n8n processes (e.g. queue-mode workers) call this portal at the same time: each starts at its share of the rate limit. A hint only: each process slows down by itself when the portal refuses requests.',
+				'How many n8n processes (e.g. queue-mode workers) use this portal at the same time. Each starts at its share of the rate limit, then adjusts by itself.',
 		},
 		{
 			displayName: 'Rate Limit',

@@ -11,15 +11,15 @@ export const PBX_TYPES = [
 
 /**
  * Not `required`: n8n would refuse an empty required locator before the node runs, naming no field;
- * the node's own check says "Line ID must be a positive whole number, got nothing". Workflows saved
- * when this was a number field hold 5 or "={{ … }}", which a locator passes through unchanged.
+ * the node's own check says "Line ID is empty" and how to fill it. Workflows saved when this was a
+ * number field hold 5 or "={{ … }}", which a locator passes through unchanged.
  */
 export const lineIdField: INodeProperties = {
 	displayName: 'Line ID',
 	name: 'configId',
 	type: 'resourceLocator',
 	default: { mode: 'list', value: '' },
-	description: 'The SIP line (its CONFIG_ID, as returned by Line → Create or Line → Get Many)',
+	description: 'The SIP line. Pick it from the list, or enter its ID (CONFIG_ID in the output of Get Many).',
 	modes: [
 		{
 			displayName: 'From List',
@@ -63,8 +63,7 @@ export const serverField: INodeProperties = {
 	required: true,
 	default: '',
 	placeholder: 'e.g. sip.provider.com',
-	description:
-		'SIP registration server (for an office PBX: its address). Spaces around it and any http:// or https:// are removed, as Bitrix24 does. At most 100 characters.',
+	description: "Your SIP provider's server (for an office PBX: its address), at most 100 characters",
 };
 
 export const loginField: INodeProperties = {
@@ -74,7 +73,7 @@ export const loginField: INodeProperties = {
 	required: true,
 	default: '',
 	placeholder: 'e.g. sip_user',
-	description: 'Login at the SIP server, at most 100 characters (spaces around it are removed)',
+	description: 'Your login at the SIP server, at most 100 characters',
 };
 
 export const passwordField: INodeProperties = {
@@ -83,7 +82,7 @@ export const passwordField: INodeProperties = {
 	type: 'string',
 	typeOptions: { password: true },
 	default: '',
-	description: 'Password at the SIP server, at most 100 characters. Bitrix24 accepts a line without one, but it will not register.',
+	description: 'Your password at the SIP server, at most 100 characters. A line without one does not register.',
 };
 
 export const includePasswordsOption: INodeProperties = {
@@ -92,7 +91,7 @@ export const includePasswordsOption: INodeProperties = {
 	type: 'boolean',
 	default: false,
 	description:
-		'Whether to keep PASSWORD and INCOMING_PASSWORD in the output. Off by default so that passwords do not end up in execution logs; turn on to read the INCOMING_PASSWORD an office PBX needs.',
+		'Whether to show the passwords in the output. Off keeps them out of execution logs; turn on to read the INCOMING_PASSWORD an office PBX needs.',
 };
 
 /** The Options of an operation that outputs lines and has no other option: Get, Get Many, Get Default Outgoing. */

@@ -5,6 +5,14 @@ import { NodeOperationError } from 'n8n-workflow';
 export const MAX_FIELD_LENGTH = 100;
 
 /**
+ * What to do about an empty field, for the fields a person fills by picking: an empty Line ID is
+ * a line not picked yet (a new node, a shipped example), not a wrong number, so it says so.
+ */
+const WHEN_EMPTY: Record<string, string> = {
+	'Line ID': 'Pick a line from the list (or enter its ID).',
+};
+
+/**
  * Reads an id parameter and refuses anything but a positive whole number, naming the field. A
  * resource locator gives its value; a plain number or expression (a workflow saved before the
  * field was a locator) comes through as it is.
@@ -12,6 +20,9 @@ export const MAX_FIELD_LENGTH = 100;
 export function requirePositiveId(ctx: IExecuteFunctions, parameter: string, label: string, itemIndex: number): number {
 	const raw = ctx.getNodeParameter(parameter, itemIndex, undefined, { extractValue: true }) as unknown;
 	const id = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
+	if (isEmpty(raw) && WHEN_EMPTY[label] !== undefined) {
+		throw new NodeOperationError(ctx.getNode(), `${label} is empty`, { itemIndex, description: WHEN_EMPTY[label] });
+	}
 	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
 		throw new NodeOperationError(ctx.getNode(), `${label} must be a positive whole number, got ${describe(raw)}`, {
 			itemIndex,
@@ -21,8 +32,13 @@ export function requirePositiveId(ctx: IExecuteFunctions, parameter: string, lab
 	return id;
 }
 
+/** No value at all: what describe() calls "nothing". */
+function isEmpty(value: unknown): boolean {
+	return value === '' || value === undefined || value === null;
+}
+
 function describe(value: unknown): string {
-	if (value === '' || value === undefined || value === null) return 'nothing';
+	if (isEmpty(value)) return 'nothing';
 	const text = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 	return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }

@@ -18,11 +18,6 @@ function lineTitle(line: IDataObject): string {
 	return title !== '' ? title : `${line.TYPE === 'office' ? 'Office' : 'Cloud'} PBX (${text(line.CONFIG_ID)})`;
 }
 
-function lineName(line: IDataObject): string {
-	const server = text(line.SERVER);
-	return server !== '' ? `${lineTitle(line)} — ${server}` : lineTitle(line);
-}
-
 /**
  * The registration as `voximplant.sip.get` last stored it (spec §3): no code yet, 0 while it
  * registers again after a change, 200 when registered, else the SIP code that refused it.
@@ -40,6 +35,13 @@ function registrationState(line: IDataObject): string {
 function lineDescription(line: IDataObject): string {
 	if (line.TYPE === 'office') return 'Office PBX';
 	return `Cloud PBX · ${registrationState(line)}`;
+}
+
+/** Title — server, then the type and registration: n8n's list shows only the name of an entry. */
+function lineName(line: IDataObject): string {
+	const server = text(line.SERVER);
+	const where = server !== '' ? `${lineTitle(line)} — ${server}` : lineTitle(line);
+	return `${where} (${lineDescription(line)})`;
 }
 
 function matches(line: IDataObject, filter: string): boolean {

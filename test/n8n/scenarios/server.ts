@@ -79,6 +79,8 @@ export async function serverScenarios(context: Context): Promise<void> {
 		checks.that('searching "TRUNK" lists the trunks and not the office line', names.some((name) => name.startsWith('Trunk A')) && !names.some((name) => name.includes('Branch office')), answer.text.slice(0, 800));
 		const entry = results.find((result) => result.value === String(trunk?.configId));
 		checks.that('an entry carries the line id and its registration', entry !== undefined && /Cloud PBX · registered/.test(entry.description ?? ''), results);
+		// the editor's list shows only the name, so the name must carry the registration too
+		checks.that('the name the list shows says the registration', entry !== undefined && entry.name.endsWith('(Cloud PBX · registered)'), results);
 		checks.that('the answer holds no webhook secret', !answer.text.includes(secret));
 	});
 

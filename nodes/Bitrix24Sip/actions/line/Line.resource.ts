@@ -35,10 +35,10 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Get Default Outgoing',
 				value: 'getDefaultOutgoing',
-				description: "Read the portal's default line for outgoing calls, resolved to the SIP line when it is one",
+				description: "Get the portal's default line for outgoing calls",
 				action: 'Get the default outgoing line',
 			},
-			{ name: 'Get Many', value: 'getMany', description: 'List the SIP lines of the portal (those of every webhook and the Bitrix24 UI)', action: 'Get many lines' },
+			{ name: 'Get Many', value: 'getMany', description: "List the portal's SIP lines, also those made in Bitrix24 or by other webhooks", action: 'Get many lines' },
 			{
 				name: 'Set as Default Outgoing',
 				value: 'setDefaultOutgoing',

@@ -21,7 +21,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. Main SIP trunk',
 		description:
-			'Connection name. Titles are unique across all telephony connections of the portal (whoever made them) and compared without regard to case. Leave empty to get "Cloud PBX (ID)". A title also lets the node recover safely when the answer to a create is lost, and makes "If Title Exists" work.',
+			'Name of the line; no two lines on the portal may share it (case does not count). Needed for "If Title Exists". Empty: Bitrix24 names it "Cloud PBX (ID)".',
 	},
 	serverField,
 	loginField,
@@ -47,13 +47,12 @@ const properties: INodeProperties[] = [
 					{
 						name: 'Update Existing Line',
 						value: 'updateExisting',
-						description:
-							'Set the server, login and password of the existing line to the values above. Its type cannot change: a line of the other type fails the item.',
+						description: 'Give the existing line the server, login and password above. A line of the other PBX type fails the item.',
 					},
 				],
 				default: 'error',
 				description:
-					'What to do when a line the webhook can see already has the title. Return or Update make re-running a provisioning workflow safe: it never creates a second line.',
+					'What to do when a line with this title already exists. Return or Update make it safe to run the workflow again: no second line is made.',
 			},
 			includePasswordsOption,
 			waitForRegistrationOption,

@@ -7,7 +7,7 @@ import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
-	{ ...lineIdField, description: 'CONFIG_ID of the SIP line to delete. A cloud line\'s registration is deleted with it.' },
+	{ ...lineIdField, description: 'The SIP line to delete. A cloud line\'s registration goes with it.' },
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['delete'] } }, properties);

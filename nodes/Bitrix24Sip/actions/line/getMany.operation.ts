@@ -36,7 +36,7 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. 3, 7, 9',
-				description: 'Only these lines: CONFIG_IDs separated by commas',
+				description: 'Only these lines: their IDs (CONFIG_ID), separated by commas',
 			},
 			{
 				displayName: 'PBX Type',

@@ -6,7 +6,7 @@ import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
-	{ ...lineIdField, description: 'CONFIG_ID of the SIP line that outgoing calls should use by default' },
+	{ ...lineIdField, description: 'The SIP line that outgoing calls should use by default' },
 ];
 
 export const description = updateDisplayOptions(

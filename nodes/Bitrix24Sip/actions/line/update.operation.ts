@@ -30,7 +30,7 @@ const properties: INodeProperties[] = [
 				name: 'login',
 				type: 'string',
 				default: '',
-				description: 'New login at the SIP server (not empty, at most 100 characters). Restarts the registration of a cloud line.',
+				description: 'New login at the SIP server, at most 100 characters. A cloud line then registers again.',
 			},
 			{
 				displayName: 'Password',
@@ -38,7 +38,7 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				typeOptions: { password: true },
 				default: '',
-				description: 'New password at the SIP server (at most 100 characters). Restarts the registration of a cloud line.',
+				description: 'New password at the SIP server, at most 100 characters. A cloud line then registers again.',
 			},
 			{
 				displayName: 'Server',
@@ -46,15 +46,14 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. sip.provider.com',
-				description: 'New SIP server (not empty, at most 100 characters; http:// or https:// is removed). Restarts the registration of a cloud line.',
+				description: 'New SIP server, at most 100 characters. A cloud line then registers again.',
 			},
 			{
 				displayName: 'Title',
 				name: 'title',
 				type: 'string',
 				default: '',
-				description:
-					"New connection name. Titles are unique across all the portal's telephony connections, compared without regard to case. Leave empty to keep the current one.",
+				description: 'New name of the line; no two lines on the portal may share it (case does not count). Empty keeps the current one.',
 			},
 		],
 	},
