@@ -21,7 +21,7 @@ export class Bitrix24Sip implements INodeType {
 		version: [1, 2],
 		defaultVersion: 2,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Manage the SIP lines of a Bitrix24 portal (voximplant.sip.*)',
+		description: 'Create, check and sync the SIP lines of a Bitrix24 portal',
 		defaults: { name: 'Bitrix24 SIP' },
 		usableAsTool: true,
 		// for n8n's AI workflow builder: when to pick this node and what goes with it (older n8n ignores it)

@@ -57,7 +57,7 @@ const callWindowOption: INodeProperties = {
 	typeOptions: { minValue: 0, maxValue: MAX_CALL_WINDOW_HOURS, numberPrecision: 0 },
 	default: 24,
 	description:
-		"How many hours of each line's calls to count: failed calls, the failure rate and the most common reasons (0: none). Needs permission to view every call's statistics.",
+		'How many hours of calls to count per line (0: none). Needs "Call statistics" → View set to "Any": a lower level silently counts fewer calls.',
 };
 
 const includeSummaryOption: INodeProperties = {
