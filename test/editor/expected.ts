@@ -1,0 +1,129 @@
+/**
+ * What each panel shows by default, written by hand from the node descriptions (not read from them
+ * at run time): a wrong displayOptions then shows up as a label that does not belong, or a missing one.
+ *
+ * Labels are the top-level parameters of the Parameters tab, without "Credential". Version 1 is
+ * the node as it is; version 2 is the node after the coming changes (Simplify on the operations
+ * that output lines, Get Status looking up by line first, Sync pre-filled with expressions).
+ */
+export const PACKAGE = 'n8n-nodes-bitrix24-sip';
+
+export interface PanelCase {
+	/** The node type without the package prefix. */
+	node: 'bitrix24Sip' | 'bitrix24SipTrigger' | 'bitrix24SipCallTrigger';
+	version: number;
+	/** For the file name and the report; the triggers have none of their own. */
+	resource: string;
+	operation: string;
+	/** The parameters the workflow sets (beyond resource and operation). */
+	parameters?: Record<string, unknown>;
+	labels: string[];
+	/** Fields that open pre-filled with an expression; they must show in an expression editor. */
+	expressionFields?: string[];
+}
+
+/** The longest tooltip and the longest notice or hint the panels may show, in characters. */
+export const TOOLTIP_MAX = 250;
+export const NOTICE_MAX = 300;
+
+/** The columns of Line → Get Many's simplified output (version 2). */
+export const SIMPLIFIED_LINE_COLUMNS = ['id', 'title', 'type', 'server', 'login', 'registration', 'defaultOutgoing'];
+
+/** The Bitrix24 SIP node versions the panels are written for; the node must offer each. */
+export const SIP_VERSIONS = [1, 2];
+
+const sipV1: Record<string, Record<string, string[]>> = {
+	line: {
+		create: ['PBX Type', 'Title', 'Server', 'Login', 'Password', 'Options'],
+		update: ['Line ID', 'Update Fields', 'Options'],
+		delete: ['Line ID'],
+		get: ['Line ID', 'Options'],
+		getMany: ['Return All', 'Limit', 'Filters', 'Sort', 'Options'],
+		setDefaultOutgoing: ['Line ID'],
+		getDefaultOutgoing: ['Options'],
+		sync: ['Dry Run', 'PBX Type', 'Title', 'Server', 'Login', 'Password', 'Delete Lines Not Listed', 'Options'],
+	},
+	registration: {
+		getStatus: ['Look Up By', 'Registration ID'],
+		checkAll: ['Options'],
+	},
+	connector: {
+		getStatus: [],
+	},
+};
+
+/** Version 2: Simplify where lines are output; Get Status opens on "Look Up By: Line" with the Line picker. */
+const sipV2: Record<string, Record<string, string[]>> = {
+	line: {
+		create: ['PBX Type', 'Title', 'Server', 'Login', 'Password', 'Simplify', 'Options'],
+		update: ['Line ID', 'Update Fields', 'Simplify', 'Options'],
+		delete: ['Line ID'],
+		get: ['Line ID', 'Simplify', 'Options'],
+		getMany: ['Return All', 'Limit', 'Filters', 'Sort', 'Simplify', 'Options'],
+		setDefaultOutgoing: ['Line ID'],
+		getDefaultOutgoing: ['Simplify', 'Options'],
+		sync: ['Dry Run', 'PBX Type', 'Title', 'Server', 'Login', 'Password', 'Delete Lines Not Listed', 'Simplify', 'Options'],
+	},
+	registration: {
+		getStatus: ['Look Up By', 'Line ID', 'Simplify'],
+		checkAll: ['Simplify', 'Options'],
+	},
+	connector: {
+		getStatus: [],
+	},
+};
+
+function sipCases(version: number, table: Record<string, Record<string, string[]>>): PanelCase[] {
+	return Object.entries(table).flatMap(([resource, operations]) =>
+		Object.entries(operations).map(([operation, own]) => ({
+			node: 'bitrix24Sip' as const,
+			version,
+			resource,
+			operation,
+			// every operation starts with Resource and Operation and ends with Request Options
+			labels: ['Resource', 'Operation', ...own, 'Request Options'],
+			expressionFields: version >= 2 && resource === 'line' && operation === 'sync' ? ['Title', 'Server', 'Login'] : undefined,
+		})),
+	);
+}
+
+const TRIGGER_EVENTS_ALL = [
+	'connectorMinutesLow',
+	'connectorPaidEnding',
+	'defaultOutgoingUnhealthy',
+	'lineAdded',
+	'lineUnhealthy',
+	'lineCallsFailing',
+	'lineRecovered',
+	'lineRemoved',
+	'registrationChanged',
+];
+
+/** The triggers have one version; the polling trigger once as it opens and once with every event (its conditional fields). */
+const TRIGGERS: PanelCase[] = [
+	{ node: 'bitrix24SipTrigger', version: 1, resource: 'trigger', operation: 'default', labels: ['Poll Times', 'Events', 'Options', 'Request Options'] },
+	{
+		node: 'bitrix24SipTrigger',
+		version: 1,
+		resource: 'trigger',
+		operation: 'allEvents',
+		parameters: { events: TRIGGER_EVENTS_ALL },
+		labels: [
+			'Poll Times',
+			'Events',
+			'Free Minutes Below',
+			'Paid Period Ends Within (Days)',
+			'Calls of the Last (Hours)',
+			'Failure Rate Above (%)',
+			'Options',
+			'Request Options',
+		],
+	},
+	{ node: 'bitrix24SipCallTrigger', version: 1, resource: 'callTrigger', operation: 'default', labels: ['Events', 'Look Up Lines', 'Filters'] },
+];
+
+/** Every panel to open, for the Bitrix24 SIP versions n8n offers. */
+export function panelCases(sipVersions: number[]): PanelCase[] {
+	const sip = sipVersions.flatMap((version) => sipCases(version, version >= 2 ? sipV2 : sipV1));
+	return [...sip, ...TRIGGERS];
+}
