@@ -20,6 +20,8 @@ export interface PanelCase {
 	labels: string[];
 	/** Fields that open pre-filled with an expression; they must show in an expression editor. */
 	expressionFields?: string[];
+	/** Required fields whose default n8n counts as filled, kept on purpose, with the reason. */
+	keptDefaults?: Record<string, string>;
 }
 
 /** The longest tooltip and the longest notice or hint the panels may show, in characters. */
@@ -82,7 +84,12 @@ function sipCases(version: number, table: Record<string, Record<string, string[]
 			operation,
 			// every operation starts with Resource and Operation and ends with Request Options
 			labels: ['Resource', 'Operation', ...own, 'Request Options'],
-			expressionFields: version >= 2 && resource === 'line' && operation === 'sync' ? ['Title', 'Server', 'Login'] : undefined,
+			expressionFields: version >= 2 && resource === 'line' && operation === 'sync' ? ['Title', 'Server', 'Login', 'Password'] : undefined,
+			// version 2 starts empty; version 1 keeps 0 so that saved workflows read what they always read
+			keptDefaults:
+				version === 1 && resource === 'registration' && operation === 'getStatus'
+					? { 'Registration ID': 'version 1 keeps its 0 default; new nodes are version 2, which starts empty' }
+					: undefined,
 		})),
 	);
 }

@@ -63,6 +63,7 @@ export async function panelChecks(context: EditorContext, panels: PanelCase[], t
 			);
 			const falselyFilled = reading.parameters
 				.filter((parameter) => required.has(parameter.name) && !parameter.isExpression && !parameter.hasIssues)
+				.filter((parameter) => panel.keptDefaults?.[parameter.label] === undefined)
 				.filter((parameter) => parameter.value === '' || (parameter.isNumber && parameter.value === '0'))
 				.map((parameter) => `${parameter.label}: shows ${parameter.value === '' ? 'nothing' : parameter.value} and no "parameter issues" marker`);
 			checks.that(`${tag}: every empty required field is marked as unfilled`, falselyFilled.length === 0, falselyFilled);
