@@ -80,7 +80,7 @@ describe('node version 2', () => {
 					type: 'office',
 					server: 'pbx.office.local',
 					login: 'user2',
-					registration: null,
+					registration: { status: 'none', healthy: true, summary: 'Office PBX — no registration to check (your PBX connects to Bitrix24)' },
 					defaultOutgoing: false,
 				},
 			]);
@@ -202,7 +202,7 @@ describe('node version 2', () => {
 				healthy: false,
 				summary: 'SIP 403 Forbidden — check login and password',
 			});
-			expect(run.json[2]).toMatchObject({ type: 'office', registration: null, healthy: true });
+			expect(run.json[2]).toMatchObject({ type: 'office', registration: { status: 'none', healthy: true }, healthy: true });
 		});
 
 		it('Leave Out Office Lines checks the cloud lines only', async () => {

@@ -43,7 +43,7 @@ export const simplifyField: INodeProperties = {
 
 /** A registration in words: what a person checks at a glance. */
 export interface SimpleRegistration extends IDataObject {
-	/** registered, failed, registering, waiting, missing, or unknown (not read yet) */
+	/** registered, failed, registering, waiting, missing, unknown (not read yet), or none (an office line) */
 	status: string;
 	/** null while nothing is known yet */
 	healthy: boolean | null;
@@ -69,12 +69,21 @@ function numberOrNull(value: unknown): number | null {
 }
 
 /**
+ * An office line has nothing to register (its PBX connects to Bitrix24) and counts as healthy, as
+ * Check All Lines counts it. An object rather than null, so that `$json.registration.healthy` reads
+ * the same on every line instead of failing on office ones.
+ */
+function officeRegistration(): SimpleRegistration {
+	return { status: 'none', healthy: true, summary: summarise(null) };
+}
+
+/**
  * From the last registration a line row carries (`REGISTRATION_STATUS_CODE`, as voximplant.sip.get
  * stores it): no code yet, 0 while it registers again after a change, 200 registered, else the SIP
  * code that refused it.
  */
-export function registrationOfRow(row: IDataObject): SimpleRegistration | null {
-	if (String(row.TYPE) === 'office') return null;
+export function registrationOfRow(row: IDataObject): SimpleRegistration {
+	if (String(row.TYPE) === 'office') return officeRegistration();
 	const code = numberOrNull(row.REGISTRATION_STATUS_CODE);
 	if (code === null) return { status: 'unknown', healthy: null, summary: 'Registration not checked yet' };
 	if (code === 0) return { status: 'registering', healthy: null, summary: 'Registration in progress' };
@@ -139,7 +148,7 @@ function registrationOfStatus(status: RegistrationStatus): SimpleRegistration {
 /** Check All Lines' line item: the registration read now, and the verdict (which may count calls). */
 function checkedLine(raw: IDataObject): IDataObject {
 	const line = simpleLine(raw);
-	if (raw.TYPE === 'office') line.registration = null;
+	if (raw.TYPE === 'office') line.registration = officeRegistration();
 	else if (raw.hasRegistration !== true) line.registration = { status: 'missing', healthy: false, summary: summarise('missing') };
 	else line.registration = registrationOfStatus(statusOf(raw));
 	line.defaultOutgoing = raw.isDefaultOutgoing === true;

@@ -119,7 +119,7 @@ export async function cliScenarios(context: Context): Promise<void> {
 					'a registered, a failing and an office line read in words',
 					JSON.stringify(byTitle['Trunk A']?.registration) === JSON.stringify({ status: 'registered', healthy: true, summary: 'Registered' }) &&
 						(byTitle['Broken trunk']?.registration as { status?: string } | undefined)?.status === 'failed' &&
-						byTitle['Branch office PBX']?.registration === null,
+						(byTitle['Branch office PBX']?.registration as { status?: string } | undefined)?.status === 'none',
 					items,
 				);
 			},
