@@ -39,6 +39,17 @@ describe('node version 2', () => {
 
 	beforeEach(() => portal.sandbox.clearLog());
 
+	/** The failing cloud line in the short form, as Get Many and Check All Lines show it. */
+	const failingShort = (): IDataObject => ({
+		id: failing.CONFIG_ID,
+		title: 'Failing',
+		type: 'cloud',
+		server: 'sip.forbidden.example',
+		login: 'user1',
+		registration: { status: 'failed', healthy: false, summary: 'SIP 403 Forbidden — check login and password' },
+		defaultOutgoing: false,
+	});
+
 	afterAll(async () => {
 		await portal.close();
 	});
@@ -65,15 +76,7 @@ describe('node version 2', () => {
 					registration: { status: 'registered', healthy: true, summary: 'Registered' },
 					defaultOutgoing: true,
 				},
-				{
-					id: failing.CONFIG_ID,
-					title: 'Failing',
-					type: 'cloud',
-					server: 'sip.forbidden.example',
-					login: 'user1',
-					registration: { status: 'failed', healthy: false, summary: 'SIP 403 Forbidden — check login and password' },
-					defaultOutgoing: false,
-				},
+				failingShort(),
 				{
 					id: office.CONFIG_ID,
 					title: 'Office',
@@ -192,13 +195,7 @@ describe('node version 2', () => {
 			expect(run.json.map((item) => item.title)).toEqual(['Good', 'Failing', 'Office']);
 			expect(run.json[1]).toEqual({
 				itemType: 'line',
-				id: failing.CONFIG_ID,
-				title: 'Failing',
-				type: 'cloud',
-				server: 'sip.forbidden.example',
-				login: 'user1',
-				registration: { status: 'failed', healthy: false, summary: 'SIP 403 Forbidden — check login and password' },
-				defaultOutgoing: false,
+				...failingShort(),
 				healthy: false,
 				summary: 'SIP 403 Forbidden — check login and password',
 			});
