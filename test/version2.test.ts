@@ -94,6 +94,17 @@ describe('node version 2', () => {
 			expect(requests(portal)).toEqual([['voximplant.line.outgoing.get', 'voximplant.sip.get', 'voximplant.sip.get', 'voximplant.sip.get']]);
 		});
 
+		it('a burst of executions shares one read of the default line while it is in flight', async () => {
+			const runs = await Promise.all(
+				Array.from({ length: 12 }, async () => await portal.run({ resource: 'line', operation: 'get', configId: good.CONFIG_ID as number }, [{}], V2)),
+			);
+			expect(runs.map((run) => run.json[0]?.defaultOutgoing)).toEqual(Array(12).fill(true));
+			const reads = requests(portal).flat().filter((method) => method === 'voximplant.line.outgoing.get');
+			// one per request round at most, not one per execution
+			expect(reads.length).toBeLessThanOrEqual(requests(portal).length);
+			expect(reads.length).toBeLessThan(12);
+		});
+
 		it('switched off, version 2 outputs exactly what version 1 does', async () => {
 			const v1 = await portal.run(getMany, [{}], V1);
 			const off = await portal.run({ ...getMany, simplify: false }, [{}], V2);

@@ -10,7 +10,7 @@ import { clientOptionsFrom } from '../../shared/requestOptions';
 import { errorItem } from '../helpers/output';
 import type { SimplifyContext } from '../helpers/simplify';
 import { isSimplified, NEEDS_DEFAULT_OUTGOING, simplify } from '../helpers/simplify';
-import { readDefaultOutgoingValue } from '../../shared/defaultOutgoing';
+import { readDefaultOutgoingOnce } from '../helpers/defaultOutgoingRead';
 import { readForItem, toBoolean } from '../../shared/parameters';
 import type { ItemRun, Operation, RunOperation } from './types';
 
@@ -35,18 +35,6 @@ export function readSimplify(ctx: IExecuteFunctions, resource: string, operation
 	return readForItem(ctx.getNode(), itemIndex, () =>
 		toBoolean(ctx.getNodeParameter('simplify', itemIndex, true), { label: 'Simplify' }, true),
 	);
-}
-
-/**
- * The default outgoing line, read once for a run whose simplified lines carry the flag. It is sent
- * with the items' first calls, so it rides in their batch; a failure only leaves the flag unknown.
- */
-async function defaultOutgoingOf(client: Bitrix24Client): Promise<string | null> {
-	try {
-		return await readDefaultOutgoingValue(client);
-	} catch {
-		return null;
-	}
 }
 
 /**
@@ -100,7 +88,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const context: { defaultOutgoing?: Promise<string | null> } = {};
 	const runnable = prepared.some((entry, itemIndex) => 'run' in entry && simplified[itemIndex]);
 	if (client && runnable && NEEDS_DEFAULT_OUTGOING.has(`${resource}.${operation}`)) {
-		context.defaultOutgoing = defaultOutgoingOf(client);
+		// read once for the run (joined with merged runs' read in flight), with the items' first calls
+		context.defaultOutgoing = readDefaultOutgoingOnce(client);
 	}
 
 	const outcomes: Outcome[] = await Promise.all(
