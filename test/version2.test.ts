@@ -245,6 +245,12 @@ describe('node version 2', () => {
 			]);
 		});
 
+		it('a Simplify that is not a switch stops the sync before it plans or writes anything', async () => {
+			const run = await portal.run({ resource: 'line', operation: 'sync', simplify: '={{ "maybe" }}' }, rows, V2);
+			expect(run.failure?.message).toMatch(/Simplify/);
+			expect(portal.sandbox.log).toHaveLength(0);
+		});
+
 		it('version 1 fields stay empty until mapped', async () => {
 			await expect(portal.run({ resource: 'line', operation: 'sync', dryRun: true }, rows, V1)).rejects.toThrow(/has issues/);
 			expect(portal.sandbox.log).toHaveLength(0);

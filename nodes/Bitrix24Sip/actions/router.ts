@@ -52,8 +52,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 	// an operation that plans over all items at once (Line → Sync) runs them itself
 	if ('executeRun' in chosen) {
+		// read before the run: a bad value must stop it with nothing sent, as every field's does
+		const simplifyRun = readSimplify(this, resource, operation, 0);
 		const output = await chosen.executeRun.call(this);
-		if (!readSimplify(this, resource, operation, 0)) return [output];
+		if (!simplifyRun) return [output];
 		// Sync's failed lines keep the error item they are; its plan and results are simplified
 		return [output.map((item) => ('action' in item.json ? { ...item, json: simplify(resource, operation, item.json, {}) } : item))];
 	}
@@ -85,12 +87,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		}
 	}
 
-	const context: { defaultOutgoing?: Promise<string | null> } = {};
+	// read once for the run (joined with merged runs' read in flight), with the items' first calls
 	const runnable = prepared.some((entry, itemIndex) => 'run' in entry && simplified[itemIndex]);
-	if (client && runnable && NEEDS_DEFAULT_OUTGOING.has(`${resource}.${operation}`)) {
-		// read once for the run (joined with merged runs' read in flight), with the items' first calls
-		context.defaultOutgoing = readDefaultOutgoingOnce(client);
-	}
+	const defaultOutgoing =
+		client && runnable && NEEDS_DEFAULT_OUTGOING.has(`${resource}.${operation}`) ? readDefaultOutgoingOnce(client) : undefined;
 
 	const outcomes: Outcome[] = await Promise.all(
 		prepared.map(async (entry, itemIndex): Promise<Outcome> => {
@@ -99,7 +99,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			try {
 				const data = await entry.run(client);
 				if (!simplified[itemIndex]) return { data };
-				const simplifyContext: SimplifyContext = context.defaultOutgoing ? { defaultOutgoing: await context.defaultOutgoing } : {};
+				const simplifyContext: SimplifyContext = defaultOutgoing ? { defaultOutgoing: await defaultOutgoing } : {};
 				return { data: data.map((raw) => simplify(resource, operation, raw, simplifyContext)) };
 			} catch (error) {
 				return { error: toNodeError(this.getNode(), error, itemIndex) };
