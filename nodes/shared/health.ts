@@ -227,6 +227,29 @@ export async function checkLines(client: Bitrix24Client, includeOffice = true): 
 	return await readRegistrations(client, await readLinesToCheck(client, includeOffice));
 }
 
+/**
+ * The registration a line row carries, as `voximplant.sip.get` last stored it (spec §3): no code
+ * yet, 0 while it registers again after a change, 200 when registered, else the SIP code that
+ * refused it. Read here once for the Line picker and Simplify, which word it each their own way.
+ */
+export type StoredRegistration =
+	| { state: 'notChecked' }
+	| { state: 'registering' }
+	| { state: 'registered' }
+	| { state: 'refused'; code: number; raw: string; message: string }
+	| { state: 'unreadable'; raw: string; message: string };
+
+export function storedRegistration(line: IDataObject): StoredRegistration {
+	const text = (value: unknown) => (value === null || value === undefined ? '' : String(value).trim());
+	const raw = text(line.REGISTRATION_STATUS_CODE);
+	if (raw === '') return { state: 'notChecked' };
+	const code = Number(raw);
+	if (code === 0) return { state: 'registering' };
+	if (code === 200) return { state: 'registered' };
+	const message = text(line.REGISTRATION_ERROR_MESSAGE);
+	return Number.isFinite(code) ? { state: 'refused', code, raw, message } : { state: 'unreadable', raw, message };
+}
+
 /** voximplant.sip.connector.status, read the same way wherever it is shown. */
 export interface ConnectorReading {
 	FREE_MINUTES: number | null;

@@ -1,6 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { explainSipCode, isHealthy, summarise } from '../../shared/health';
+import { explainSipCode, isHealthy, storedRegistration, summarise } from '../../shared/health';
 import type { RegistrationStatus } from '../../shared/health';
 import { isDefaultOutgoingLine } from '../../shared/defaultOutgoing';
 
@@ -77,19 +77,24 @@ function officeRegistration(): SimpleRegistration {
 	return { status: 'none', healthy: true, summary: summarise(null) };
 }
 
-/**
- * From the last registration a line row carries (`REGISTRATION_STATUS_CODE`, as voximplant.sip.get
- * stores it): no code yet, 0 while it registers again after a change, 200 registered, else the SIP
- * code that refused it.
- */
+/** From the last registration a line row carries (Get, Get Many, Sync): what the portal stored. */
 export function registrationOfRow(row: IDataObject): SimpleRegistration {
 	if (String(row.TYPE) === 'office') return officeRegistration();
-	const code = numberOrNull(row.REGISTRATION_STATUS_CODE);
-	if (code === null) return { status: 'unknown', healthy: null, summary: 'Registration not checked yet' };
-	if (code === 0) return { status: 'registering', healthy: null, summary: 'Registration in progress' };
-	if (code === 200) return { status: 'registered', healthy: true, summary: 'Registered' };
-	const message = typeof row.REGISTRATION_ERROR_MESSAGE === 'string' ? row.REGISTRATION_ERROR_MESSAGE.trim() : '';
-	return { status: 'failed', healthy: false, summary: explainSipCode(code) ?? `SIP ${code}${message ? ` ${message}` : ''}` };
+	const stored = storedRegistration(row);
+	switch (stored.state) {
+		case 'registered':
+			return { status: 'registered', healthy: true, summary: 'Registered' };
+		case 'registering':
+			return { status: 'registering', healthy: null, summary: 'Registration in progress' };
+		case 'refused':
+			return {
+				status: 'failed',
+				healthy: false,
+				summary: explainSipCode(stored.code) ?? `SIP ${stored.code}${stored.message ? ` ${stored.message}` : ''}`,
+			};
+		default:
+			return { status: 'unknown', healthy: null, summary: 'Registration not checked yet' };
+	}
 }
 
 /** From the `registration` report of Wait for Registration. */

@@ -1,6 +1,6 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import { SIP_CODES } from '../../shared/health';
+import { SIP_CODES, storedRegistration } from '../../shared/health';
 import { fetchLines } from '../../shared/lines';
 import { toNodeError } from '../../shared/transport/errors';
 import { Bitrix24Client } from '../../shared/transport/client';
@@ -18,18 +18,13 @@ function lineTitle(line: IDataObject): string {
 	return title !== '' ? title : `${line.TYPE === 'office' ? 'Office' : 'Cloud'} PBX (${text(line.CONFIG_ID)})`;
 }
 
-/**
- * The registration as `voximplant.sip.get` last stored it (spec §3): no code yet, 0 while it
- * registers again after a change, 200 when registered, else the SIP code that refused it.
- */
+/** The registration the row last stored, in the picker's words. */
 function registrationState(line: IDataObject): string {
-	const raw = text(line.REGISTRATION_STATUS_CODE);
-	if (raw === '') return 'registration not checked yet';
-	const code = Number(raw);
-	if (code === 0) return 'registering';
-	if (code === 200) return 'registered';
-	const reason = text(line.REGISTRATION_ERROR_MESSAGE) || (SIP_CODES[code]?.reason ?? '');
-	return `not registered: ${raw}${reason ? ` ${reason}` : ''}`;
+	const stored = storedRegistration(line);
+	if (stored.state === 'notChecked') return 'registration not checked yet';
+	if (stored.state === 'registering' || stored.state === 'registered') return stored.state;
+	const reason = stored.message || (stored.state === 'refused' ? (SIP_CODES[stored.code]?.reason ?? '') : '');
+	return `not registered: ${stored.raw}${reason ? ` ${reason}` : ''}`;
 }
 
 function lineDescription(line: IDataObject): string {
