@@ -10,7 +10,8 @@ task('clean', (done) => {
 
 // tsc emits only JavaScript; n8n also needs the icons and codex files next to the built nodes.
 task('build:icons', () =>
-	src(['nodes/**/*.{png,svg,json}', 'credentials/**/*.{png,svg}'], { base: '.', encoding: false }).pipe(
-		dest(path.resolve('dist')),
-	),
+	src(['nodes/**/*.{png,svg,json}', 'credentials/**/*.{png,svg}'], {
+		base: '.',
+		encoding: false,
+	}).pipe(dest(path.resolve('dist'))),
 );

@@ -12,7 +12,8 @@ export class Bitrix24OutgoingWebhookApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:bitrix24Sip.svg', dark: 'file:bitrix24Sip.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-bitrix24-sip/n8n-nodes-bitrix24-sip#bitrix24-sip-call-trigger';
+	documentationUrl =
+		'https://github.com/n8n-nodes-bitrix24-sip/n8n-nodes-bitrix24-sip#bitrix24-sip-call-trigger';
 
 	properties: INodeProperties[] = [
 		{

@@ -29,7 +29,9 @@ function selected(): string[] {
 	const names = text.split(/[\s,]+/).filter(Boolean);
 	const unknown = names.filter((name) => !(name in SCENARIOS));
 	if (unknown.length > 0) {
-		throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; choose from ${Object.keys(SCENARIOS).join(', ')}`);
+		throw new Error(
+			`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; choose from ${Object.keys(SCENARIOS).join(', ')}`,
+		);
 	}
 	return names;
 }

@@ -35,7 +35,8 @@ const LINE_COLUMNS: Column[] = [
 	['Reg code', 'REGISTRATION_STATUS_CODE'],
 ];
 
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = async (ms: number): Promise<void> =>
+	await new Promise((resolve) => setTimeout(resolve, ms));
 
 class Demo {
 	readonly engine = new Engine();
@@ -63,7 +64,10 @@ class Demo {
 			return true;
 		} catch (error) {
 			this.failed.push(title);
-			const message = error instanceof StepFailed ? error.message : `the demo crashed: ${(error as Error).stack ?? String(error)}`;
+			const message =
+				error instanceof StepFailed
+					? error.message
+					: `the demo crashed: ${(error as Error).stack ?? String(error)}`;
 			this.say(`  ✗ FAILED: ${message}`);
 			return false;
 		}
@@ -82,7 +86,8 @@ class Demo {
 	async runExample(file: string, fill: INodeParameters = {}): Promise<IDataObject[]> {
 		const workflow = Engine.readWorkflow(path.join(EXAMPLES, file));
 		const sipNodes = workflow.nodes.filter((node) => node.type === NODE_TYPE);
-		if (Object.keys(fill).length > 0) sipNodes[0].parameters = { ...sipNodes[0].parameters, ...fill };
+		if (Object.keys(fill).length > 0)
+			sipNodes[0].parameters = { ...sipNodes[0].parameters, ...fill };
 		const result = await this.engine.run(workflow, {
 			input: [{ json: {} }],
 			credentials: { bitrix24WebhookApi: { webhookUrl: this.webhookUrl } },
@@ -100,7 +105,11 @@ class Demo {
 	}
 
 	summary(): number {
-		const parts = [`${this.passed} passed`, `${this.failed.length} failed`, `${this.skipped.length} skipped`];
+		const parts = [
+			`${this.passed} passed`,
+			`${this.failed.length} failed`,
+			`${this.skipped.length} skipped`,
+		];
 		this.say(`\nSteps: ${parts.join(', ')}`);
 		for (const title of this.failed) this.say(`  failed: ${title}`);
 		return this.failed.length > 0 ? 1 : 0;
@@ -112,7 +121,8 @@ function seconds(ms: number): string {
 }
 
 function describeError(error: Error & IDataObject): string {
-	const description = typeof error.description === 'string' && error.description ? ` — ${error.description}` : '';
+	const description =
+		typeof error.description === 'string' && error.description ? ` — ${error.description}` : '';
 	return `${error.message}${description}`;
 }
 
@@ -125,13 +135,24 @@ function cell(value: unknown): string {
 function formatTable(rows: IDataObject[], columns: Column[]): string[] {
 	if (rows.length === 0) return ['(no items)'];
 	const cells = rows.map((row) => columns.map(([, field]) => cell(row[field])));
-	const widths = columns.map(([header], index) => Math.max(header.length, ...cells.map((row) => row[index].length)));
-	const format = (values: string[]): string => values.map((value, index) => value.padEnd(widths[index])).join('  ').trimEnd();
-	return [format(columns.map(([header]) => header)), format(widths.map((width) => '─'.repeat(width))), ...cells.map(format)];
+	const widths = columns.map(([header], index) =>
+		Math.max(header.length, ...cells.map((row) => row[index].length)),
+	);
+	const format = (values: string[]): string =>
+		values
+			.map((value, index) => value.padEnd(widths[index]))
+			.join('  ')
+			.trimEnd();
+	return [
+		format(columns.map(([header]) => header)),
+		format(widths.map((width) => '─'.repeat(width))),
+		...cells.map(format),
+	];
 }
 
 function requireOne(items: IDataObject[], what: string): IDataObject {
-	if (items.length !== 1) throw new StepFailed(`expected one item from ${what}, got ${items.length}`);
+	if (items.length !== 1)
+		throw new StepFailed(`expected one item from ${what}, got ${items.length}`);
 	if (typeof items[0].error === 'string') throw new StepFailed(`${what}: ${items[0].error}`);
 	return items[0];
 }
@@ -153,20 +174,28 @@ async function checkAllLines(demo: Demo): Promise<void> {
 	await demo.step(`Check All Lines (examples/${HEALTH_CHECK})`, async () => {
 		const items = await demo.runExample(HEALTH_CHECK);
 		if (items.length > 0) demo.table(items, HEALTH_COLUMNS);
-		else demo.say('  no items: the workflow outputs only unhealthy lines, and every line is healthy');
+		else
+			demo.say('  no items: the workflow outputs only unhealthy lines, and every line is healthy');
 	});
 }
 
 async function showConnector(demo: Demo): Promise<void> {
 	await demo.step('Connector status (examples/connector-status.json)', async () => {
-		const connector = requireOne(await demo.runExample('connector-status.json'), 'Connector → Get Status');
-		const paid = connector.PAID === true ? `paid until ${cell(connector.PAID_DATE_END)}` : 'not paid';
+		const connector = requireOne(
+			await demo.runExample('connector-status.json'),
+			'Connector → Get Status',
+		);
+		const paid =
+			connector.PAID === true ? `paid until ${cell(connector.PAID_DATE_END)}` : 'not paid';
 		demo.say(`  SIP connector: ${paid}, ${cell(connector.FREE_MINUTES)} free minutes`);
 	});
 }
 
 async function readStatus(demo: Demo, configId: number): Promise<IDataObject> {
-	return requireOne(await demo.runExample('registration-status.json', { configId: lineById(configId) }), 'Registration → Get Status');
+	return requireOne(
+		await demo.runExample('registration-status.json', { configId: lineById(configId) }),
+		'Registration → Get Status',
+	);
 }
 
 /** The Line ID picker's value for a line given "By ID". */
@@ -192,7 +221,8 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	await demo.step('Provision a cloud line (examples/provision-cloud-line.json)', async () => {
 		line = requireOne(await demo.runExample('provision-cloud-line.json', request), 'Line → Create');
 		demo.table([line], LINE_COLUMNS);
-		if ('PASSWORD' in line) throw new StepFailed('the output contains PASSWORD although Include Passwords is off');
+		if ('PASSWORD' in line)
+			throw new StepFailed('the output contains PASSWORD although Include Passwords is off');
 		demo.say('  (PASSWORD is left out of the output: Include Passwords is off)');
 	});
 	if (!line) {
@@ -202,24 +232,38 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	const configId = Number(line.CONFIG_ID);
 	const regId = Number(line.REG_ID);
 
-	await demo.step('Provision the same title again (If Title Exists → Return Existing Line)', async () => {
-		const again = requireOne(await demo.runExample('provision-cloud-line.json', request), 'Line → Create');
-		if (Number(again.CONFIG_ID) !== configId) {
-			throw new StepFailed(`a second line ${cell(again.CONFIG_ID)} was created instead of returning line ${configId}`);
-		}
-		demo.say(`  returned the existing line ${configId}; the portal still has ${sandbox.lines().length} line(s)`);
-	});
+	await demo.step(
+		'Provision the same title again (If Title Exists → Return Existing Line)',
+		async () => {
+			const again = requireOne(
+				await demo.runExample('provision-cloud-line.json', request),
+				'Line → Create',
+			);
+			if (Number(again.CONFIG_ID) !== configId) {
+				throw new StepFailed(
+					`a second line ${cell(again.CONFIG_ID)} was created instead of returning line ${configId}`,
+				);
+			}
+			demo.say(
+				`  returned the existing line ${configId}; the portal still has ${sandbox.lines().length} line(s)`,
+			);
+		},
+	);
 
-	await demo.step(`Registration status of line ${configId} until it settles (examples/registration-status.json)`, async () => {
-		for (let attempt = 1; attempt <= STATUS_POLL_TRIES; attempt++) {
-			const status = await readStatus(demo, configId);
-			demo.say(`  read ${String(attempt).padStart(2)}: ${statusLine(status)}`);
-			if (status.STATUS_RESULT === 'success') return;
-			if (status.STATUS_RESULT === 'error') throw new StepFailed(`the registration failed: ${statusLine(status)}`);
-			await sleep(STATUS_POLL_MS);
-		}
-		throw new StepFailed(`the registration did not settle after ${STATUS_POLL_TRIES} reads`);
-	});
+	await demo.step(
+		`Registration status of line ${configId} until it settles (examples/registration-status.json)`,
+		async () => {
+			for (let attempt = 1; attempt <= STATUS_POLL_TRIES; attempt++) {
+				const status = await readStatus(demo, configId);
+				demo.say(`  read ${String(attempt).padStart(2)}: ${statusLine(status)}`);
+				if (status.STATUS_RESULT === 'success') return;
+				if (status.STATUS_RESULT === 'error')
+					throw new StepFailed(`the registration failed: ${statusLine(status)}`);
+				await sleep(STATUS_POLL_MS);
+			}
+			throw new StepFailed(`the registration did not settle after ${STATUS_POLL_TRIES} reads`);
+		},
+	);
 
 	await demo.step('List lines (examples/list-lines.json)', async () => {
 		const lines = await demo.runExample('list-lines.json');
@@ -230,14 +274,24 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	});
 
 	// a second line whose provider refuses the login, so that the health check has something to report
-	const broken = { title: 'Demo broken trunk', server: 'sip.refuses.example', login: 'old_user', password: 'expired' };
+	const broken = {
+		title: 'Demo broken trunk',
+		server: 'sip.refuses.example',
+		login: 'old_user',
+		password: 'expired',
+	};
 	sandbox.setServerBehaviour(broken.server, { statusCode: 403, errorMessage: 'Forbidden' });
 	let brokenId: number | undefined;
 	await demo.step('Provision a second line at a server that refuses its login', async () => {
-		const created = requireOne(await demo.runExample('provision-cloud-line.json', broken), 'Line → Create');
+		const created = requireOne(
+			await demo.runExample('provision-cloud-line.json', broken),
+			'Line → Create',
+		);
 		brokenId = Number(created.CONFIG_ID);
 		sandbox.advanceRegistrations(3);
-		demo.say(`  line ${brokenId} created; sip.refuses.example answers its registration with SIP 403`);
+		demo.say(
+			`  line ${brokenId} created; sip.refuses.example answers its registration with SIP 403`,
+		);
 	});
 
 	await checkAllLines(demo);
@@ -245,36 +299,53 @@ async function sandboxTour(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void> 
 	if (brokenId !== undefined) {
 		const id = brokenId;
 		await demo.step('Delete the broken line (examples/delete-line.json)', async () => {
-			const done = requireOne(await demo.runExample('delete-line.json', { configId: lineById(id) }), 'Line → Delete');
+			const done = requireOne(
+				await demo.runExample('delete-line.json', { configId: lineById(id) }),
+				'Line → Delete',
+			);
 			demo.say(`  line ${cell(done.CONFIG_ID)}: deleted = ${cell(done.deleted)}`);
 		});
 	}
 
 	await demo.step('Set as default outgoing line (examples/set-default-outgoing.json)', async () => {
-		const done = requireOne(await demo.runExample('set-default-outgoing.json', { configId: lineById(configId) }), 'Line → Set as Default Outgoing');
+		const done = requireOne(
+			await demo.runExample('set-default-outgoing.json', { configId: lineById(configId) }),
+			'Line → Set as Default Outgoing',
+		);
 		demo.say(`  line ${cell(done.CONFIG_ID)}: defaultOutgoing = ${cell(done.defaultOutgoing)}`);
 		// Ask the portal itself, outside the node: a cloud line shows as "reg<REG_ID>".
-		const answer = await fetch(`${demo.webhookUrl}voximplant.line.outgoing.get.json`, { method: 'POST' });
+		const answer = await fetch(`${demo.webhookUrl}voximplant.line.outgoing.get.json`, {
+			method: 'POST',
+		});
 		const { result } = (await answer.json()) as { result?: unknown };
 		demo.say(`  the portal's default outgoing line is now "${cell(result)}"`);
-		if (result !== `reg${regId}`) throw new StepFailed(`expected "reg${regId}" as the default outgoing line`);
+		if (result !== `reg${regId}`)
+			throw new StepFailed(`expected "reg${regId}" as the default outgoing line`);
 	});
 
 	await showConnector(demo);
 
 	await demo.step('Delete the line (examples/delete-line.json)', async () => {
-		const done = requireOne(await demo.runExample('delete-line.json', { configId: lineById(configId) }), 'Line → Delete');
+		const done = requireOne(
+			await demo.runExample('delete-line.json', { configId: lineById(configId) }),
+			'Line → Delete',
+		);
 		demo.say(`  line ${cell(done.CONFIG_ID)}: deleted = ${cell(done.deleted)}`);
 		const left = await demo.runExample('list-lines.json');
 		demo.say(`  lines left on the portal: ${left.length}`);
-		if (left.some((entry) => Number(entry.CONFIG_ID) === configId)) throw new StepFailed(`line ${configId} is still listed`);
+		if (left.some((entry) => Number(entry.CONFIG_ID) === configId))
+			throw new StepFailed(`line ${configId} is still listed`);
 	});
 
 	await syncFromSheet(demo, sandbox);
 }
 
 const SYNC_EXAMPLE = 'sync-lines-from-sheet.json';
-const SYNC_WRITES = new Set(['voximplant.sip.add', 'voximplant.sip.update', 'voximplant.sip.delete']);
+const SYNC_WRITES = new Set([
+	'voximplant.sip.add',
+	'voximplant.sip.update',
+	'voximplant.sip.delete',
+]);
 
 const SYNC_COLUMNS: Column[] = [
 	['Action', 'action'],
@@ -289,23 +360,37 @@ const SYNC_COLUMNS: Column[] = [
 function writesSince(sandbox: Bitrix24Sandbox, from: number): string[] {
 	return sandbox.log
 		.slice(from)
-		.flatMap((entry) => (entry.batchCommands ? entry.batchCommands.map((command) => command.restMethod) : [entry.restMethod]))
+		.flatMap((entry) =>
+			entry.batchCommands
+				? entry.batchCommands.map((command) => command.restMethod)
+				: [entry.restMethod],
+		)
 		.filter((method) => SYNC_WRITES.has(method));
 }
 
 /** Runs the sync example and prints its items; fails the step unless every item has the expected action. */
-async function runSync(demo: Demo, sandbox: Bitrix24Sandbox, dryRun: boolean, expected: string): Promise<{ items: IDataObject[]; writes: string[] }> {
+async function runSync(
+	demo: Demo,
+	sandbox: Bitrix24Sandbox,
+	dryRun: boolean,
+	expected: string,
+): Promise<{ items: IDataObject[]; writes: string[] }> {
 	const from = sandbox.log.length;
 	const items = await demo.runExample(SYNC_EXAMPLE, dryRun ? {} : { dryRun: false });
 	const writes = writesSince(sandbox, from);
 	demo.table(
-		items.map((item) => ({ ...item, changes: Array.isArray(item.changes) ? item.changes.join(', ') : item.changes })),
+		items.map((item) => ({
+			...item,
+			changes: Array.isArray(item.changes) ? item.changes.join(', ') : item.changes,
+		})),
 		SYNC_COLUMNS,
 	);
 	demo.say(`  write calls sent: ${writes.length === 0 ? 'none' : writes.join(', ')}`);
 	const wrong = items.filter((item) => item.action !== expected || item.dryRun !== dryRun);
 	if (items.length !== 3 || wrong.length > 0) {
-		throw new StepFailed(`expected 3 items with action "${expected}" and dryRun ${String(dryRun)}, got ${items.map((item) => `${cell(item.action)} (${cell(item.TITLE)})`).join(', ') || 'none'}`);
+		throw new StepFailed(
+			`expected 3 items with action "${expected}" and dryRun ${String(dryRun)}, got ${items.map((item) => `${cell(item.action)} (${cell(item.TITLE)})`).join(', ') || 'none'}`,
+		);
 	}
 	return { items, writes };
 }
@@ -317,22 +402,38 @@ async function syncFromSheet(demo: Demo, sandbox: Bitrix24Sandbox): Promise<void
 		return;
 	}
 	const linesBefore = sandbox.lines().length;
-	const planned = await demo.step(`Sync lines from a table: the plan (examples/${SYNC_EXAMPLE} as shipped, Dry Run on)`, async () => {
-		const { writes } = await runSync(demo, sandbox, true, 'create');
-		if (writes.length > 0 || sandbox.lines().length !== linesBefore) throw new StepFailed('the dry run changed the portal');
-	});
+	const planned = await demo.step(
+		`Sync lines from a table: the plan (examples/${SYNC_EXAMPLE} as shipped, Dry Run on)`,
+		async () => {
+			const { writes } = await runSync(demo, sandbox, true, 'create');
+			if (writes.length > 0 || sandbox.lines().length !== linesBefore)
+				throw new StepFailed('the dry run changed the portal');
+		},
+	);
 	if (!planned) {
 		demo.skip('applying the sync', 'the plan was not as expected');
 		return;
 	}
-	const applied = await demo.step('Sync lines from a table: apply the plan (Dry Run off)', async () => {
-		const { items, writes } = await runSync(demo, sandbox, false, 'create');
-		const made = items.filter((item) => sandbox.lines().some((line) => line.configId === Number(item.CONFIG_ID) && line.title === item.TITLE));
-		demo.say(`  the portal now has ${sandbox.lines().length} line(s)`);
-		if (made.length !== 3 || writes.filter((method) => method === 'voximplant.sip.add').length !== 3) {
-			throw new StepFailed(`expected the three lines on the portal, created with 3 voximplant.sip.add calls; found ${made.length}, sent ${writes.join(', ') || 'nothing'}`);
-		}
-	});
+	const applied = await demo.step(
+		'Sync lines from a table: apply the plan (Dry Run off)',
+		async () => {
+			const { items, writes } = await runSync(demo, sandbox, false, 'create');
+			const made = items.filter((item) =>
+				sandbox
+					.lines()
+					.some((line) => line.configId === Number(item.CONFIG_ID) && line.title === item.TITLE),
+			);
+			demo.say(`  the portal now has ${sandbox.lines().length} line(s)`);
+			if (
+				made.length !== 3 ||
+				writes.filter((method) => method === 'voximplant.sip.add').length !== 3
+			) {
+				throw new StepFailed(
+					`expected the three lines on the portal, created with 3 voximplant.sip.add calls; found ${made.length}, sent ${writes.join(', ') || 'nothing'}`,
+				);
+			}
+		},
+	);
 	if (!applied) {
 		demo.skip('the second sync plan', 'the sync was not applied');
 		return;
@@ -353,9 +454,12 @@ async function readOnlyTour(demo: Demo): Promise<void> {
 
 	const cloud = lines.find((line) => line.TYPE === 'cloud' && Number(line.REG_ID) > 0);
 	if (cloud) {
-		await demo.step(`Registration status of line ${cell(cloud.CONFIG_ID)} (examples/registration-status.json)`, async () => {
-			demo.say(`  ${statusLine(await readStatus(demo, Number(cloud.CONFIG_ID)))}`);
-		});
+		await demo.step(
+			`Registration status of line ${cell(cloud.CONFIG_ID)} (examples/registration-status.json)`,
+			async () => {
+				demo.say(`  ${statusLine(await readStatus(demo, Number(cloud.CONFIG_ID)))}`);
+			},
+		);
 	} else {
 		demo.skip('Registration status', 'this webhook sees no cloud line');
 	}
@@ -396,10 +500,14 @@ async function main(): Promise<number> {
 		}
 		const demo = new Demo(webhook, webhook.baseUrl);
 		if (sandbox) {
-			demo.say(`Bitrix24 sandbox portal (rate limit 50 / 2 per s, registration steps of 0.7 s): ${redact(webhookUrl, webhook.secret)}`);
+			demo.say(
+				`Bitrix24 sandbox portal (rate limit 50 / 2 per s, registration steps of 0.7 s): ${redact(webhookUrl, webhook.secret)}`,
+			);
 			await sandboxTour(demo, sandbox);
 		} else {
-			demo.say(`Real portal ${describeWebhook(webhook)} from BITRIX24_WEBHOOK_URL: read-only steps only`);
+			demo.say(
+				`Real portal ${describeWebhook(webhook)} from BITRIX24_WEBHOOK_URL: read-only steps only`,
+			);
 			await readOnlyTour(demo);
 		}
 		return demo.summary();

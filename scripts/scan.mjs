@@ -11,14 +11,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { analyzePackage, SOURCE_FILE_PATTERNS } from '@n8n/scan-community-package/scanner/scanner.mjs';
+import {
+	analyzePackage,
+	SOURCE_FILE_PATTERNS,
+} from '@n8n/scan-community-package/scanner/scanner.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { name, version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const tarball = path.join(root, `${name}-${version}.tgz`);
 
 if (!existsSync(tarball)) {
-	console.error(`${path.basename(tarball)} is missing: run "npm run release" first (npm run scan does).`);
+	console.error(
+		`${path.basename(tarball)} is missing: run "npm run release" first (npm run scan does).`,
+	);
 	process.exit(1);
 }
 

@@ -28,7 +28,10 @@ const NASTY_VALUES = [
 describe('PHP query encoding', () => {
 	it.each(NASTY_VALUES)('round-trips %j through http_build_query and parse_str', (value) => {
 		const params = { FIELDS: { LOGIN: value, LIST: [value, 'x'] }, PASSWORD: value };
-		expect(parseQuery(buildPhpQuery(params))).toEqual({ FIELDS: { LOGIN: value, LIST: [value, 'x'] }, PASSWORD: value });
+		expect(parseQuery(buildPhpQuery(params))).toEqual({
+			FIELDS: { LOGIN: value, LIST: [value, 'x'] },
+			PASSWORD: value,
+		});
 	});
 });
 
@@ -52,7 +55,9 @@ describe('batching through the engine', () => {
 
 		// Create reads the lines once per run before adding, so that a lost answer can be told apart
 		expect(single).toEqual(['voximplant.sip.get', 'voximplant.sip.add']);
-		expect(portal.sandbox.log.map((entry) => [entry.restMethod, entry.batchCommands?.length])).toEqual([
+		expect(
+			portal.sandbox.log.map((entry) => [entry.restMethod, entry.batchCommands?.length]),
+		).toEqual([
 			['voximplant.sip.get', undefined],
 			['batch', 50],
 			['batch', 50],
@@ -66,12 +71,19 @@ describe('batching through the engine', () => {
 		portal.sandbox.clearLog();
 
 		const run = await portal.run(
-			{ resource: 'line', operation: 'get', configId: '={{ $json.id }}', requestOptions: { batching: false } },
+			{
+				resource: 'line',
+				operation: 'get',
+				configId: '={{ $json.id }}',
+				requestOptions: { batching: false },
+			},
 			lines.map((line) => ({ id: line.CONFIG_ID })),
 		);
 
 		expect(run.json.map((line) => line.CONFIG_ID)).toEqual(lines.map((line) => line.CONFIG_ID));
-		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(Array(3).fill('voximplant.sip.get'));
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(
+			Array(3).fill('voximplant.sip.get'),
+		);
 	});
 
 	it('delivers nasty values byte for byte (the portal trims login and password), and never lets one act as a batch reference', async () => {
@@ -94,13 +106,23 @@ describe('batching through the engine', () => {
 		const stored = portal.sandbox.lines();
 		for (const { title, value } of input) {
 			const line = stored.find((candidate) => candidate.title === title);
-			expect({ title, login: line?.login, password: line?.password }).toEqual({ title, login: value.trim(), password: value.trim() });
+			expect({ title, login: line?.login, password: line?.password }).toEqual({
+				title,
+				login: value.trim(),
+				password: value.trim(),
+			});
 		}
 		const plain = portal.sandbox.log.filter((entry) => entry.restMethod === 'voximplant.sip.add');
-		const references = NASTY_VALUES.filter((value) => /\$(result|error|total|next|time)/i.test(value));
-		expect(references.every((value) => plain.some((entry) => entry.params.PASSWORD === value))).toBe(true);
+		const references = NASTY_VALUES.filter((value) =>
+			/\$(result|error|total|next|time)/i.test(value),
+		);
+		expect(
+			references.every((value) => plain.some((entry) => entry.params.PASSWORD === value)),
+		).toBe(true);
 		const batched = portal.sandbox.log.flatMap((entry) => entry.batchCommands ?? []);
-		expect(batched.filter((command) => references.includes(String(command.params.PASSWORD)))).toEqual([]);
+		expect(
+			batched.filter((command) => references.includes(String(command.params.PASSWORD))),
+		).toEqual([]);
 		expect(run.json.map((line) => line.TITLE)).toEqual(input.map((item) => item.title));
 	});
 
@@ -127,8 +149,10 @@ describe('batching through the engine', () => {
 				expect(item.pairedItem).toEqual({ item: index });
 				const expected = input[index];
 				if (expected.kind === 'ok') expect(item.json).toMatchObject({ REG_ID: expected.regId });
-				if (expected.kind === 'missing') expect(item.json).toMatchObject({ code: 'REG_ID_NOT_FOUND', httpCode: 400 });
-				if (expected.kind === 'bad') expect(item.json.error).toMatch(/^Registration ID must be a positive whole number/);
+				if (expected.kind === 'missing')
+					expect(item.json).toMatchObject({ code: 'REG_ID_NOT_FOUND', httpCode: 400 });
+				if (expected.kind === 'bad')
+					expect(item.json.error).toMatch(/^Registration ID must be a positive whole number/);
 			});
 			const sent = input.filter((item) => item.kind !== 'bad').length;
 			const requests = portal.sandbox.log.length;
@@ -144,13 +168,14 @@ describe('batching through the engine', () => {
 
 		expect(new Set(run.json.map((line) => line.CONFIG_ID)).size).toBe(151);
 		const ids = run.json.map((line) => Number(line.CONFIG_ID));
-		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(Array(4).fill('voximplant.sip.get'));
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(
+			Array(4).fill('voximplant.sip.get'),
+		);
 		// each page asks for the lines after the last one of the page before
-		expect(portal.sandbox.log.map((entry) => (entry.params.FILTER as IDataObject | undefined)?.['>CONFIG_ID'])).toEqual([
-			undefined,
-			ids[49],
-			ids[99],
-			ids[149],
-		]);
+		expect(
+			portal.sandbox.log.map(
+				(entry) => (entry.params.FILTER as IDataObject | undefined)?.['>CONFIG_ID'],
+			),
+		).toEqual([undefined, ids[49], ids[99], ids[149]]);
 	});
 });

@@ -13,7 +13,9 @@ const ALERT = 'Send Alert (replace me)';
 
 /** examples/failed-calls-alert.json exactly as shipped, served as n8n serves an active workflow. */
 async function serveExample(portal: TestPortal): Promise<WebhookHarness> {
-	const workflow = Engine.readWorkflow(path.join(PACKAGE_ROOT, 'examples', 'failed-calls-alert.json'));
+	const workflow = Engine.readWorkflow(
+		path.join(PACKAGE_ROOT, 'examples', 'failed-calls-alert.json'),
+	);
 	const trigger = workflow.nodes.find((node) => node.type === CALL_TRIGGER_TYPE) as INode;
 	const harness = await WebhookHarness.start(sharedEngine(), trigger, {
 		workflow,
@@ -42,7 +44,13 @@ describe('examples/failed-calls-alert.json', () => {
 	});
 
 	it('passes a failed call through a SIP line on to the alert step, with the line named', async () => {
-		const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Main SIP trunk', server: 'sip.provider.com', login: '100', password: 'pw' });
+		const trunk = portal.sandbox.addLineByHand({
+			type: 'cloud',
+			title: 'Main SIP trunk',
+			server: 'sip.provider.com',
+			login: '100',
+			password: 'pw',
+		});
 		const placed = await portal.sandbox.placeCall({ configId: trunk.configId, code: '402' });
 		expect(placed.deliveries.map((delivery) => delivery.status)).toEqual([200]);
 		const [run] = await harness.waitForRuns(1);
@@ -54,27 +62,62 @@ describe('examples/failed-calls-alert.json', () => {
 			CALL_FAILED_CODE: '402',
 			failed: true,
 			failure: 'insufficient funds on the provider balance',
-			line: { identified: true, kind: 'sipLine', type: 'cloud', CONFIG_ID: trunk.configId, TITLE: 'Main SIP trunk', REG_ID: trunk.regId },
+			line: {
+				identified: true,
+				kind: 'sipLine',
+				type: 'cloud',
+				CONFIG_ID: trunk.configId,
+				TITLE: 'Main SIP trunk',
+				REG_ID: trunk.regId,
+			},
 		});
 		expect(allText(alerts)).not.toContain(APP_TOKEN);
 	});
 
 	it('starts nothing for a successful call, a REST-app call or a forged sender', async () => {
-		const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Main SIP trunk', server: 'sip.provider.com', login: '100', password: 'pw' });
-		const ok = await portal.sandbox.placeCall({ configId: trunk.configId, code: '200', duration: 42 });
+		const trunk = portal.sandbox.addLineByHand({
+			type: 'cloud',
+			title: 'Main SIP trunk',
+			server: 'sip.provider.com',
+			login: '100',
+			password: 'pw',
+		});
+		const ok = await portal.sandbox.placeCall({
+			configId: trunk.configId,
+			code: '200',
+			duration: 42,
+		});
 		const app = await portal.sandbox.placeCall({ portalNumber: 'REST_APP:7', code: '486' });
-		const forged = await portal.sandbox.placeCall({ configId: trunk.configId, code: '486' }, { wrongToken: true });
+		const forged = await portal.sandbox.placeCall(
+			{ configId: trunk.configId, code: '486' },
+			{ wrongToken: true },
+		);
 		await harness.settled();
 		expect([ok, app, forged].map((call) => call.deliveries[0].status)).toEqual([200, 200, 401]);
 		expect(harness.runs).toHaveLength(0);
 	});
 
 	it('keeps a failed call whose number a SIP line detected from the SIP headers, as "line not identified"', async () => {
-		const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Detecting trunk', server: 'sip.provider.com', login: '100', password: 'pw' });
+		const trunk = portal.sandbox.addLineByHand({
+			type: 'cloud',
+			title: 'Detecting trunk',
+			server: 'sip.provider.com',
+			login: '100',
+			password: 'pw',
+		});
 		portal.sandbox.setDetectLineNumber(trunk.configId, true);
-		await portal.sandbox.placeCall({ configId: trunk.configId, type: 2, code: '480', detectedNumber: '+74957654321' });
+		await portal.sandbox.placeCall({
+			configId: trunk.configId,
+			type: 2,
+			code: '480',
+			detectedNumber: '+74957654321',
+		});
 		const [run] = await harness.waitForRuns(1);
 		const [alert] = run.result.output(ALERT).map((item) => item.json);
-		expect(alert).toMatchObject({ PORTAL_NUMBER: '+74957654321', failed: true, line: { identified: false, kind: 'number', CONFIG_ID: null, TITLE: null } });
+		expect(alert).toMatchObject({
+			PORTAL_NUMBER: '+74957654321',
+			failed: true,
+			line: { identified: false, kind: 'number', CONFIG_ID: null, TITLE: null },
+		});
 	});
 });

@@ -10,7 +10,13 @@ import {
 	withCallVerdict,
 } from '../nodes/shared/calls/callRates';
 import type { CallRecord } from '../nodes/shared/calls/statistics';
-import { collectCalls, readCalls, readStartDate, STATISTICS_PERMISSION_MESSAGE, statisticDate } from '../nodes/shared/calls/statistics';
+import {
+	collectCalls,
+	readCalls,
+	readStartDate,
+	STATISTICS_PERMISSION_MESSAGE,
+	statisticDate,
+} from '../nodes/shared/calls/statistics';
 import type { Bitrix24Client } from '../nodes/shared/transport/client';
 import { Bitrix24Error, REST_NEEDS_SUBSCRIPTION } from '../nodes/shared/transport/errors';
 import {
@@ -27,13 +33,22 @@ import { allText, NODE_TYPE, sharedEngine, TestPortal } from './helpers/portal';
 
 let nextId = 1;
 
-function record(PORTAL_NUMBER: string, CALL_FAILED_CODE = '200', CALL_START_DATE: string | null = '2026-11-24T10:00:00+03:00'): CallRecord {
+function record(
+	PORTAL_NUMBER: string,
+	CALL_FAILED_CODE = '200',
+	CALL_START_DATE: string | null = '2026-11-24T10:00:00+03:00',
+): CallRecord {
 	return { ID: String(nextId++), PORTAL_NUMBER, CALL_FAILED_CODE, CALL_START_DATE };
 }
 
 describe('call rates (pure)', () => {
 	const cloud: IDataObject = { CONFIG_ID: '5', TYPE: 'cloud', REG_ID: '151', TITLE: 'Cloud' };
-	const office: IDataObject = { CONFIG_ID: '7', TYPE: 'office', INCOMING_LOGIN: 'sip7', TITLE: 'Office' };
+	const office: IDataObject = {
+		CONFIG_ID: '7',
+		TYPE: 'office',
+		INCOMING_LOGIN: 'sip7',
+		TITLE: 'Office',
+	};
 
 	it('counts calls, failures, the rate with one decimal and the three most frequent failures', () => {
 		const records = [
@@ -59,7 +74,14 @@ describe('call rates (pure)', () => {
 		expect(failureRate(1, 3)).toBe(33.3);
 		expect(failureRate(2, 3)).toBe(66.7);
 		expect(failureRate(0, 0)).toBeNull();
-		expect(callStats([], 1)).toEqual({ hours: 1, total: 0, failed: 0, failureRate: null, topFailures: [], summary: 'No calls in the last hour' });
+		expect(callStats([], 1)).toEqual({
+			hours: 1,
+			total: 0,
+			failed: 0,
+			failureRate: null,
+			topFailures: [],
+			summary: 'No calls in the last hour',
+		});
 		expect(callsWords(callStats([record('x')], 2))).toBe('1 call in the last 2 h, none failed');
 	});
 
@@ -75,9 +97,12 @@ describe('call rates (pure)', () => {
 		const stats = callStats([record('reg151', '402'), record('reg151')], 24);
 		expect(withCallVerdict({ healthy: true, summary: 'Registered' }, stats, 40)).toEqual({
 			healthy: false,
-			summary: 'Registered, but 1 of 2 calls failed in the last 24 h (50%): mostly insufficient funds on the provider balance',
+			summary:
+				'Registered, but 1 of 2 calls failed in the last 24 h (50%): mostly insufficient funds on the provider balance',
 		});
-		expect(withCallVerdict({ healthy: false, summary: 'SIP 403 Forbidden' }, stats, 40).summary).toBe(
+		expect(
+			withCallVerdict({ healthy: false, summary: 'SIP 403 Forbidden' }, stats, 40).summary,
+		).toBe(
 			'SIP 403 Forbidden; also 1 of 2 calls failed in the last 24 h (50%): mostly insufficient funds on the provider balance',
 		);
 		const untouched = { healthy: true, summary: 'Registered' };
@@ -115,7 +140,9 @@ describe('call rates (pure)', () => {
 			failed: 3,
 			failureRate: 60,
 			healthy: false,
-			summary: expect.stringMatching(/^Calls not on a SIP line this webhook sees: 3 of 5 calls failed in the last 24 h \(60%\)/),
+			summary: expect.stringMatching(
+				/^Calls not on a SIP line this webhook sees: 3 of 5 calls failed in the last 24 h \(60%\)/,
+			),
 			note: expect.stringContaining('DETECT_LINE_NUMBER'),
 		});
 		expect(unattributedItem(grouped, 24, undefined)?.healthy).toBe(true);
@@ -124,7 +151,10 @@ describe('call rates (pure)', () => {
 });
 
 /** A stand-in for the client: answers statistic.get from a list of rows as Bitrix24 pages them. */
-function fakeClient(answer: (params: IDataObject) => IDataObject | Error): { client: Bitrix24Client; sent: IDataObject[] } {
+function fakeClient(answer: (params: IDataObject) => IDataObject | Error): {
+	client: Bitrix24Client;
+	sent: IDataObject[];
+} {
 	const sent: IDataObject[] = [];
 	const client = {
 		call: async (restMethod: string, params: IDataObject) => {
@@ -156,7 +186,12 @@ describe('readCalls (a stand-in client)', () => {
 		const calls = await readCalls(client, since);
 		expect(calls.map((call) => call.ID)).toEqual(rows.map((row) => row.ID));
 		expect(sent.map((params) => params.start)).toEqual([0, 50, 100]);
-		expect(sent[0]).toEqual({ FILTER: { '>=CALL_START_DATE': '2026-11-24T04:00:00+00:00' }, SORT: 'ID', ORDER: 'ASC', start: 0 });
+		expect(sent[0]).toEqual({
+			FILTER: { '>=CALL_START_DATE': '2026-11-24T04:00:00+00:00' },
+			SORT: 'ID',
+			ORDER: 'ASC',
+			start: 0,
+		});
 	});
 
 	it('stops a `next` chain that does not move on', async () => {
@@ -166,7 +201,13 @@ describe('readCalls (a stand-in client)', () => {
 	});
 
 	it('names ACCESS_DENIED as the statistics permission, but keeps a closed subscription and other errors as they are', async () => {
-		const denied = new Bitrix24Error({ kind: 'api', code: 'ACCESS_DENIED', message: 'any', delivery: 'answered', httpStatus: 403 });
+		const denied = new Bitrix24Error({
+			kind: 'api',
+			code: 'ACCESS_DENIED',
+			message: 'any',
+			delivery: 'answered',
+			httpStatus: 403,
+		});
 		await expect(readCalls(fakeClient(() => denied).client, since)).rejects.toMatchObject({
 			code: 'ACCESS_DENIED',
 			message: STATISTICS_PERMISSION_MESSAGE,
@@ -194,27 +235,51 @@ describe('statistics rows (pure)', () => {
 
 	it('keeps each row once, and leaves out rows from before the window (a dropped filter)', () => {
 		const since = new Date('2026-11-24T04:00:00Z');
-		const row = (ID: number, CALL_START_DATE: string | null) => ({ ID: String(ID), PORTAL_NUMBER: 'reg1', CALL_FAILED_CODE: 200, CALL_START_DATE });
+		const row = (ID: number, CALL_START_DATE: string | null) => ({
+			ID: String(ID),
+			PORTAL_NUMBER: 'reg1',
+			CALL_FAILED_CODE: 200,
+			CALL_START_DATE,
+		});
 		const records = collectCalls(
 			[
-				{ result: [row(1, '2026-11-24T06:59:59+03:00'), row(2, '2026-11-24T07:00:00+03:00'), row(3, null)] },
+				{
+					result: [
+						row(1, '2026-11-24T06:59:59+03:00'),
+						row(2, '2026-11-24T07:00:00+03:00'),
+						row(3, null),
+					],
+				},
 				{ result: [row(3, null), row(4, '2026-11-24 01:00:00')] },
 				{ result: 'not a list' },
 			],
 			since,
 		);
 		expect(records.map((call) => call.ID)).toEqual(['2', '3', '4']);
-		expect(records[0]).toEqual({ ID: '2', PORTAL_NUMBER: 'reg1', CALL_FAILED_CODE: '200', CALL_START_DATE: '2026-11-24T07:00:00+03:00' });
+		expect(records[0]).toEqual({
+			ID: '2',
+			PORTAL_NUMBER: 'reg1',
+			CALL_FAILED_CODE: '200',
+			CALL_START_DATE: '2026-11-24T07:00:00+03:00',
+		});
 	});
 });
 
-const STATISTICS_DENIED = 'Bitrix24 denied access to the call statistics: the webhook\'s user lacks the "Call statistics" permission';
+const STATISTICS_DENIED =
+	'Bitrix24 denied access to the call statistics: the webhook\'s user lacks the "Call statistics" permission';
 
 /** The line part of an item, read from the sandbox. */
 function identity(portal: TestPortal, title: string): IDataObject {
 	const line = portal.sandbox.lines().find((candidate) => candidate.title === title);
 	if (!line) throw new Error(`no line ${title}`);
-	return { CONFIG_ID: line.configId, TITLE: title, TYPE: line.type, SERVER: line.server, LOGIN: expect.any(String), REG_ID: line.regId };
+	return {
+		CONFIG_ID: line.configId,
+		TITLE: title,
+		TYPE: line.type,
+		SERVER: line.server,
+		LOGIN: expect.any(String),
+		REG_ID: line.regId,
+	};
 }
 
 function configIdOf(portal: TestPortal, title: string): number {
@@ -222,18 +287,26 @@ function configIdOf(portal: TestPortal, title: string): number {
 }
 
 /** Two registered cloud trunks and an office line; their line ids. */
-async function twoTrunksAndAnOffice(portal: TestPortal): Promise<{ a: number; b: number; office: number }> {
+async function twoTrunksAndAnOffice(
+	portal: TestPortal,
+): Promise<{ a: number; b: number; office: number }> {
 	await addLines(portal, [
 		{ title: 'Trunk A', server: 'sip.ok.example' },
 		{ title: 'Trunk B', server: 'sip.ok.example' },
 		{ title: 'Office', type: 'office' },
 	]);
 	portal.sandbox.advanceRegistrations(2);
-	return { a: configIdOf(portal, 'Trunk A'), b: configIdOf(portal, 'Trunk B'), office: configIdOf(portal, 'Office') };
+	return {
+		a: configIdOf(portal, 'Trunk A'),
+		b: configIdOf(portal, 'Trunk B'),
+		office: configIdOf(portal, 'Office'),
+	};
 }
 
 function byTitle(items: IDataObject[]): Record<string, IDataObject> {
-	return Object.fromEntries(items.filter((item) => item.itemType === 'line').map((item) => [item.TITLE as string, item]));
+	return Object.fromEntries(
+		items.filter((item) => item.itemType === 'line').map((item) => [item.TITLE as string, item]),
+	);
 }
 
 describe('Registration → Check All Lines with calls', () => {
@@ -264,7 +337,12 @@ describe('Registration → Check All Lines with calls', () => {
 			...callSpecs({ portalNumber: 'reg99999' }, 1, [['OTHER', 1]]),
 		]);
 		portal.sandbox.setDetectLineNumber(b, true);
-		const detected = await portal.sandbox.placeCall({ configId: b, type: 2, detectedNumber: '+74957654321', code: '486' });
+		const detected = await portal.sandbox.placeCall({
+			configId: b,
+			type: 2,
+			detectedNumber: '+74957654321',
+			code: '486',
+		});
 		detectedNumber = String(detected.row.PORTAL_NUMBER);
 		expect(portal.sandbox.calls()).toHaveLength(187);
 	});
@@ -277,7 +355,10 @@ describe('Registration → Check All Lines with calls', () => {
 		await portal.close();
 	});
 
-	const check = async (options: IDataObject, settings: { webhookUrl?: string; continueOnFail?: boolean } = {}) =>
+	const check = async (
+		options: IDataObject,
+		settings: { webhookUrl?: string; continueOnFail?: boolean } = {},
+	) =>
 		await portal.run({ resource: 'registration', operation: 'checkAll', options }, [{}], settings);
 
 	const TRUNK_A_CALLS = {
@@ -290,14 +371,19 @@ describe('Registration → Check All Lines with calls', () => {
 			{ code: '486', meaning: 'busy', count: 15 },
 			{ code: '603', meaning: 'declined', count: 4 },
 		],
-		summary: '49 of 70 calls failed in the last 24 h (70%): mostly insufficient funds on the provider balance (also busy, declined)',
+		summary:
+			'49 of 70 calls failed in the last 24 h (70%): mostly insufficient funds on the provider balance (also busy, declined)',
 	};
 
 	it('adds each line its calls, reads all pages at once in one batch, and reports the calls of no seen line once', async () => {
 		const run = await check({ callWindowHours: 24 });
 
 		expect(run.failure).toBeUndefined();
-		expect(run.json.map((item) => item.TITLE ?? item.itemType)).toEqual(['Trunk A', 'Trunk B', 'unattributedCalls']);
+		expect(run.json.map((item) => item.TITLE ?? item.itemType)).toEqual([
+			'Trunk A',
+			'Trunk B',
+			'unattributedCalls',
+		]);
 		const lines = byTitle(run.json);
 		expect(lines['Trunk A']).toEqual({
 			itemType: 'line',
@@ -359,7 +445,9 @@ describe('Registration → Check All Lines with calls', () => {
 			'voximplant.line.outgoing.get',
 			'voximplant.statistic.get',
 		]);
-		expect(log[2].batchCommands?.map((command) => command.restMethod)).toEqual(Array(3).fill('voximplant.statistic.get'));
+		expect(log[2].batchCommands?.map((command) => command.restMethod)).toEqual(
+			Array(3).fill('voximplant.statistic.get'),
+		);
 
 		// exactly the filter Bitrix24 knows, with an explicit offset; sorted by ID; `start` in lower case
 		const sent = statisticCalls(portal);
@@ -375,7 +463,11 @@ describe('Registration → Check All Lines with calls', () => {
 	});
 
 	it('makes a line over the failure rate unhealthy, saying why; only strictly above the threshold', async () => {
-		const unhealthy = await check({ callWindowHours: 24, failureRateAbove: 50, onlyUnhealthy: true });
+		const unhealthy = await check({
+			callWindowHours: 24,
+			failureRateAbove: 50,
+			onlyUnhealthy: true,
+		});
 		expect(unhealthy.json).toEqual([
 			expect.objectContaining({
 				TITLE: 'Trunk A',
@@ -389,11 +481,17 @@ describe('Registration → Check All Lines with calls', () => {
 
 		// the unattributed calls (42.9%) are kept by Only Unhealthy Lines once they are over the threshold
 		const lower = await check({ callWindowHours: 24, failureRateAbove: 40, onlyUnhealthy: true });
-		expect(lower.json.map((item) => item.TITLE ?? item.itemType)).toEqual(['Trunk A', 'unattributedCalls']);
+		expect(lower.json.map((item) => item.TITLE ?? item.itemType)).toEqual([
+			'Trunk A',
+			'unattributedCalls',
+		]);
 		expect(lower.json[1].healthy).toBe(false);
 
 		const exactly = await check({ callWindowHours: 24, failureRateAbove: 70 });
-		expect(byTitle(exactly.json)['Trunk A']).toMatchObject({ healthy: true, summary: 'Registered' });
+		expect(byTitle(exactly.json)['Trunk A']).toMatchObject({
+			healthy: true,
+			summary: 'Registered',
+		});
 
 		// the threshold alone reads the last 24 hours
 		const alone = await check({ failureRateAbove: 50, onlyUnhealthy: true });
@@ -401,9 +499,20 @@ describe('Registration → Check All Lines with calls', () => {
 	});
 
 	it('includes office lines and counts every call in the summary item', async () => {
-		const run = await check({ callWindowHours: 24, failureRateAbove: 30, includeOffice: true, includeSummary: true });
+		const run = await check({
+			callWindowHours: 24,
+			failureRateAbove: 30,
+			includeOffice: true,
+			includeSummary: true,
+		});
 
-		expect(run.json.map((item) => item.TITLE ?? item.itemType)).toEqual(['summary', 'Trunk A', 'Trunk B', 'Office', 'unattributedCalls']);
+		expect(run.json.map((item) => item.TITLE ?? item.itemType)).toEqual([
+			'summary',
+			'Trunk A',
+			'Trunk B',
+			'Office',
+			'unattributedCalls',
+		]);
 		expect(byTitle(run.json).Office).toMatchObject({
 			TYPE: 'office',
 			hasRegistration: false,
@@ -424,7 +533,8 @@ describe('Registration → Check All Lines with calls', () => {
 				{ code: '486', meaning: 'busy', count: 19 },
 				{ code: '304', meaning: 'missed (nobody answered)', count: 5 },
 			],
-			summary: '60 of 182 calls failed in the last 24 h (33%): mostly insufficient funds on the provider balance (also busy, missed (nobody answered))',
+			summary:
+				'60 of 182 calls failed in the last 24 h (33%): mostly insufficient funds on the provider balance (also busy, missed (nobody answered))',
 			unattributed: 7,
 			failureRateAbove: 30,
 			linesOverThreshold: 2,
@@ -437,7 +547,11 @@ describe('Registration → Check All Lines with calls', () => {
 
 	it('reads only the chosen window, and nothing at all with 0 hours', async () => {
 		const longer = await check({ callWindowHours: 48 });
-		expect(byTitle(longer.json)['Trunk A'].calls).toMatchObject({ total: 75, failed: 54, failureRate: 72 });
+		expect(byTitle(longer.json)['Trunk A'].calls).toMatchObject({
+			total: 75,
+			failed: 54,
+			failureRate: 72,
+		});
 
 		const plain = await check({});
 		portal.sandbox.clearLog();
@@ -451,7 +565,12 @@ describe('Registration → Check All Lines with calls', () => {
 		const own = portal.sandbox.addWebhook({ callStatistics: 'own' });
 		const run = await check({ callWindowHours: 24 }, { webhookUrl: own.url });
 		// Trunk B's calls are no user's: the portal leaves them out without a word
-		expect(byTitle(run.json)['Trunk B'].calls).toMatchObject({ total: 0, failed: 0, failureRate: null, summary: 'No calls in the last 24 h' });
+		expect(byTitle(run.json)['Trunk B'].calls).toMatchObject({
+			total: 0,
+			failed: 0,
+			failureRate: null,
+			summary: 'No calls in the last 24 h',
+		});
 		expect(byTitle(run.json)['Trunk A'].calls).toMatchObject({ total: 70 });
 
 		// "department": the calls of the user's colleagues only (Trunk A's are user 1's)
@@ -467,36 +586,73 @@ describe('Registration → Check All Lines with calls', () => {
 
 		// both node versions' Options warn in the field itself (the README explains each level)
 		const checkAlls = sharedEngine().loaded.nodes[NODE_TYPE].description.properties.filter(
-			(property) => property.name === 'options' && property.displayOptions?.show?.operation?.includes('checkAll'),
+			(property) =>
+				property.name === 'options' &&
+				property.displayOptions?.show?.operation?.includes('checkAll'),
 		);
 		expect(checkAlls).toHaveLength(2);
 		for (const checkAll of checkAlls) {
-			const windowOption = (checkAll.options as INodeProperties[]).find((option) => option.name === 'callWindowHours');
-			expect(windowOption?.description).toMatch(/"Call statistics" → View set to "Any": a lower level silently counts fewer calls/);
+			const windowOption = (checkAll.options as INodeProperties[]).find(
+				(option) => option.name === 'callWindowHours',
+			);
+			expect(windowOption?.description).toMatch(
+				/"Call statistics" → View set to "Any": a lower level silently counts fewer calls/,
+			);
 		}
 
 		portal.sandbox.setCallStatistics(own.id, 'none');
 		const denied = await check({ callWindowHours: 24 }, { webhookUrl: own.url });
 		expect(denied.failure?.name).toBe('NodeApiError');
 		expect(denied.failure?.message).toBe(STATISTICS_DENIED);
-		expect(denied.failure?.description).toMatch(/"Call statistics" → View, set to "Any".*not the line permission "Manage numbers"/);
+		expect(denied.failure?.description).toMatch(
+			/"Call statistics" → View, set to "Any".*not the line permission "Manage numbers"/,
+		);
 		expect(allText(denied.failure)).not.toContain(own.secret);
 
-		const tolerant = await check({ callWindowHours: 24 }, { webhookUrl: own.url, continueOnFail: true });
+		const tolerant = await check(
+			{ callWindowHours: 24 },
+			{ webhookUrl: own.url, continueOnFail: true },
+		);
 		expect(tolerant.json).toEqual([
-			{ error: STATISTICS_DENIED, code: 'ACCESS_DENIED', httpCode: 403, description: expect.stringContaining('"Call statistics"') },
+			{
+				error: STATISTICS_DENIED,
+				code: 'ACCESS_DENIED',
+				httpCode: 403,
+				description: expect.stringContaining('"Call statistics"'),
+			},
 		]);
 		expect(allText(tolerant.json)).not.toContain(own.secret);
 	});
 
 	it.each([
-		[{ callWindowHours: -1 }, 'Include Calls of the Last (Hours) must be a whole number from 0 to 720, got -1'],
-		[{ callWindowHours: 1.5 }, 'Include Calls of the Last (Hours) must be a whole number from 0 to 720, got 1.5'],
-		[{ callWindowHours: 721 }, 'Include Calls of the Last (Hours) must be a whole number from 0 to 720, got 721'],
-		[{ callWindowHours: '={{ Number("soon") }}' }, 'Include Calls of the Last (Hours) must be a whole number from 0 to 720, got NaN'],
-		[{ failureRateAbove: 101 }, 'Unhealthy Above Failure Rate (%) must be a number from 0 to 100, got 101'],
-		[{ failureRateAbove: -5 }, 'Unhealthy Above Failure Rate (%) must be a number from 0 to 100, got -5'],
-		[{ failureRateAbove: '={{ "lots" }}' }, 'Unhealthy Above Failure Rate (%) must be a number from 0 to 100, got "lots"'],
+		[
+			{ callWindowHours: -1 },
+			'Include Calls of the Last (Hours) must be a whole number from 0 to 720, got -1',
+		],
+		[
+			{ callWindowHours: 1.5 },
+			'Include Calls of the Last (Hours) must be a whole number from 0 to 720, got 1.5',
+		],
+		[
+			{ callWindowHours: 721 },
+			'Include Calls of the Last (Hours) must be a whole number from 0 to 720, got 721',
+		],
+		[
+			{ callWindowHours: '={{ Number("soon") }}' },
+			'Include Calls of the Last (Hours) must be a whole number from 0 to 720, got NaN',
+		],
+		[
+			{ failureRateAbove: 101 },
+			'Unhealthy Above Failure Rate (%) must be a number from 0 to 100, got 101',
+		],
+		[
+			{ failureRateAbove: -5 },
+			'Unhealthy Above Failure Rate (%) must be a number from 0 to 100, got -5',
+		],
+		[
+			{ failureRateAbove: '={{ "lots" }}' },
+			'Unhealthy Above Failure Rate (%) must be a number from 0 to 100, got "lots"',
+		],
 		[
 			{ callWindowHours: 0, failureRateAbove: 10 },
 			'Unhealthy Above Failure Rate (%) needs calls, but Include Calls of the Last (Hours) is 0',
@@ -526,9 +682,15 @@ describe('Registration → Check All Lines with calls', () => {
 		// the answer to the batch of later pages is lost after the portal ran it
 		let armed = true;
 		portal.sandbox.setBeforeCall((restMethod, params) => {
-			if (armed && restMethod.toLowerCase() === 'voximplant.statistic.get' && String(params.start) === '0') {
+			if (
+				armed &&
+				restMethod.toLowerCase() === 'voximplant.statistic.get' &&
+				String(params.start) === '0'
+			) {
 				armed = false;
-				portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.statistic.get'] });
+				portal.sandbox.injectFault('lostAfterRun', 1, {
+					restMethods: ['voximplant.statistic.get'],
+				});
 			}
 		});
 		try {
@@ -536,7 +698,9 @@ describe('Registration → Check All Lines with calls', () => {
 			expect(run.failure).toBeUndefined();
 			expect(byTitle(run.json)['Trunk A'].calls).toEqual(TRUNK_A_CALLS);
 			expect(byTitle(run.json)['Trunk B'].calls).toMatchObject({ total: 90 });
-			const pages = portal.sandbox.log.filter((entry) => entry.batchCommands?.every((command) => command.restMethod === 'voximplant.statistic.get'));
+			const pages = portal.sandbox.log.filter((entry) =>
+				entry.batchCommands?.every((command) => command.restMethod === 'voximplant.statistic.get'),
+			);
 			expect(pages.map((entry) => entry.fault ?? 'answered')).toEqual(['lostAfterRun', 'answered']);
 		} finally {
 			portal.sandbox.setBeforeCall(null);
@@ -590,7 +754,10 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 		const saved = () => trigger.staticData[`node:${TRIGGER}`] as IDataObject;
 		expect(saved().callsFailing).toEqual({ [a]: true, [b]: false, [office]: false });
 		// the calls event alone needs the lines and the calls, not the registrations
-		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.get', 'voximplant.statistic.get']);
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
+			'voximplant.sip.get',
+			'voximplant.statistic.get',
+		]);
 		expect(await trigger.pollJson()).toBeNull();
 		expect(trigger.saves).toBe(1);
 
@@ -605,8 +772,11 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 					total: 4,
 					failed: 3,
 					failureRate: 75,
-					topFailures: [{ code: '402', meaning: 'insufficient funds on the provider balance', count: 3 }],
-					summary: '3 of 4 calls failed in the last hour (75%): mostly insufficient funds on the provider balance',
+					topFailures: [
+						{ code: '402', meaning: 'insufficient funds on the provider balance', count: 3 },
+					],
+					summary:
+						'3 of 4 calls failed in the last hour (75%): mostly insufficient funds on the provider balance',
 				},
 				failureRateAbove: 50,
 				detectedAt,
@@ -630,7 +800,11 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 		// an office line is judged by its calls too
 		await placeCalls(portal, callSpecs({ configId: office }, 2, [['304', 2]]));
 		expect(await trigger.pollJson()).toEqual([
-			expect.objectContaining({ event: 'lineCallsFailing', line: identity(portal, 'Office'), calls: expect.objectContaining({ total: 2, failureRate: 100 }) }),
+			expect.objectContaining({
+				event: 'lineCallsFailing',
+				line: identity(portal, 'Office'),
+				calls: expect.objectContaining({ total: 2, failureRate: 100 }),
+			}),
 		]);
 
 		const removed = await portal.run({ resource: 'line', operation: 'delete', configId: a });
@@ -641,7 +815,10 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 	});
 
 	it('emits the current calls of every line on the first run when asked, and in a manual run, leaving the state alone', async () => {
-		const first = await triggerRunner(portal, { ...PARAMETERS, options: { emitOnFirstRun: true } }).pollJson();
+		const first = await triggerRunner(portal, {
+			...PARAMETERS,
+			options: { emitOnFirstRun: true },
+		}).pollJson();
 		expect(first).toEqual([
 			{
 				event: 'currentState',
@@ -651,7 +828,10 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 				failureRateAbove: 50,
 				detectedAt,
 			},
-			expect.objectContaining({ event: 'currentState', message: `Line "Trunk B" (${b}): No calls in the last hour` }),
+			expect.objectContaining({
+				event: 'currentState',
+				message: `Line "Trunk B" (${b}): No calls in the last hour`,
+			}),
 			expect.objectContaining({ event: 'currentState', line: identity(portal, 'Office') }),
 		]);
 
@@ -661,13 +841,18 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 		await placeCalls(portal, callSpecs({ configId: b }, 2, [['486', 2]]));
 		expect(await fetchTestEvent(portal, PARAMETERS)).toEqual([
 			expect.objectContaining({ event: 'currentState', line: identity(portal, 'Trunk A') }),
-			expect.objectContaining({ event: 'currentState', calls: expect.objectContaining({ total: 2, failed: 2 }) }),
+			expect.objectContaining({
+				event: 'currentState',
+				calls: expect.objectContaining({ total: 2, failed: 2 }),
+			}),
 			expect.objectContaining({ event: 'currentState', line: identity(portal, 'Office') }),
 		]);
 		expect(await trigger.pollJson('manual')).toHaveLength(3);
 		expect(trigger.staticData).toEqual(saved);
 		// the active trigger still sees the change
-		expect(await trigger.pollJson()).toEqual([expect.objectContaining({ event: 'lineCallsFailing', line: identity(portal, 'Trunk B') })]);
+		expect(await trigger.pollJson()).toEqual([
+			expect.objectContaining({ event: 'lineCallsFailing', line: identity(portal, 'Trunk B') }),
+		]);
 	});
 
 	it('starts by remembering when older state has no calls part, and reads the calls with the status calls in one batch', async () => {
@@ -679,7 +864,10 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 		const trigger = triggerRunner(portal, parameters, older.staticData);
 		portal.sandbox.clearLog();
 		expect(await trigger.pollJson()).toBeNull();
-		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.get', 'batch']);
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
+			'voximplant.sip.get',
+			'batch',
+		]);
 		expect(portal.sandbox.log[1].batchCommands?.map((command) => command.restMethod)).toEqual([
 			'voximplant.sip.status',
 			'voximplant.sip.status',
@@ -687,7 +875,9 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 		]);
 
 		await placeCalls(portal, callSpecs({ configId: b }, 1, [['486', 1]]));
-		expect(await trigger.pollJson()).toEqual([expect.objectContaining({ event: 'lineCallsFailing', line: identity(portal, 'Trunk B') })]);
+		expect(await trigger.pollJson()).toEqual([
+			expect.objectContaining({ event: 'lineCallsFailing', line: identity(portal, 'Trunk B') }),
+		]);
 	});
 
 	it('fails with the statistics permission explained, keeping its state and without the secret', async () => {
@@ -705,9 +895,18 @@ describe('Bitrix24 SIP Trigger: Line Calls Failing', () => {
 	});
 
 	it.each([
-		[{ callWindowHours: 0 }, 'Calls of the Last (Hours) must be a whole number from 1 to 720, got 0'],
-		[{ callWindowHours: 2.5 }, 'Calls of the Last (Hours) must be a whole number from 1 to 720, got 2.5'],
-		[{ callFailureRateAbove: 101 }, 'Failure Rate Above (%) must be a number from 0 to 100, got 101'],
+		[
+			{ callWindowHours: 0 },
+			'Calls of the Last (Hours) must be a whole number from 1 to 720, got 0',
+		],
+		[
+			{ callWindowHours: 2.5 },
+			'Calls of the Last (Hours) must be a whole number from 1 to 720, got 2.5',
+		],
+		[
+			{ callFailureRateAbove: 101 },
+			'Failure Rate Above (%) must be a number from 0 to 100, got 101',
+		],
 	])('refuses %j before calling the portal', async (parameters, message) => {
 		const trigger = triggerRunner(portal, { ...PARAMETERS, ...parameters });
 		await expect(trigger.poll()).rejects.toMatchObject({ name: 'NodeOperationError', message });

@@ -32,7 +32,10 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		await portal.close();
 	});
 
-	async function trigger(parameters: INodeParameters = {}, options: CallTriggerOptions = {}): Promise<WebhookHarness> {
+	async function trigger(
+		parameters: INodeParameters = {},
+		options: CallTriggerOptions = {},
+	): Promise<WebhookHarness> {
 		const harness = await startCallTrigger(portal, parameters, options);
 		harnesses.push(harness);
 		return harness;
@@ -62,7 +65,11 @@ describe('Bitrix24 SIP Call Trigger', () => {
 	}
 
 	/** The sandbox's outgoing webhook, pointed at the trigger's URL, with the trigger's token. */
-	function subscribe(harness: WebhookHarness, events: string[] = ['ONVOXIMPLANTCALLEND'], token = APP_TOKEN): OutgoingWebhook {
+	function subscribe(
+		harness: WebhookHarness,
+		events: string[] = ['ONVOXIMPLANTCALLEND'],
+		token = APP_TOKEN,
+	): OutgoingWebhook {
 		return portal.sandbox.addOutgoingWebhook({ url: harness.url, events, token });
 	}
 
@@ -81,7 +88,12 @@ describe('Bitrix24 SIP Call Trigger', () => {
 
 	describe('call end', () => {
 		it('turns a successful call end from the portal into one typed item, answered 200 at once', async () => {
-			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const trunk = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			const harness = await trigger();
 			subscribe(harness);
 			const { placed, items } = await place(harness, {
@@ -92,7 +104,12 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				crmActivityId: 4711,
 			});
 			expect(placed.deliveries).toEqual([
-				expect.objectContaining({ event: 'ONVOXIMPLANTCALLEND', status: 200, timedOut: false, responseText: '{"result":"accepted"}' }),
+				expect.objectContaining({
+					event: 'ONVOXIMPLANTCALLEND',
+					status: 200,
+					timedOut: false,
+					responseText: '{"result":"accepted"}',
+				}),
 			]);
 			const handlerId = placed.deliveries[0].handlerId;
 			expect(items).toEqual([
@@ -134,10 +151,19 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		});
 
 		it('says why a call failed, in words', async () => {
-			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const trunk = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			const harness = await trigger();
 			subscribe(harness);
-			const { placed, items } = await place(harness, { configId: trunk.configId, code: '486', type: 2 });
+			const { placed, items } = await place(harness, {
+				configId: trunk.configId,
+				code: '486',
+				type: 2,
+			});
 			expect(items).toEqual([
 				expect.objectContaining({
 					CALL_ID: placed.callId,
@@ -174,15 +200,27 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			const harness = await trigger();
 			subscribe(harness);
 			const { items } = await place(harness, { portalNumber: 'reg1', code });
-			expect(items).toEqual([expect.objectContaining({ CALL_FAILED_CODE: code, failed: true, failure: words })]);
+			expect(items).toEqual([
+				expect.objectContaining({ CALL_FAILED_CODE: code, failed: true, failure: words }),
+			]);
 		});
 
 		it('takes a missing key as null, as PHP leaves null out: an infocall has no PORTAL_USER_ID, a call without CRM no activity', async () => {
 			const harness = await trigger();
 			subscribe(harness);
-			const { placed, items } = await place(harness, { portalNumber: 'reg1', type: 5, crmActivityId: null });
+			const { placed, items } = await place(harness, {
+				portalNumber: 'reg1',
+				type: 5,
+				crmActivityId: null,
+			});
 			expect(placed.deliveries[0].body).not.toMatch(/PORTAL_USER_ID|CRM_ACTIVITY_ID/);
-			expect(items[0]).toMatchObject({ CALL_TYPE: 5, callType: 'infocall', PORTAL_USER_ID: null, CRM_ACTIVITY_ID: null, COST: 0 });
+			expect(items[0]).toMatchObject({
+				CALL_TYPE: 5,
+				callType: 'infocall',
+				PORTAL_USER_ID: null,
+				CRM_ACTIVITY_ID: null,
+				COST: 0,
+			});
 			expect(items[0].message).toBe('Info call to +74951112233 on line reg1 succeeded (60 s)');
 		});
 
@@ -237,17 +275,37 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			try {
 				const harness = await trigger();
 				const wrong = 'z'.repeat(32);
-				for (const token of [wrong, null, '', APP_TOKEN.toUpperCase(), `${APP_TOKEN}x`, APP_TOKEN.slice(1)]) {
+				for (const token of [
+					wrong,
+					null,
+					'',
+					APP_TOKEN.toUpperCase(),
+					`${APP_TOKEN}x`,
+					APP_TOKEN.slice(1),
+				]) {
 					const answer = await deliverNothing(harness, eventBody(callEndData(), { token }), 401);
 					expect(answer.json).toEqual({
 						error: 'INVALID_TOKEN',
-						message: "auth[application_token] is missing or is not the token of this trigger's credential",
+						message:
+							"auth[application_token] is missing or is not the token of this trigger's credential",
 					});
 				}
 				// a JSON body and an empty one are refused the same way
-				await deliverNothing(harness, JSON.stringify({ event: 'ONVOXIMPLANTCALLEND', data: callEndData() }), 401);
+				await deliverNothing(
+					harness,
+					JSON.stringify({ event: 'ONVOXIMPLANTCALLEND', data: callEndData() }),
+					401,
+				);
 				expect((await post(harness.url, '')).status).toBe(401);
-				expect((await post(harness.url, JSON.stringify({ auth: { application_token: wrong } }), 'application/json')).status).toBe(401);
+				expect(
+					(
+						await post(
+							harness.url,
+							JSON.stringify({ auth: { application_token: wrong } }),
+							'application/json',
+						)
+					).status,
+				).toBe(401);
 				await harness.settled();
 				expect(harness.runs).toHaveLength(0);
 				expect(logs.lines.filter((line) => line.includes('refused'))).toHaveLength(9);
@@ -263,11 +321,18 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			try {
 				const harness = await trigger();
 				subscribe(harness);
-				const forged = await place(harness, { portalNumber: 'reg1', code: '486' }, { wrongToken: true });
-				expect(forged.placed.deliveries).toEqual([expect.objectContaining({ status: 401, timedOut: false })]);
+				const forged = await place(
+					harness,
+					{ portalNumber: 'reg1', code: '486' },
+					{ wrongToken: true },
+				);
+				expect(forged.placed.deliveries).toEqual([
+					expect.objectContaining({ status: 401, timedOut: false }),
+				]);
 				expect(JSON.parse(forged.placed.deliveries[0].responseText)).toEqual({
 					error: 'INVALID_TOKEN',
-					message: "auth[application_token] is missing or is not the token of this trigger's credential",
+					message:
+						"auth[application_token] is missing or is not the token of this trigger's credential",
 				});
 				expect(forged.items).toEqual([]);
 				expect(logs.lines).toEqual([
@@ -312,11 +377,22 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				message: expect.stringMatching(/form Bitrix24 issues.*Only a real call can prove/),
 			});
 			const pasted = await testTokenCredential({ applicationToken: `${APP_TOKEN} ` });
-			expect(pasted).toEqual({ status: 'Error', message: expect.stringMatching(/spaces or line breaks around it/) });
+			expect(pasted).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/spaces or line breaks around it/),
+			});
 			const empty = await testTokenCredential({ applicationToken: '' });
-			expect(empty).toEqual({ status: 'Error', message: expect.stringMatching(/empty.*Outgoing webhook/) });
-			const url = await testTokenCredential({ applicationToken: 'https://portal.bitrix24.com/rest/1/abc/' });
-			expect(url).toEqual({ status: 'Error', message: expect.stringMatching(/does not look like a Bitrix24 application token/) });
+			expect(empty).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/empty.*Outgoing webhook/),
+			});
+			const url = await testTokenCredential({
+				applicationToken: 'https://portal.bitrix24.com/rest/1/abc/',
+			});
+			expect(url).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/does not look like a Bitrix24 application token/),
+			});
 			expect(url.message).not.toContain('abc');
 		});
 	});
@@ -326,18 +402,30 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			await portal.close();
 			// the portal waits 1 s for an answer; every REST call of the lookup takes 1.5 s
 			portal = await TestPortal.start({ deliveryTimeoutMs: 1000, latencyMs: 1500 });
-			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const trunk = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			const harness = await trigger({ lookUpLines: true });
 			subscribe(harness);
 			const placed = await portal.sandbox.placeCall({ configId: trunk.configId, code: '480' });
 			const [delivery] = placed.deliveries;
-			expect(delivery).toMatchObject({ status: 200, timedOut: false, responseText: '{"result":"accepted"}' });
+			expect(delivery).toMatchObject({
+				status: 200,
+				timedOut: false,
+				responseText: '{"result":"accepted"}',
+			});
 			expect(delivery.ms).toBeLessThan(500);
 			const [run] = await harness.waitForRuns(1, 20_000);
 			expect(run.request.answeredMs).toBeLessThan(500);
 			expect(run.request.webhookMs).toBeGreaterThanOrEqual(1400);
 			expect(run.finishedMs).toBeGreaterThan(run.request.answeredMs + 1000);
-			expect(run.json[0]).toMatchObject({ CALL_ID: placed.callId, failure: 'temporarily unavailable' });
+			expect(run.json[0]).toMatchObject({
+				CALL_ID: placed.callId,
+				failure: 'temporarily unavailable',
+			});
 			expect(run.json[0].line).toMatchObject({ CONFIG_ID: trunk.configId, TITLE: 'Trunk A' });
 		});
 
@@ -345,9 +433,23 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			const harness = await trigger({ events: ['ONVOXIMPLANTCALLEND'] });
 			subscribe(harness, ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLSTART', 'ONVOXIMPLANTCALLEND']);
 			const { placed, items } = await place(harness, { portalNumber: 'reg1', duration: 30 });
-			expect(placed.deliveries.map((delivery) => [delivery.event, delivery.status, delivery.responseText])).toEqual([
-				['ONVOXIMPLANTCALLINIT', 200, '{"result":"ignored","message":"ONVOXIMPLANTCALLINIT is not among this trigger\'s events"}'],
-				['ONVOXIMPLANTCALLSTART', 200, '{"result":"ignored","message":"ONVOXIMPLANTCALLSTART is not among this trigger\'s events"}'],
+			expect(
+				placed.deliveries.map((delivery) => [
+					delivery.event,
+					delivery.status,
+					delivery.responseText,
+				]),
+			).toEqual([
+				[
+					'ONVOXIMPLANTCALLINIT',
+					200,
+					'{"result":"ignored","message":"ONVOXIMPLANTCALLINIT is not among this trigger\'s events"}',
+				],
+				[
+					'ONVOXIMPLANTCALLSTART',
+					200,
+					'{"result":"ignored","message":"ONVOXIMPLANTCALLSTART is not among this trigger\'s events"}',
+				],
 				['ONVOXIMPLANTCALLEND', 200, '{"result":"accepted"}'],
 			]);
 			expect(items.map((item) => item.event)).toEqual(['callEnd']);
@@ -356,15 +458,26 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		it('answers a malformed but authenticated request 400 with the reason, and starts nothing', async () => {
 			const harness = await trigger();
 			const noEvent = await deliverNothing(harness, eventBody(callEndData(), { event: '' }), 400);
-			expect(noEvent.json).toEqual({ error: 'INVALID_REQUEST', message: 'The request names no event (field "event")' });
-			const unknown = await deliverNothing(harness, eventBody(callEndData(), { event: 'ONCRMLEADADD' }), 400);
-			expect(unknown.json?.message).toMatch(/^The event "ONCRMLEADADD" is not a call event this trigger reads/);
+			expect(noEvent.json).toEqual({
+				error: 'INVALID_REQUEST',
+				message: 'The request names no event (field "event")',
+			});
+			const unknown = await deliverNothing(
+				harness,
+				eventBody(callEndData(), { event: 'ONCRMLEADADD' }),
+				400,
+			);
+			expect(unknown.json?.message).toMatch(
+				/^The event "ONCRMLEADADD" is not a call event this trigger reads/,
+			);
 			const noData = await deliverNothing(
 				harness,
 				`event=ONVOXIMPLANTCALLEND&data=x&auth%5Bapplication_token%5D=${APP_TOKEN}`,
 				400,
 			);
-			expect(noData.json?.message).toBe('The ONVOXIMPLANTCALLEND request carries no call data (fields "data[…]")');
+			expect(noData.json?.message).toBe(
+				'The ONVOXIMPLANTCALLEND request carries no call data (fields "data[…]")',
+			);
 			// n8n itself refuses JSON it cannot parse, before the node runs
 			expect((await post(harness.url, '{"event":', 'application/json')).status).toBe(422);
 		});
@@ -374,17 +487,31 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			const data = callEndData({ CALL_FAILED_CODE: '304' });
 			const answer = await post(
 				harness.url,
-				JSON.stringify({ event: 'ONVOXIMPLANTCALLEND', data, ts: '1773239326', auth: { application_token: APP_TOKEN } }),
+				JSON.stringify({
+					event: 'ONVOXIMPLANTCALLEND',
+					data,
+					ts: '1773239326',
+					auth: { application_token: APP_TOKEN },
+				}),
 				'application/json',
 			);
 			expect(answer.status).toBe(200);
 			const [run] = await harness.waitForRuns(1);
-			expect(run.json[0]).toMatchObject({ CALL_ID: data.CALL_ID, CALL_TYPE: 1, COST: 0.52, failed: true, failure: 'missed (nobody answered)' });
+			expect(run.json[0]).toMatchObject({
+				CALL_ID: data.CALL_ID,
+				CALL_TYPE: 1,
+				COST: 0.52,
+				failed: true,
+				failure: 'missed (nobody answered)',
+			});
 		});
 
 		it('keeps half an emoji as a replacement character, in a form and in JSON', async () => {
 			const harness = await trigger();
-			const form = eventBody(callEndData({ PHONE_NUMBER: 'X' })).replace('PHONE_NUMBER%5D=X', 'PHONE_NUMBER%5D=%2B7%F0%9F');
+			const form = eventBody(callEndData({ PHONE_NUMBER: 'X' })).replace(
+				'PHONE_NUMBER%5D=X',
+				'PHONE_NUMBER%5D=%2B7%F0%9F',
+			);
 			const fromForm = await deliver(harness, form);
 			expect(fromForm.PHONE_NUMBER).toBe('+7\uFFFD');
 			const json = `{"event":"ONVOXIMPLANTCALLEND","auth":{"application_token":"${APP_TOKEN}"},"data":{"CALL_ID":"a\\ud83d","CALL_FAILED_CODE":"\\ude00486","CALL_DURATION":"\\ud83d"}}`;
@@ -392,7 +519,12 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			expect(answer.status).toBe(200);
 			await harness.settled();
 			const item = harness.runs[1].json[0];
-			expect(item).toMatchObject({ CALL_ID: 'a\uFFFD', CALL_FAILED_CODE: '\uFFFD486', CALL_DURATION: null, failed: true });
+			expect(item).toMatchObject({
+				CALL_ID: 'a\uFFFD',
+				CALL_FAILED_CODE: '\uFFFD486',
+				CALL_DURATION: null,
+				failed: true,
+			});
 			expect(item.failure).toBe('unknown code \uFFFD486');
 		});
 
@@ -433,10 +565,16 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		});
 
 		it('takes nested JSON (numbers and booleans as text, null left out) and unparsed form text alike', () => {
-			expect(plain(decodeFormBody({ data: { CALL_TYPE: 2, COST: 0.5, ok: true, gone: null, list: ['x'] } }))).toEqual({
+			expect(
+				plain(
+					decodeFormBody({ data: { CALL_TYPE: 2, COST: 0.5, ok: true, gone: null, list: ['x'] } }),
+				),
+			).toEqual({
 				data: { CALL_TYPE: '2', COST: '0.5', ok: '1', list: { 0: 'x' } },
 			});
-			expect(plain(decodeFormBody('event=X&data%5BA%5D=1+2&data[B]=%E2%82%AC&data[C]=%ZZ'))).toEqual({
+			expect(
+				plain(decodeFormBody('event=X&data%5BA%5D=1+2&data[B]=%E2%82%AC&data[C]=%ZZ')),
+			).toEqual({
 				event: 'X',
 				data: { A: '1 2', B: '€', C: '%ZZ' },
 			});
@@ -447,10 +585,22 @@ describe('Bitrix24 SIP Call Trigger', () => {
 
 	describe('call init and call start', () => {
 		it('reads Call Init with its line and Call Start with its user, in the order the portal sends them', async () => {
-			const office = portal.sandbox.addLineByHand({ type: 'office', title: 'Office PBX', server: 'pbx.example', login: 'o' });
-			const harness = await trigger({ events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLSTART', 'ONVOXIMPLANTCALLEND'] });
+			const office = portal.sandbox.addLineByHand({
+				type: 'office',
+				title: 'Office PBX',
+				server: 'pbx.example',
+				login: 'o',
+			});
+			const harness = await trigger({
+				events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLSTART', 'ONVOXIMPLANTCALLEND'],
+			});
 			subscribe(harness, ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLSTART', 'ONVOXIMPLANTCALLEND']);
-			const { placed, items } = await place(harness, { configId: office.configId, type: 2, duration: 30, userId: 5 });
+			const { placed, items } = await place(harness, {
+				configId: office.configId,
+				type: 2,
+				duration: 30,
+				userId: 5,
+			});
 			const common = {
 				sentAt: expect.stringMatching(/Z$/),
 				eventHandlerId: expect.any(Number),
@@ -469,7 +619,12 @@ describe('Bitrix24 SIP Call Trigger', () => {
 					CALLER_ID: '+74951112233',
 					otherPartyNumber: '+74951112233',
 					REST_APP_ID: null,
-					line: expect.objectContaining({ identified: true, kind: 'sipLine', type: 'office', searchId: office.incomingLogin }),
+					line: expect.objectContaining({
+						identified: true,
+						kind: 'sipLine',
+						type: 'office',
+						searchId: office.incomingLogin,
+					}),
 					...common,
 				},
 				{
@@ -504,11 +659,19 @@ describe('Bitrix24 SIP Call Trigger', () => {
 					CALLER_ID: '+74951112233',
 					otherPartyNumber: '+74951112233',
 					REST_APP_ID: 12,
-					line: expect.objectContaining({ kind: 'restApp', identified: false, searchId: 'REST_APP:12' }),
+					line: expect.objectContaining({
+						kind: 'restApp',
+						identified: false,
+						searchId: 'REST_APP:12',
+					}),
 				}),
 			]);
 			// a REST app's call names the client in CALLER_ID whichever way it goes
-			const incoming = await place(harness, { portalNumber: 'REST_APP:12', type: 2, phoneNumber: '+79990001133' });
+			const incoming = await place(harness, {
+				portalNumber: 'REST_APP:12',
+				type: 2,
+				phoneNumber: '+79990001133',
+			});
 			expect(incoming.items[0]).toMatchObject({
 				message: 'Incoming call from +79990001133 started on REST_APP:12 (line not identified)',
 				otherPartyNumber: '+79990001133',
@@ -516,11 +679,20 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		});
 
 		it('names the other party of a Call Init, never the line: the number dialled out, the caller in', async () => {
-			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const trunk = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			const harness = await trigger({ events: ['ONVOXIMPLANTCALLINIT'], lookUpLines: true });
 			subscribe(harness, ['ONVOXIMPLANTCALLINIT']);
 
-			const out = await place(harness, { configId: trunk.configId, type: 1, phoneNumber: '+493012345678' });
+			const out = await place(harness, {
+				configId: trunk.configId,
+				type: 1,
+				phoneNumber: '+493012345678',
+			});
 			expect(out.items).toEqual([
 				expect.objectContaining({
 					message: 'Outgoing call to +493012345678 started on line "Trunk A"',
@@ -532,7 +704,11 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				}),
 			]);
 
-			const incoming = await place(harness, { configId: trunk.configId, type: 2, phoneNumber: '+79990001133' });
+			const incoming = await place(harness, {
+				configId: trunk.configId,
+				type: 2,
+				phoneNumber: '+79990001133',
+			});
 			expect(incoming.items).toEqual([
 				expect.objectContaining({
 					message: 'Incoming call from +79990001133 started on line "Trunk A"',
@@ -547,7 +723,12 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			const untyped = await deliver(
 				harness,
 				eventBody(
-					{ CALL_ID: 'X.1773239326.1', ACCOUNT_SEARCH_ID: `reg${trunk.regId}`, PHONE_NUMBER: `reg${trunk.regId}`, CALLER_ID: '+79990001144' },
+					{
+						CALL_ID: 'X.1773239326.1',
+						ACCOUNT_SEARCH_ID: `reg${trunk.regId}`,
+						PHONE_NUMBER: `reg${trunk.regId}`,
+						CALLER_ID: '+79990001144',
+					},
 					{ event: 'ONVOXIMPLANTCALLINIT' },
 				),
 			);
@@ -561,8 +742,18 @@ describe('Bitrix24 SIP Call Trigger', () => {
 
 	describe('lines', () => {
 		it('resolves cloud and office lines to CONFIG_ID and TITLE with Look Up Lines', async () => {
-			const cloud = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
-			const office = portal.sandbox.addLineByHand({ type: 'office', title: 'Office PBX', server: 'pbx.example', login: 'o' });
+			const cloud = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
+			const office = portal.sandbox.addLineByHand({
+				type: 'office',
+				title: 'Office PBX',
+				server: 'pbx.example',
+				login: 'o',
+			});
 			const harness = await trigger({ lookUpLines: true });
 			subscribe(harness);
 			const viaCloud = (await place(harness, { configId: cloud.configId, duration: 65 })).items[0];
@@ -576,7 +767,9 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				REG_ID: cloud.regId,
 				description: `cloud SIP line "Trunk A" (CONFIG_ID ${cloud.configId})`,
 			});
-			expect(viaCloud.message).toBe('Outgoing call to +74951112233 on line "Trunk A" succeeded (65 s)');
+			expect(viaCloud.message).toBe(
+				'Outgoing call to +74951112233 on line "Trunk A" succeeded (65 s)',
+			);
 			const viaOffice = (await place(harness, { configId: office.configId })).items[0];
 			expect(viaOffice.line).toMatchObject({
 				kind: 'sipLine',
@@ -587,11 +780,18 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				REG_ID: null,
 			});
 			// nothing of the line's settings but its identity: no password, no server
-			expect(allText(harness.runs.map((run) => run.json))).not.toMatch(/PASSWORD|sip\.a\.example|pbx\.example/);
+			expect(allText(harness.runs.map((run) => run.json))).not.toMatch(
+				/PASSWORD|sip\.a\.example|pbx\.example/,
+			);
 		});
 
 		it("names a line the webhook cannot see (an OAuth application's) unknownSipLine", async () => {
-			const appLine = portal.sandbox.addAppLine('app.123', { type: 'cloud', title: 'App line', server: 'sip.app.example', login: 'x' });
+			const appLine = portal.sandbox.addAppLine('app.123', {
+				type: 'cloud',
+				title: 'App line',
+				server: 'sip.app.example',
+				login: 'x',
+			});
 			const harness = await trigger({ lookUpLines: true, filters: { onlySipLines: true } });
 			subscribe(harness);
 			const { items } = await place(harness, { configId: appLine.configId });
@@ -608,37 +808,80 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		});
 
 		it('says "line not identified" for a number (a rented number, or a detected one), without guessing a line', async () => {
-			portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			const rented = portal.sandbox.addRentedNumber('74957770000', 'Moscow');
 			const harness = await trigger({ lookUpLines: true });
 			subscribe(harness);
 			const { items } = await place(harness, { configId: rented.configId, type: 2, duration: 65 });
-			expect(items[0].line).toMatchObject({ identified: false, kind: 'number', CONFIG_ID: null, TITLE: null, REG_ID: null });
+			expect(items[0].line).toMatchObject({
+				identified: false,
+				kind: 'number',
+				CONFIG_ID: null,
+				TITLE: null,
+				REG_ID: null,
+			});
 			expect((items[0].line as IDataObject).description).toBe(
 				'line not identified: 74957770000 is a number — a rented number, or the number a SIP line with Detect Line Number read from the SIP headers; no SIP line this webhook can see has Detect Line Number on, so most likely a rented number',
 			);
-			expect(items[0].message).toBe('Incoming call from +74951112233 on 74957770000 (line not identified) succeeded (65 s)');
+			expect(items[0].message).toBe(
+				'Incoming call from +74951112233 on 74957770000 (line not identified) succeeded (65 s)',
+			);
 		});
 
 		it('carries the detected number of a Detect Line Number line as not identified, and says such a line exists', async () => {
-			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const trunk = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			portal.sandbox.setDetectLineNumber(trunk.configId, true);
 			const harness = await trigger({ lookUpLines: true });
 			subscribe(harness);
-			const { items } = await place(harness, { configId: trunk.configId, type: 2, detectedNumber: '+74959990000' });
+			const { items } = await place(harness, {
+				configId: trunk.configId,
+				type: 2,
+				detectedNumber: '+74959990000',
+			});
 			expect(items[0]).toMatchObject({ PORTAL_NUMBER: '+74959990000' });
-			expect(items[0].line).toMatchObject({ identified: false, kind: 'number', searchId: '+74959990000', CONFIG_ID: null, TITLE: null });
-			expect((items[0].line as IDataObject).description).toMatch(/; 1 SIP line this webhook can see has Detect Line Number on$/);
+			expect(items[0].line).toMatchObject({
+				identified: false,
+				kind: 'number',
+				searchId: '+74959990000',
+				CONFIG_ID: null,
+				TITLE: null,
+			});
+			expect((items[0].line as IDataObject).description).toMatch(
+				/; 1 SIP line this webhook can see has Detect Line Number on$/,
+			);
 		});
 
 		it('goes on without the lines when they cannot be read: the call still starts the workflow, with lookupError', async () => {
-			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const trunk = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			portal.sandbox.setDetectLineNumber(trunk.configId, true);
 			portal.sandbox.injectFault('http500', 10, { restMethods: ['voximplant.sip.get'] });
 			// filters that need the lines let the call through: an alert too many beats a lost call
-			const harness = await trigger({ lookUpLines: true, filters: { onlySipLines: true, lines: 'Trunk B, 12' } });
+			const harness = await trigger({
+				lookUpLines: true,
+				filters: { onlySipLines: true, lines: 'Trunk B, 12' },
+			});
 			subscribe(harness);
-			const { placed, items } = await place(harness, { configId: trunk.configId, type: 2, detectedNumber: '+74959990000', code: '486' });
+			const { placed, items } = await place(harness, {
+				configId: trunk.configId,
+				type: 2,
+				detectedNumber: '+74959990000',
+				code: '486',
+			});
 			expect(placed.deliveries[0].status).toBe(200);
 			expect(items).toHaveLength(1);
 			expect(items[0].line).toMatchObject({
@@ -655,7 +898,9 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			const harness = await trigger({ lookUpLines: true }, { webhookUrl: refused });
 			subscribe(harness);
 			const { items } = await place(harness, { portalNumber: 'reg1' });
-			expect((items[0].line as IDataObject).lookupError).toMatch(/could not be read: Bitrix24 does not accept/);
+			expect((items[0].line as IDataObject).lookupError).toMatch(
+				/could not be read: Bitrix24 does not accept/,
+			);
 			expect(allText([items, harness.requests])).not.toContain('wrongsecret0000');
 			expect(allText([items, harness.requests])).not.toContain(portal.webhook.secret);
 		});
@@ -668,9 +913,13 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				filters: { onlyFailed: true },
 			});
 			subscribe(harness, ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLSTART']);
-			expect((await place(harness, { portalNumber: 'reg1', code: '200', duration: 30 })).items).toEqual([]);
+			expect(
+				(await place(harness, { portalNumber: 'reg1', code: '200', duration: 30 })).items,
+			).toEqual([]);
 			const failed = await place(harness, { portalNumber: 'reg1', code: '480' });
-			expect(failed.items).toEqual([expect.objectContaining({ event: 'callEnd', failure: 'temporarily unavailable' })]);
+			expect(failed.items).toEqual([
+				expect.objectContaining({ event: 'callEnd', failure: 'temporarily unavailable' }),
+			]);
 			expect(failed.placed.deliveries.map((delivery) => delivery.status)).toEqual([200, 200]);
 		});
 
@@ -683,7 +932,9 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			expect((await place(harness, { portalNumber: 'reg1', type: 1 })).items).toEqual([]);
 			// Call Start carries no type: left out
 			const redirected = await place(harness, { portalNumber: 'reg1', type: 3, duration: 20 });
-			expect(redirected.items.map((item) => [item.event, item.callType])).toEqual([['callEnd', 'incomingRedirected']]);
+			expect(redirected.items.map((item) => [item.event, item.callType])).toEqual([
+				['callEnd', 'incomingRedirected'],
+			]);
 		});
 
 		it('Call Types on Call Init sees only outgoing or incoming: a redirected call starts as incoming, a callback as outgoing', async () => {
@@ -697,17 +948,31 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				['callInit', 2, 'incoming'],
 				['callEnd', 3, 'incomingRedirected'],
 			]);
-			expect(redirected.items[0].message).toBe('Incoming call from +74951112233 started on line reg1');
-			expect((await place(harness, { portalNumber: 'reg1', type: 4, code: '304' })).items).toEqual([]);
+			expect(redirected.items[0].message).toBe(
+				'Incoming call from +74951112233 started on line reg1',
+			);
+			expect((await place(harness, { portalNumber: 'reg1', type: 4, code: '304' })).items).toEqual(
+				[],
+			);
 
-			const callbacks = await trigger({ events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'], filters: { callTypes: [4] } });
+			const callbacks = await trigger({
+				events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'],
+				filters: { callTypes: [4] },
+			});
 			subscribe(callbacks, ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND']);
 			const callback = await place(callbacks, { portalNumber: 'reg1', type: 4, code: '304' });
-			expect(callback.items.map((item) => [item.event, item.callType])).toEqual([['callEnd', 'callback']]);
+			expect(callback.items.map((item) => [item.event, item.callType])).toEqual([
+				['callEnd', 'callback'],
+			]);
 		});
 
 		it('Only SIP Lines keeps SIP lines (seen or not) and numbers it cannot rule out; drops REST apps and events without a line', async () => {
-			const office = portal.sandbox.addLineByHand({ type: 'office', title: 'Office PBX', server: 'pbx.example', login: 'o' });
+			const office = portal.sandbox.addLineByHand({
+				type: 'office',
+				title: 'Office PBX',
+				server: 'pbx.example',
+				login: 'o',
+			});
 			const harness = await trigger({
 				events: ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLSTART'],
 				filters: { onlySipLines: true },
@@ -715,8 +980,14 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			subscribe(harness, ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLSTART']);
 			expect((await place(harness, { portalNumber: 'reg5', code: '486' })).items).toHaveLength(1);
 			// answered: Call Start (no line) is left out, Call End kept
-			expect((await place(harness, { configId: office.configId, duration: 10 })).items.map((item) => item.event)).toEqual(['callEnd']);
-			expect((await place(harness, { portalNumber: 'REST_APP:12', code: '486' })).items).toEqual([]);
+			expect(
+				(await place(harness, { configId: office.configId, duration: 10 })).items.map(
+					(item) => item.event,
+				),
+			).toEqual(['callEnd']);
+			expect((await place(harness, { portalNumber: 'REST_APP:12', code: '486' })).items).toEqual(
+				[],
+			);
 			expect((await place(harness, { portalNumber: '', code: '486' })).items).toEqual([]);
 			// without the lines a number may be a detected line number: kept, marked not identified
 			const number = await place(harness, { portalNumber: '+74957770000', code: '486' });
@@ -724,22 +995,50 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		});
 
 		it('Only SIP Lines with Look Up Lines keeps a number only when some line has Detect Line Number on', async () => {
-			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const trunk = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			const rented = portal.sandbox.addRentedNumber('74957770000', 'Moscow');
 			const harness = await trigger({ lookUpLines: true, filters: { onlySipLines: true } });
 			subscribe(harness);
 			expect((await place(harness, { configId: rented.configId, type: 2 })).items).toEqual([]);
 			portal.sandbox.setDetectLineNumber(trunk.configId, true);
-			const detected = await place(harness, { configId: trunk.configId, type: 2, detectedNumber: '+74959990000' });
-			expect(detected.items[0].line).toMatchObject({ identified: false, kind: 'number', CONFIG_ID: null });
+			const detected = await place(harness, {
+				configId: trunk.configId,
+				type: 2,
+				detectedNumber: '+74959990000',
+			});
+			expect(detected.items[0].line).toMatchObject({
+				identified: false,
+				kind: 'number',
+				CONFIG_ID: null,
+			});
 			// the rule cannot tell the rented number from a detected one now: kept too
 			expect((await place(harness, { configId: rented.configId, type: 2 })).items).toHaveLength(1);
 		});
 
 		it('Only These Lines matches search ids and numbers, and with Look Up Lines ids and titles', async () => {
-			const cloud = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
-			const office = portal.sandbox.addLineByHand({ type: 'office', title: 'Office PBX', server: 'pbx.example', login: 'o' });
-			const other = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Other', server: 'sip.o.example', login: 'b' });
+			const cloud = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
+			const office = portal.sandbox.addLineByHand({
+				type: 'office',
+				title: 'Office PBX',
+				server: 'pbx.example',
+				login: 'o',
+			});
+			const other = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Other',
+				server: 'sip.o.example',
+				login: 'b',
+			});
 			const rented = portal.sandbox.addRentedNumber('74957770000', 'Moscow');
 
 			const plain = await trigger({ filters: { lines: `REG${cloud.regId}, +7 (495) 777-00-00` } });
@@ -750,10 +1049,17 @@ describe('Bitrix24 SIP Call Trigger', () => {
 			expect((await place(plain, { configId: office.configId })).items).toEqual([]);
 			portal.sandbox.removeOutgoingWebhook(plainHook.id);
 
-			const looked = await trigger({ lookUpLines: true, filters: { lines: ` office pbx ,${cloud.configId}` } });
+			const looked = await trigger({
+				lookUpLines: true,
+				filters: { lines: ` office pbx ,${cloud.configId}` },
+			});
 			subscribe(looked);
-			expect((await place(looked, { configId: office.configId })).items[0].line).toMatchObject({ TITLE: 'Office PBX' });
-			expect((await place(looked, { configId: cloud.configId })).items[0].line).toMatchObject({ TITLE: 'Trunk A' });
+			expect((await place(looked, { configId: office.configId })).items[0].line).toMatchObject({
+				TITLE: 'Office PBX',
+			});
+			expect((await place(looked, { configId: cloud.configId })).items[0].line).toMatchObject({
+				TITLE: 'Trunk A',
+			});
 			expect((await place(looked, { configId: other.configId })).items).toEqual([]);
 		});
 	});
@@ -765,7 +1071,13 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		});
 
 		it.each<[string, INodeParameters, CallTriggerOptions, RegExp, RegExp]>([
-			['no event', { events: [] }, {}, /^No event chosen in "Events"$/, /Choose at least one event/],
+			[
+				'no event',
+				{ events: [] },
+				{},
+				/^No event chosen in "Events"$/,
+				/Choose at least one event/,
+			],
 			[
 				'a title while Look Up Lines is off',
 				{ filters: { lines: 'reg5, Trunk A, 12' } },
@@ -773,8 +1085,20 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				/^Filters → Only These Lines: Only These Lines has entries \("Trunk A", "12"\) that can only be a line ID or title, but Look Up Lines is off$/,
 				/Turn on "Look Up Lines"/,
 			],
-			['an empty token', {}, { token: '  ' }, /has no application token/, /paste the "Application token"/],
-			['a broken inbound webhook URL', { lookUpLines: true }, { webhookUrl: 'portal.bitrix24.com' }, /^Look Up Lines: The webhook URL must start with https:\/\//, /Bitrix24 Webhook API credential/],
+			[
+				'an empty token',
+				{},
+				{ token: '  ' },
+				/has no application token/,
+				/paste the "Application token"/,
+			],
+			[
+				'a broken inbound webhook URL',
+				{ lookUpLines: true },
+				{ webhookUrl: 'portal.bitrix24.com' },
+				/^Look Up Lines: The webhook URL must start with https:\/\//,
+				/Bitrix24 Webhook API credential/,
+			],
 		])('fails with the field and the fix: %s', async (_case, parameters, options, message, fix) => {
 			const harness = await trigger(parameters, options);
 			const error = await harness.activate().then(
@@ -790,9 +1114,21 @@ describe('Bitrix24 SIP Call Trigger', () => {
 		it('never puts the application token or the inbound webhook secret into an answer, an item or a log line', async () => {
 			const logs = captureLogs();
 			try {
-				const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
-				const harness = await trigger({ lookUpLines: true, events: ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLINIT'] });
-				subscribe(harness, ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLSTART']);
+				const trunk = portal.sandbox.addLineByHand({
+					type: 'cloud',
+					title: 'Trunk A',
+					server: 'sip.a.example',
+					login: 'a',
+				});
+				const harness = await trigger({
+					lookUpLines: true,
+					events: ['ONVOXIMPLANTCALLEND', 'ONVOXIMPLANTCALLINIT'],
+				});
+				subscribe(harness, [
+					'ONVOXIMPLANTCALLEND',
+					'ONVOXIMPLANTCALLINIT',
+					'ONVOXIMPLANTCALLSTART',
+				]);
 				await place(harness, { configId: trunk.configId, code: '486' });
 				await place(harness, { configId: trunk.configId, duration: 30 });
 				await place(harness, { configId: trunk.configId }, { wrongToken: true });
@@ -821,16 +1157,28 @@ describe('Bitrix24 SIP Call Trigger', () => {
 
 	describe('concurrency', () => {
 		it('starts exactly one run per delivery for 20 calls ending at once, each with its own CALL_ID', async () => {
-			const trunk = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: 'a' });
+			const trunk = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Trunk A',
+				server: 'sip.a.example',
+				login: 'a',
+			});
 			portal.sandbox.clearLog();
 			const harness = await trigger({ lookUpLines: true });
 			subscribe(harness);
 			const placed = await Promise.all(
-				Array.from({ length: 20 }, async (_, index) =>
-					await portal.sandbox.placeCall({ configId: trunk.configId, code: index % 2 === 0 ? '486' : '200' }),
+				Array.from(
+					{ length: 20 },
+					async (_, index) =>
+						await portal.sandbox.placeCall({
+							configId: trunk.configId,
+							code: index % 2 === 0 ? '486' : '200',
+						}),
 				),
 			);
-			expect(placed.flatMap((call) => call.deliveries.map((delivery) => delivery.status))).toEqual(Array(20).fill(200));
+			expect(placed.flatMap((call) => call.deliveries.map((delivery) => delivery.status))).toEqual(
+				Array(20).fill(200),
+			);
 			const runs = await harness.waitForRuns(20, 30_000);
 			await harness.settled();
 			expect(harness.runs).toHaveLength(20);
@@ -843,7 +1191,9 @@ describe('Bitrix24 SIP Call Trigger', () => {
 				expect(run.json[0].CALL_FAILED_CODE).toBe(call?.row.CALL_FAILED_CODE);
 			}
 			// deliveries arriving together share their line reads
-			const reads = portal.sandbox.log.filter((entry) => entry.restMethod === 'voximplant.sip.get').length;
+			const reads = portal.sandbox.log.filter(
+				(entry) => entry.restMethod === 'voximplant.sip.get',
+			).length;
 			expect(reads).toBeLessThan(20);
 		});
 	});

@@ -36,15 +36,24 @@ describe('Registration → Check All Lines', () => {
 		beforeAll(async () => {
 			portal = await TestPortal.start();
 			portal.sandbox.setServerBehaviour('sip.forbidden.example', { statusCode: 403 });
-			portal.sandbox.setServerBehaviour('sip.nodns.example', { statusCode: 503, errorMessage: 'Unable to resolve hostname' });
+			portal.sandbox.setServerBehaviour('sip.nodns.example', {
+				statusCode: 503,
+				errorMessage: 'Unable to resolve hostname',
+			});
 			const specs: LineSpec[] = [
 				{ title: 'Healthy 1', server: 'sip.ok.example' },
 				{ title: 'Forbidden 1', server: 'sip.forbidden.example' },
-				...Array.from({ length: 20 }, (_, index): LineSpec => ({ title: `Office ${index + 1}`, type: 'office' })),
+				...Array.from(
+					{ length: 20 },
+					(_, index): LineSpec => ({ title: `Office ${index + 1}`, type: 'office' }),
+				),
 				{ title: 'Healthy 2', server: 'sip.ok.example' },
 				{ title: 'No DNS', server: 'sip.nodns.example' },
 				{ title: 'No password', server: 'sip.ok.example', password: '' },
-				...Array.from({ length: 25 }, (_, index): LineSpec => ({ title: `Office ${index + 21}`, type: 'office' })),
+				...Array.from(
+					{ length: 25 },
+					(_, index): LineSpec => ({ title: `Office ${index + 21}`, type: 'office' }),
+				),
 				{ title: 'Forbidden 2', server: 'sip.forbidden.example' },
 				{ title: 'Healthy 3', server: 'sip.ok.example' },
 				{ title: 'Pending', server: 'sip.ok.example' },
@@ -105,7 +114,12 @@ describe('Registration → Check All Lines', () => {
 				healthy: false,
 				summary: 'SIP 403 Forbidden — check login and password',
 			});
-			expect(lines['Healthy 1']).toMatchObject({ STATUS_RESULT: 'success', STATUS_CODE: 200, healthy: true, summary: 'Registered' });
+			expect(lines['Healthy 1']).toMatchObject({
+				STATUS_RESULT: 'success',
+				STATUS_CODE: 200,
+				healthy: true,
+				summary: 'Registered',
+			});
 			expect(lines['No DNS']).toMatchObject({
 				STATUS_RESULT: 'error',
 				healthy: false,
@@ -116,18 +130,34 @@ describe('Registration → Check All Lines', () => {
 				healthy: false,
 				summary: 'SIP 401 Unauthorized — check login and password',
 			});
-			expect(lines.Pending).toMatchObject({ STATUS_RESULT: 'in_progress', healthy: true, summary: 'Registration in progress' });
+			expect(lines.Pending).toMatchObject({
+				STATUS_RESULT: 'in_progress',
+				healthy: true,
+				summary: 'Registration in progress',
+			});
 			expect(allText(run.json)).not.toContain('secret-pass');
-			expect(run.items.every((item) => JSON.stringify(item.pairedItem) === '{"item":0}')).toBe(true);
+			expect(run.items.every((item) => JSON.stringify(item.pairedItem) === '{"item":0}')).toBe(
+				true,
+			);
 
 			// the first line made on a fresh portal became its default outgoing line
-			expect(run.json.filter((item) => item.isDefaultOutgoing).map((item) => item.TITLE)).toEqual(['Healthy 1']);
+			expect(run.json.filter((item) => item.isDefaultOutgoing).map((item) => item.TITLE)).toEqual([
+				'Healthy 1',
+			]);
 
 			// one call for the cloud lines (a single page), then one batch with the eight status calls and the default's
-			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.get', 'batch']);
+			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
+				'voximplant.sip.get',
+				'batch',
+			]);
 			expect(portal.sandbox.log[0].params).toMatchObject({ FILTER: { TYPE: 'cloud' } });
-			const commands = (portal.sandbox.log[1].batchCommands ?? []).map((command) => command.restMethod);
-			expect(commands).toEqual([...Array<string>(8).fill('voximplant.sip.status'), 'voximplant.line.outgoing.get']);
+			const commands = (portal.sandbox.log[1].batchCommands ?? []).map(
+				(command) => command.restMethod,
+			);
+			expect(commands).toEqual([
+				...Array<string>(8).fill('voximplant.sip.status'),
+				'voximplant.line.outgoing.get',
+			]);
 		});
 
 		it('includes office lines on request, reading both pages, and marks them as having no registration', async () => {
@@ -168,7 +198,12 @@ describe('Registration → Check All Lines', () => {
 
 		it('outputs only the unhealthy lines when asked, and counts pending ones as unhealthy when configured', async () => {
 			const unhealthy = await check({ onlyUnhealthy: true, includeOffice: true });
-			expect(unhealthy.json.map((item) => item.TITLE)).toEqual(['Forbidden 1', 'No DNS', 'No password', 'Forbidden 2']);
+			expect(unhealthy.json.map((item) => item.TITLE)).toEqual([
+				'Forbidden 1',
+				'No DNS',
+				'No password',
+				'Forbidden 2',
+			]);
 			expect(unhealthy.json.every((item) => item.healthy === false)).toBe(true);
 
 			portal.sandbox.setRegistration(pendingRegId, { STATUS_RESULT: 'wait' });
@@ -180,7 +215,11 @@ describe('Registration → Check All Lines', () => {
 				'Forbidden 2',
 				'Pending',
 			]);
-			expect(strict.json[4]).toMatchObject({ STATUS_RESULT: 'wait', healthy: false, summary: 'Waiting to register' });
+			expect(strict.json[4]).toMatchObject({
+				STATUS_RESULT: 'wait',
+				healthy: false,
+				summary: 'Waiting to register',
+			});
 		});
 	});
 
@@ -188,9 +227,15 @@ describe('Registration → Check All Lines', () => {
 		const portal = await TestPortal.start();
 		try {
 			const codes = [401, 403, 404, 408, 480, 502, 503, 486];
-			const lines = await addLines(portal, codes.map((code) => ({ title: `SIP ${code}` })));
+			const lines = await addLines(
+				portal,
+				codes.map((code) => ({ title: `SIP ${code}` })),
+			);
 			lines.forEach((line, index) =>
-				portal.sandbox.setRegistration(line.REG_ID as number, { STATUS_RESULT: 'error', STATUS_CODE: codes[index] }),
+				portal.sandbox.setRegistration(line.REG_ID as number, {
+					STATUS_RESULT: 'error',
+					STATUS_CODE: codes[index],
+				}),
 			);
 
 			const run = await portal.run({ resource: 'registration', operation: 'checkAll' });
@@ -236,9 +281,13 @@ describe('Registration → Check All Lines', () => {
 		it('reports a cloud line whose registration the portal does not know as unhealthy', async () => {
 			await addLines(portal, [{ title: 'Lost' }]);
 			// the status call travels in a batch with the default outgoing line's: only that command fails
-			portal.sandbox.injectMethodError({ status: 400, error: 'REG_ID_NOT_FOUND', description: 'Settings not found' }, 1, {
-				restMethods: ['voximplant.sip.status'],
-			});
+			portal.sandbox.injectMethodError(
+				{ status: 400, error: 'REG_ID_NOT_FOUND', description: 'Settings not found' },
+				1,
+				{
+					restMethods: ['voximplant.sip.status'],
+				},
+			);
 
 			const run = await portal.run({ resource: 'registration', operation: 'checkAll' });
 
@@ -248,7 +297,8 @@ describe('Registration → Check All Lines', () => {
 					hasRegistration: false,
 					STATUS_RESULT: null,
 					healthy: false,
-					summary: 'No SIP registration found for this cloud line — open the line in Bitrix24 and save its settings again',
+					summary:
+						'No SIP registration found for this cloud line — open the line in Bitrix24 and save its settings again',
 				}),
 			]);
 		});
@@ -260,11 +310,21 @@ describe('Registration → Check All Lines', () => {
 
 			const run = await portal.run(parameters, [{}], { webhookUrl: denied.url });
 			expect(run.failure?.name).toBe('NodeApiError');
-			expect(run.failure?.message).toBe("Bitrix24 denied access: the webhook's user lacks the telephony permission");
+			expect(run.failure?.message).toBe(
+				"Bitrix24 denied access: the webhook's user lacks the telephony permission",
+			);
 			expect(allText(run.failure)).not.toContain(denied.secret);
 
-			const tolerant = await portal.run(parameters, [{}], { webhookUrl: denied.url, continueOnFail: true });
-			expect(tolerant.json).toEqual([expect.objectContaining({ error: "Bitrix24 denied access: the webhook's user lacks the telephony permission", code: 'ACCESS_DENIED' })]);
+			const tolerant = await portal.run(parameters, [{}], {
+				webhookUrl: denied.url,
+				continueOnFail: true,
+			});
+			expect(tolerant.json).toEqual([
+				expect.objectContaining({
+					error: "Bitrix24 denied access: the webhook's user lacks the telephony permission",
+					code: 'ACCESS_DENIED',
+				}),
+			]);
 		});
 	});
 });
@@ -289,7 +349,12 @@ describe('Registration → Get Status by line', () => {
 
 	const byLine = async (configId: unknown, continueOnFail = false, input: IDataObject[] = [{}]) =>
 		await portal.run(
-			{ resource: 'registration', operation: 'getStatus', lookUpBy: 'configId', configId: configId as number },
+			{
+				resource: 'registration',
+				operation: 'getStatus',
+				lookUpBy: 'configId',
+				configId: configId as number,
+			},
 			input,
 			{ continueOnFail },
 		);
@@ -307,14 +372,23 @@ describe('Registration → Get Status by line', () => {
 				LAST_UPDATED: expect.any(String),
 			},
 		]);
-		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.get', 'voximplant.sip.status']);
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
+			'voximplant.sip.get',
+			'voximplant.sip.status',
+		]);
 		expect(portal.sandbox.log[1].params).toEqual({ REG_ID: cloud.REG_ID });
 	});
 
 	it('still takes a Registration ID by default', async () => {
-		const run = await portal.run({ resource: 'registration', operation: 'getStatus', regId: cloud.REG_ID as number });
+		const run = await portal.run({
+			resource: 'registration',
+			operation: 'getStatus',
+			regId: cloud.REG_ID as number,
+		});
 
-		expect(run.json).toEqual([expect.objectContaining({ REG_ID: cloud.REG_ID, STATUS_RESULT: 'wait' })]);
+		expect(run.json).toEqual([
+			expect.objectContaining({ REG_ID: cloud.REG_ID, STATUS_RESULT: 'wait' }),
+		]);
 		expect(run.json[0]).not.toHaveProperty('CONFIG_ID');
 	});
 
@@ -322,7 +396,9 @@ describe('Registration → Get Status by line', () => {
 		const run = await byLine(office.CONFIG_ID);
 
 		expect(run.failure?.name).toBe('NodeOperationError');
-		expect(run.failure?.message).toBe(`Line "Office" (${office.CONFIG_ID}) is an office PBX line: office lines have no registration`);
+		expect(run.failure?.message).toBe(
+			`Line "Office" (${office.CONFIG_ID}) is an office PBX line: office lines have no registration`,
+		);
 		expect(run.failure?.description).toContain('Choose a cloud line');
 		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.get']);
 	});
@@ -340,12 +416,20 @@ describe('Registration → Get Status by line', () => {
 	});
 
 	it('handles many items together, each with its own result or error', async () => {
-		const run = await byLine('={{ $json.id }}', true, [{ id: cloud.CONFIG_ID }, { id: office.CONFIG_ID }]);
+		const run = await byLine('={{ $json.id }}', true, [
+			{ id: cloud.CONFIG_ID },
+			{ id: office.CONFIG_ID },
+		]);
 
 		expect(run.items).toEqual([
-			{ json: expect.objectContaining({ CONFIG_ID: cloud.CONFIG_ID, STATUS_RESULT: 'wait' }), pairedItem: { item: 0 } },
 			{
-				json: expect.objectContaining({ error: expect.stringContaining('office lines have no registration') }),
+				json: expect.objectContaining({ CONFIG_ID: cloud.CONFIG_ID, STATUS_RESULT: 'wait' }),
+				pairedItem: { item: 0 },
+			},
+			{
+				json: expect.objectContaining({
+					error: expect.stringContaining('office lines have no registration'),
+				}),
 				pairedItem: { item: 1 },
 			},
 		]);

@@ -29,7 +29,8 @@ const getStatus = (regId: number, requestOptions: IDataObject = {}): IDataObject
 });
 
 /** Commands per request: a plain call counts 1. */
-const commandsPer = (log: LogEntry[]): number[] => log.map((entry) => entry.batchCommands?.length ?? 1);
+const commandsPer = (log: LogEntry[]): number[] =>
+	log.map((entry) => entry.batchCommands?.length ?? 1);
 
 describe('many executions at once in one process', () => {
 	let portal: TestPortal | undefined;
@@ -41,13 +42,20 @@ describe('many executions at once in one process', () => {
 
 	const cloudLines = (sandboxPortal: TestPortal, count: number) =>
 		Array.from({ length: count }, (_, index) =>
-			sandboxPortal.sandbox.addLineByHand({ type: 'cloud', title: `Cloud ${index}`, server: 'sip.example.com', login: `user${index}` }),
+			sandboxPortal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: `Cloud ${index}`,
+				server: 'sip.example.com',
+				login: `user${index}`,
+			}),
 		);
 
 	it('merges the calls of concurrent executions into shared batches; each gets its own answer', async () => {
 		portal = await TestPortal.start({ latencyMs: 20 });
 		const lines = cloudLines(portal, 10);
-		const runs = await Promise.all(lines.map((line) => (portal as TestPortal).run(getStatus(line.regId as number), [{}, {}])));
+		const runs = await Promise.all(
+			lines.map((line) => (portal as TestPortal).run(getStatus(line.regId as number), [{}, {}])),
+		);
 
 		runs.forEach((run, index) => {
 			expect(run.failure).toBeUndefined();
@@ -58,7 +66,8 @@ describe('many executions at once in one process', () => {
 		// 20 calls of 10 executions: fewer requests than executions, and a batch carried several executions' calls
 		expect(portal.sandbox.log.length).toBeLessThan(10);
 		const regIdsPerBatch = portal.sandbox.log.map(
-			(entry) => new Set((entry.batchCommands ?? []).map((command) => String(command.params.REG_ID))).size,
+			(entry) =>
+				new Set((entry.batchCommands ?? []).map((command) => String(command.params.REG_ID))).size,
 		);
 		expect(Math.max(...regIdsPerBatch)).toBeGreaterThan(1);
 		expect(commandsPer(portal.sandbox.log).reduce((a, b) => a + b, 0)).toBe(20);
@@ -68,7 +77,12 @@ describe('many executions at once in one process', () => {
 		portal = await TestPortal.start({ latencyMs: 20 });
 		const lines = cloudLines(portal, 10);
 		const runs = await Promise.all(
-			lines.map((line) => (portal as TestPortal).run(getStatus(line.regId as number, { mergeExecutions: false }), [{}, {}])),
+			lines.map((line) =>
+				(portal as TestPortal).run(getStatus(line.regId as number, { mergeExecutions: false }), [
+					{},
+					{},
+				]),
+			),
 		);
 
 		runs.forEach((run, index) => {
@@ -77,17 +91,25 @@ describe('many executions at once in one process', () => {
 		expect(portal.sandbox.log).toHaveLength(10);
 		for (const entry of portal.sandbox.log) {
 			expect(entry.restMethod).toBe('batch');
-			expect(new Set(entry.batchCommands?.map((command) => String(command.params.REG_ID))).size).toBe(1);
+			expect(
+				new Set(entry.batchCommands?.map((command) => String(command.params.REG_ID))).size,
+			).toBe(1);
 		}
 	});
 
 	it('a 200-execution burst gets no 503 from a real-sized portal and fails no item', async () => {
 		portal = await TestPortal.start({ rateLimit: STANDARD, latencyMs: 20 });
 		const [line] = cloudLines(portal, 1);
-		const runs = await Promise.all(Array.from({ length: 200 }, () => (portal as TestPortal).run(getStatus(line.regId as number))));
+		const runs = await Promise.all(
+			Array.from({ length: 200 }, () =>
+				(portal as TestPortal).run(getStatus(line.regId as number)),
+			),
+		);
 
 		expect(runs.flatMap((run) => run.json).filter((item) => item.error)).toEqual([]);
-		expect(runs.every((run) => run.json.length === 1 && run.json[0].REG_ID === line.regId)).toBe(true);
+		expect(runs.every((run) => run.json.length === 1 && run.json[0].REG_ID === line.regId)).toBe(
+			true,
+		);
 		expect(portal.sandbox.log.filter((entry) => entry.status === 503)).toEqual([]);
 		expect(portal.sandbox.log.length).toBeLessThanOrEqual(10);
 	});
@@ -118,7 +140,9 @@ describe('many executions at once in one process', () => {
 		portal = await TestPortal.start({ rateLimit: STANDARD });
 		const [line] = cloudLines(portal, 1);
 		const runs = await Promise.all(
-			Array.from({ length: 60 }, () => (portal as TestPortal).run(getStatus(line.regId as number, { mergeExecutions: false }))),
+			Array.from({ length: 60 }, () =>
+				(portal as TestPortal).run(getStatus(line.regId as number, { mergeExecutions: false })),
+			),
 		);
 
 		expect(runs.flatMap((run) => run.json).filter((item) => item.error)).toEqual([]);
@@ -126,7 +150,7 @@ describe('many executions at once in one process', () => {
 		expect(portal.sandbox.log.filter((entry) => entry.status === 503)).toEqual([]);
 	});
 
-	it('two credentials never share a batch, and one credential\'s fatal answer stays its own', async () => {
+	it("two credentials never share a batch, and one credential's fatal answer stays its own", async () => {
 		portal = await TestPortal.start({ latencyMs: 20 });
 		const [line] = cloudLines(portal, 1);
 		const other = portal.sandbox.addWebhook({ userId: 7 });
@@ -134,7 +158,10 @@ describe('many executions at once in one process', () => {
 		const urls = [portal.webhookUrl, other.url, wrong];
 		const runs = await Promise.all(
 			Array.from({ length: 12 }, (_, index) =>
-				(portal as TestPortal).run(getStatus(line.regId as number), [{}], { webhookUrl: urls[index % 3], continueOnFail: true }),
+				(portal as TestPortal).run(getStatus(line.regId as number), [{}], {
+					webhookUrl: urls[index % 3],
+					continueOnFail: true,
+				}),
 			),
 		);
 
@@ -147,7 +174,11 @@ describe('many executions at once in one process', () => {
 			expect(entry.batchCommands === undefined || entry.batchCommands.length <= 4).toBe(true);
 		}
 		const byWebhook = new Map<string | undefined, number>();
-		for (const entry of portal.sandbox.log) byWebhook.set(entry.webhookId, (byWebhook.get(entry.webhookId) ?? 0) + commandsPer([entry])[0]);
+		for (const entry of portal.sandbox.log)
+			byWebhook.set(
+				entry.webhookId,
+				(byWebhook.get(entry.webhookId) ?? 0) + commandsPer([entry])[0],
+			);
 		expect(byWebhook.get(portal.webhook.id)).toBe(4);
 		expect(byWebhook.get(other.id)).toBe(4);
 	});
@@ -156,8 +187,12 @@ describe('many executions at once in one process', () => {
 		portal = await TestPortal.start({ latencyMs: 300 });
 		const lines = cloudLines(portal, 3);
 		const stop = new AbortController();
-		const cancelledRun = portal.run(getStatus(lines[0].regId as number), [{}, {}], { signal: stop.signal });
-		const others = lines.slice(1).map((line) => (portal as TestPortal).run(getStatus(line.regId as number), [{}, {}]));
+		const cancelledRun = portal.run(getStatus(lines[0].regId as number), [{}, {}], {
+			signal: stop.signal,
+		});
+		const others = lines
+			.slice(1)
+			.map((line) => (portal as TestPortal).run(getStatus(line.regId as number), [{}, {}]));
 		// cancel while the first shared batch is on its way (it went through the first execution's context)
 		await sleep(100);
 		stop.abort();
@@ -167,11 +202,14 @@ describe('many executions at once in one process', () => {
 		expect(first.json).toEqual([]);
 		rest.forEach((run, index) => {
 			expect(run.failure).toBeUndefined();
-			expect(run.json.map((item) => item.REG_ID)).toEqual([lines[index + 1].regId, lines[index + 1].regId]);
+			expect(run.json.map((item) => item.REG_ID)).toEqual([
+				lines[index + 1].regId,
+				lines[index + 1].regId,
+			]);
 		});
 	});
 
-	it('a cancelled execution that carried another\'s create: that create is recovered for its own item only, never duplicated', async () => {
+	it("a cancelled execution that carried another's create: that create is recovered for its own item only, never duplicated", async () => {
 		portal = await TestPortal.start({ latencyMs: 300 });
 		const [line] = cloudLines(portal, 1);
 		const stop = new AbortController();
@@ -185,7 +223,9 @@ describe('many executions at once in one process', () => {
 		expect(created.failure).toBeUndefined();
 		expect(created.json).toHaveLength(1);
 		expect(created.json[0]).toMatchObject({ TITLE: 'Office A' });
-		expect(portal.sandbox.lines().filter((candidate) => candidate.title === 'Office A')).toHaveLength(1);
+		expect(
+			portal.sandbox.lines().filter((candidate) => candidate.title === 'Office A'),
+		).toHaveLength(1);
 	});
 
 	it('a lost answer to a merged batch: reads are retried, each lost create is recovered for its own execution', async () => {
@@ -206,14 +246,19 @@ describe('many executions at once in one process', () => {
 		expect(runs[3].json[0]).toMatchObject({ TITLE: 'Office 2' });
 		expect(runs[1].json[0].CONFIG_ID).not.toBe(runs[3].json[0].CONFIG_ID);
 		for (const title of ['Office 1', 'Office 2']) {
-			expect(portal.sandbox.lines().filter((candidate) => candidate.title === title)).toHaveLength(1);
+			expect(portal.sandbox.lines().filter((candidate) => candidate.title === title)).toHaveLength(
+				1,
+			);
 		}
 		// the lost request carried both executions' creates
 		const lost = portal.sandbox.log.find((entry) => entry.fault === 'lostAfterRun') as LogEntry;
-		expect(lost.batchCommands?.map((command) => command.params.TITLE)).toEqual(['Office 1', 'Office 2']);
+		expect(lost.batchCommands?.map((command) => command.params.TITLE)).toEqual([
+			'Office 1',
+			'Office 2',
+		]);
 	});
 
-	it('keeps the order of one execution\'s writes to a line while other executions share its batches', async () => {
+	it("keeps the order of one execution's writes to a line while other executions share its batches", async () => {
 		portal = await TestPortal.start({ latencyMs: 20 });
 		const lines = cloudLines(portal, 3);
 		const update = (configId: number): IDataObject => ({
@@ -225,13 +270,19 @@ describe('many executions at once in one process', () => {
 		});
 		const runs = await Promise.all(
 			lines.map((line) =>
-				(portal as TestPortal).run(update(line.configId as number), [{ login: 'first' }, { login: 'second' }, { login: 'third' }]),
+				(portal as TestPortal).run(update(line.configId as number), [
+					{ login: 'first' },
+					{ login: 'second' },
+					{ login: 'third' },
+				]),
 			),
 		);
 
 		expect(runs.map((run) => run.failure)).toEqual([undefined, undefined, undefined]);
 		for (const line of lines) {
-			expect(portal.sandbox.lines().find((candidate) => candidate.configId === line.configId)?.login).toBe('third');
+			expect(
+				portal.sandbox.lines().find((candidate) => candidate.configId === line.configId)?.login,
+			).toBe('third');
 		}
 		// a second write to the same line never shares a request with the first
 		for (const entry of portal.sandbox.log) {
@@ -270,28 +321,45 @@ describe('operating time', () => {
 
 	const statuses = async (count: number) => {
 		const sandboxPortal = portal as TestPortal;
-		const line = sandboxPortal.sandbox.addLineByHand({ type: 'cloud', title: 'Line 1', server: 'sip.example.com', login: 'user0' });
-		return await sandboxPortal.run(getStatus(line.regId as number, { batching: false }), Array.from({ length: count }, () => ({})), {
-			continueOnFail: true,
+		const line = sandboxPortal.sandbox.addLineByHand({
+			type: 'cloud',
+			title: 'Line 1',
+			server: 'sip.example.com',
+			login: 'user0',
 		});
+		return await sandboxPortal.run(
+			getStatus(line.regId as number, { batching: false }),
+			Array.from({ length: count }, () => ({})),
+			{
+				continueOnFail: true,
+			},
+		);
 	};
 
-	it('spaces a method\'s calls out near the default limit instead of running into 429', async () => {
+	it("spaces a method's calls out near the default limit instead of running into 429", async () => {
 		// 420 s per window, 60 s per call: the 7th call would reach it
-		portal = await TestPortal.start({ operating: { limitSeconds: 420, costSeconds: 60, basketMs: 100 } });
+		portal = await TestPortal.start({
+			operating: { limitSeconds: 420, costSeconds: 60, basketMs: 100 },
+		});
 		const run = await statuses(12);
 
 		expect(run.json.filter((item) => item.error)).toEqual([]);
-		expect(portal.sandbox.log.filter((entry) => entry.error === 'OPERATION_TIME_LIMIT')).toEqual([]);
+		expect(portal.sandbox.log.filter((entry) => entry.error === 'OPERATION_TIME_LIMIT')).toEqual(
+			[],
+		);
 		expect(portal.sandbox.log.filter((entry) => entry.status === 200)).toHaveLength(12);
 	});
 
 	it('learns a lower limit from the first block and is not blocked again', async () => {
-		portal = await TestPortal.start({ operating: { limitSeconds: 0.05, costSeconds: 0.01, basketMs: 100 } });
+		portal = await TestPortal.start({
+			operating: { limitSeconds: 0.05, costSeconds: 0.01, basketMs: 100 },
+		});
 		const run = await statuses(15);
 
 		expect(run.json.filter((item) => item.error)).toEqual([]);
-		expect(portal.sandbox.log.filter((entry) => entry.error === 'OPERATION_TIME_LIMIT')).toHaveLength(1);
+		expect(
+			portal.sandbox.log.filter((entry) => entry.error === 'OPERATION_TIME_LIMIT'),
+		).toHaveLength(1);
 		expect(portal.sandbox.log.filter((entry) => entry.status === 200)).toHaveLength(15);
 	});
 });
@@ -301,8 +369,16 @@ describe('Processes Sharing the Portal', () => {
 		// what the portal leaves this process when another process takes the other half
 		const portal = await TestPortal.start({ rateLimit: { burst: 25, perSecond: 1 } });
 		try {
-			const line = portal.sandbox.addLineByHand({ type: 'cloud', title: 'Line 1', server: 'sip.example.com', login: 'user0' });
-			const run = await portal.run(getStatus(line.regId as number, { batching: false, processes: 2 }), Array.from({ length: 28 }, () => ({})));
+			const line = portal.sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Line 1',
+				server: 'sip.example.com',
+				login: 'user0',
+			});
+			const run = await portal.run(
+				getStatus(line.regId as number, { batching: false, processes: 2 }),
+				Array.from({ length: 28 }, () => ({})),
+			);
 
 			expect(run.json.filter((item) => item.error)).toEqual([]);
 			expect(portal.sandbox.log).toHaveLength(28);

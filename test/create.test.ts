@@ -11,7 +11,11 @@ describe('Line → Create: If Title Exists', () => {
 		await portal.close();
 	});
 
-	const provision = (ifTitleExists: string, input: Array<{ title: string; password?: string }>, continueOnFail = false) =>
+	const provision = (
+		ifTitleExists: string,
+		input: Array<{ title: string; password?: string }>,
+		continueOnFail = false,
+	) =>
 		portal.run(
 			{
 				resource: 'line',
@@ -37,16 +41,27 @@ describe('Line → Create: If Title Exists', () => {
 
 	it('Return Existing: re-running a provisioning workflow never creates a second line', async () => {
 		const first = await provision('returnExisting', [{ title: 'A' }, { title: 'B' }]);
-		const second = await provision('returnExisting', [{ title: 'A' }, { title: 'B' }, { title: 'C' }]);
+		const second = await provision('returnExisting', [
+			{ title: 'A' },
+			{ title: 'B' },
+			{ title: 'C' },
+		]);
 
 		expect(portal.sandbox.lines().map((line) => line.title)).toEqual(['A', 'B', 'C']);
-		expect(second.json.slice(0, 2).map((line) => line.CONFIG_ID)).toEqual(first.json.map((line) => line.CONFIG_ID));
-		expect(second.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(second.json.slice(0, 2).map((line) => line.CONFIG_ID)).toEqual(
+			first.json.map((line) => line.CONFIG_ID),
+		);
+		expect(second.items.map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 	});
 
 	it('Update Existing: the existing line takes the new settings and keeps its id', async () => {
 		const [created] = (await provision('updateExisting', [{ title: 'A' }])).json;
-		const [updated] = (await provision('updateExisting', [{ title: 'A', password: 'second' }])).json;
+		const [updated] = (await provision('updateExisting', [{ title: 'A', password: 'second' }]))
+			.json;
 
 		expect(updated.CONFIG_ID).toBe(created.CONFIG_ID);
 		expect(portal.sandbox.lines()).toHaveLength(1);
@@ -57,14 +72,24 @@ describe('Line → Create: If Title Exists', () => {
 		await provision('error', [{ title: 'A' }]);
 		portal.sandbox.log.length = 0;
 
-		const wrong = await provision('={{ "Update Existing Line" }}', [{ title: 'A', password: 'second' }], true);
-		expect(wrong.json[0].error).toBe('If Title Exists must be one of its options, got "Update Existing Line"');
-		expect(wrong.json[0].description).toContain('Set "If Title Exists" under Options to "error", "returnExisting" or "updateExisting"');
+		const wrong = await provision(
+			'={{ "Update Existing Line" }}',
+			[{ title: 'A', password: 'second' }],
+			true,
+		);
+		expect(wrong.json[0].error).toBe(
+			'If Title Exists must be one of its options, got "Update Existing Line"',
+		);
+		expect(wrong.json[0].description).toContain(
+			'Set "If Title Exists" under Options to "error", "returnExisting" or "updateExisting"',
+		);
 		expect(portal.sandbox.log).toEqual([]);
 		expect(portal.sandbox.lines()[0].password).toBe('first');
 
 		// the option's own value, in any case and with spaces around it, is understood
-		const spelled = await provision('={{ " UpdateExisting " }}', [{ title: 'A', password: 'second' }]);
+		const spelled = await provision('={{ " UpdateExisting " }}', [
+			{ title: 'A', password: 'second' },
+		]);
 		expect(spelled.failure).toBeUndefined();
 		expect(portal.sandbox.lines()[0].password).toBe('second');
 	});
@@ -72,7 +97,14 @@ describe('Line → Create: If Title Exists', () => {
 	it('returns a line made through another webhook: all webhooks share one pool of lines', async () => {
 		const other = portal.sandbox.addWebhook({ userId: 2 });
 		const made = await portal.run(
-			{ resource: 'line', operation: 'create', type: 'cloud', title: 'Shared', server: 's', login: 'l' },
+			{
+				resource: 'line',
+				operation: 'create',
+				type: 'cloud',
+				title: 'Shared',
+				server: 's',
+				login: 'l',
+			},
 			[{}],
 			{ webhookUrl: other.url },
 		);
@@ -85,11 +117,18 @@ describe('Line → Create: If Title Exists', () => {
 	});
 
 	it('refuses clearly when the title belongs to a connection this webhook cannot see', async () => {
-		portal.sandbox.addAppLine('app.42', { type: 'office', title: 'Shared', server: 's', login: 'l' });
+		portal.sandbox.addAppLine('app.42', {
+			type: 'office',
+			title: 'Shared',
+			server: 's',
+			login: 'l',
+		});
 
 		const run = await provision('returnExisting', [{ title: 'Shared' }]);
 
-		expect(run.failure?.message).toBe('The title "Shared" is taken by a telephony connection this webhook cannot see');
+		expect(run.failure?.message).toBe(
+			'The title "Shared" is taken by a telephony connection this webhook cannot see',
+		);
 		expect(portal.sandbox.lines()).toHaveLength(1);
 	});
 
@@ -107,8 +146,12 @@ describe('Line → Create: If Title Exists', () => {
 			options: { ifTitleExists: 'updateExisting' },
 		});
 
-		expect(run.failure?.message).toMatch(/is a cloud PBX line, not an office one; its type cannot be changed/);
-		expect(portal.sandbox.log.map((entry) => entry.restMethod)).not.toContain('voximplant.sip.update');
+		expect(run.failure?.message).toMatch(
+			/is a cloud PBX line, not an office one; its type cannot be changed/,
+		);
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).not.toContain(
+			'voximplant.sip.update',
+		);
 		expect(portal.sandbox.lines()[0].type).toBe('cloud');
 	});
 });

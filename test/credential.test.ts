@@ -37,7 +37,10 @@ describe('webhook URL', () => {
 		['https://portal.bitrix24.com/rest/abc123def456/', 'is not a Bitrix24 inbound webhook URL'],
 		['https://portal.bitrix24.com/rest/7/', 'is not a Bitrix24 inbound webhook URL'],
 		['https://portal.bitrix24.com/crm/deal/', 'is not a Bitrix24 inbound webhook URL'],
-		['https://portal.bitrix24.com/rest/7/abc123def456/a/b/c', 'is not a Bitrix24 inbound webhook URL'],
+		[
+			'https://portal.bitrix24.com/rest/7/abc123def456/a/b/c',
+			'is not a Bitrix24 inbound webhook URL',
+		],
 	])('refuses %j with the expected shape and without echoing it', (raw, reason) => {
 		let message = '';
 		try {
@@ -51,9 +54,12 @@ describe('webhook URL', () => {
 	});
 
 	it('redacts the secret from any text', () => {
-		expect(redact('GET https://p.bitrix24.com/rest/7/abc123def456/scope failed: abc123def456', 'abc123def456')).toBe(
-			'GET https://p.bitrix24.com/rest/7/***/scope failed: ***',
-		);
+		expect(
+			redact(
+				'GET https://p.bitrix24.com/rest/7/abc123def456/scope failed: abc123def456',
+				'abc123def456',
+			),
+		).toBe('GET https://p.bitrix24.com/rest/7/***/scope failed: ***');
 	});
 });
 
@@ -79,12 +85,16 @@ describe('credential in the engine', () => {
 		});
 
 		expect(run.failure).toBeUndefined();
-		expect(portal.sandbox.log.map((entry) => entry.path)).toEqual(['/rest/1/***/voximplant.sip.connector.status.json']);
+		expect(portal.sandbox.log.map((entry) => entry.path)).toEqual([
+			'/rest/1/***/voximplant.sip.connector.status.json',
+		]);
 	});
 
 	it('fails a malformed URL clearly, sends nothing and does not show the secret', async () => {
 		const url = portal.webhook.url.replace('/rest/1/', '/rest/');
-		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], { webhookUrl: url });
+		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], {
+			webhookUrl: url,
+		});
 
 		expect(run.failure?.message).toContain('https://<portal>/rest/<user id>/<webhook code>/');
 		expect(allText(run.run)).not.toContain(portal.webhook.secret);
@@ -103,8 +113,10 @@ describe('credential test (the Test button)', () => {
 		await portal.close();
 	});
 
-	const test = async (webhookUrl: string, ignoreSSLIssues = false): Promise<INodeCredentialTestResult> =>
-		await testCredential({ webhookUrl, ignoreSSLIssues });
+	const test = async (
+		webhookUrl: string,
+		ignoreSSLIssues = false,
+	): Promise<INodeCredentialTestResult> => await testCredential({ webhookUrl, ignoreSSLIssues });
 
 	it('reports OK for a working webhook with scope and permission', async () => {
 		expect(await test(`${portal.webhook.url}profile.json`)).toEqual({
@@ -124,7 +136,9 @@ describe('credential test (the Test button)', () => {
 		await portal.close();
 		const result = await test(url);
 		expect(result.status).toBe('Error');
-		expect(result.message).toMatch(/^The portal http:\/\/127\.0\.0\.1:\d+ could not be reached \(ECONNREFUSED\)/);
+		expect(result.message).toMatch(
+			/^The portal http:\/\/127\.0\.0\.1:\d+ could not be reached \(ECONNREFUSED\)/,
+		);
 		expect(result.message).not.toContain(portal.webhook.secret);
 		portal = await TestPortal.start();
 	});
@@ -154,7 +168,7 @@ describe('credential test (the Test button)', () => {
 		expect(result.message).toContain('lacks the "telephony" scope');
 	});
 
-	it("reports a webhook whose user lacks the telephony permission", async () => {
+	it('reports a webhook whose user lacks the telephony permission', async () => {
 		const hook = portal.sandbox.addWebhook({ canManageNumbers: false });
 		const result = await test(hook.url);
 		expect(result.status).toBe('Error');

@@ -11,7 +11,9 @@ const NO_SIP_DEFAULT =
 /** The REST methods of the log, with a batch's commands in brackets. */
 function calls(portal: TestPortal): string[] {
 	return portal.sandbox.log.map((entry) =>
-		entry.batchCommands ? `batch[${entry.batchCommands.map((command) => command.restMethod).join(',')}]` : entry.restMethod,
+		entry.batchCommands
+			? `batch[${entry.batchCommands.map((command) => command.restMethod).join(',')}]`
+			: entry.restMethod,
 	);
 }
 
@@ -107,10 +109,16 @@ describe('Line → Get Default Outgoing', () => {
 			TYPE: 'office',
 			REG_ID: null,
 			description: `SIP line "Head office" (${office.CONFIG_ID}): office PBX at sip.example.com`,
-			line: expect.objectContaining({ CONFIG_ID: office.CONFIG_ID, INCOMING_LOGIN: office.INCOMING_LOGIN }),
+			line: expect.objectContaining({
+				CONFIG_ID: office.CONFIG_ID,
+				INCOMING_LOGIN: office.INCOMING_LOGIN,
+			}),
 		});
 		expect(result.line).not.toHaveProperty('INCOMING_PASSWORD');
-		expect(portal.sandbox.log[1].params.FILTER).toEqual({ TYPE: 'office', INCOMING_LOGIN: office.INCOMING_LOGIN });
+		expect(portal.sandbox.log[1].params.FILTER).toEqual({
+			TYPE: 'office',
+			INCOMING_LOGIN: office.INCOMING_LOGIN,
+		});
 
 		const withPasswords = await getDefault({ includePasswords: true });
 		expect(withPasswords.line).toMatchObject({ INCOMING_PASSWORD: expect.any(String) });
@@ -150,22 +158,39 @@ describe('Line → Get Default Outgoing', () => {
 
 	it('reports a default whose line is gone as no SIP default: Bitrix24 answers LINK_BASE_NUMBER', async () => {
 		const [trunk] = await addLines(portal, [{ title: 'Main trunk', server: 'sip.ok.example' }]);
-		const deleted = await portal.run({ resource: 'line', operation: 'delete', configId: trunk.CONFIG_ID as number });
+		const deleted = await portal.run({
+			resource: 'line',
+			operation: 'delete',
+			configId: trunk.CONFIG_ID as number,
+		});
 		expect(deleted.failure).toBeUndefined();
 		expect(portal.sandbox.storedDefaultOutgoing()).toBe(`reg${trunk.REG_ID}`);
-		expect(await getDefault()).toMatchObject({ defaultOutgoing: 'LINK_BASE_NUMBER', kind: 'none', description: NO_SIP_DEFAULT });
+		expect(await getDefault()).toMatchObject({
+			defaultOutgoing: 'LINK_BASE_NUMBER',
+			kind: 'none',
+			description: NO_SIP_DEFAULT,
+		});
 
 		// a stale value stored some other way reads the same
 		portal.sandbox.setDefaultOutgoing('reg999999');
 		expect(await getDefault()).toMatchObject({ defaultOutgoing: 'LINK_BASE_NUMBER', kind: 'none' });
 		// and the next line made becomes the default, as on a portal that never had one
 		const [next] = await addLines(portal, [{ title: 'Next trunk', server: 'sip.ok.example' }]);
-		expect(await getDefault()).toMatchObject({ defaultOutgoing: `reg${next.REG_ID}`, kind: 'sipLine', CONFIG_ID: next.CONFIG_ID });
+		expect(await getDefault()).toMatchObject({
+			defaultOutgoing: `reg${next.REG_ID}`,
+			kind: 'sipLine',
+			CONFIG_ID: next.CONFIG_ID,
+		});
 	});
 
 	it("reports an OAuth application's line, which the webhook cannot see, as an unknown SIP line", async () => {
 		await addLines(portal, [{ title: 'Visible', server: 'sip.ok.example' }]);
-		const appCloud = portal.sandbox.addAppLine('app.crm', { title: 'App trunk', server: 'sip.app.example', login: 'app', password: 'app-pass' });
+		const appCloud = portal.sandbox.addAppLine('app.crm', {
+			title: 'App trunk',
+			server: 'sip.app.example',
+			login: 'app',
+			password: 'app-pass',
+		});
 		portal.sandbox.setDefaultOutgoing(appCloud.configId);
 
 		expect(await getDefault()).toEqual({
@@ -179,7 +204,12 @@ describe('Line → Get Default Outgoing', () => {
 			line: null,
 		});
 
-		const appOffice = portal.sandbox.addAppLine('app.crm', { type: 'office', title: 'App office', server: 'pbx.app.example', login: 'app' });
+		const appOffice = portal.sandbox.addAppLine('app.crm', {
+			type: 'office',
+			title: 'App office',
+			server: 'pbx.app.example',
+			login: 'app',
+		});
 		portal.sandbox.setDefaultOutgoing(appOffice.configId);
 		expect(await getDefault()).toMatchObject({
 			defaultOutgoing: appOffice.incomingLogin,
@@ -192,9 +222,13 @@ describe('Line → Get Default Outgoing', () => {
 
 	it('fails with the portal error, without the webhook secret', async () => {
 		const denied = portal.sandbox.addWebhook({ canManageNumbers: false });
-		const run = await portal.run({ resource: 'line', operation: 'getDefaultOutgoing' }, [{}], { webhookUrl: denied.url });
+		const run = await portal.run({ resource: 'line', operation: 'getDefaultOutgoing' }, [{}], {
+			webhookUrl: denied.url,
+		});
 		expect(run.failure?.name).toBe('NodeApiError');
-		expect(run.failure?.message).toBe("Bitrix24 denied access: the webhook's user lacks the telephony permission");
+		expect(run.failure?.message).toBe(
+			"Bitrix24 denied access: the webhook's user lacks the telephony permission",
+		);
 		expect(allText(run.failure)).not.toContain(denied.secret);
 	});
 });
@@ -232,7 +266,8 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 		return run.json;
 	};
 
-	const marked = (items: IDataObject[]) => items.filter((item) => item.isDefaultOutgoing === true).map((item) => item.TITLE);
+	const marked = (items: IDataObject[]) =>
+		items.filter((item) => item.isDefaultOutgoing === true).map((item) => item.TITLE);
 
 	it('marks the line voximplant.line.outgoing.get names, cloud or office, and no other', async () => {
 		const items = await check({ includeOffice: true });
@@ -288,7 +323,11 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 	});
 
 	it('counts office lines when they are included, and pending lines as unhealthy when configured', async () => {
-		const [summary] = await check({ includeSummary: true, includeOffice: true, pendingAs: 'unhealthy' });
+		const [summary] = await check({
+			includeSummary: true,
+			includeOffice: true,
+			pendingAs: 'unhealthy',
+		});
 		expect(summary.lines).toEqual({ total: 4, healthy: 2, unhealthy: 2, pending: 1 });
 		expect(summary.summary).toMatch(/^4 lines: 2 healthy, 2 unhealthy, 1 still registering\. /);
 	});
@@ -309,7 +348,9 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 			healthy: false,
 			summary: FORBIDDEN_SUMMARY,
 		});
-		expect(items[0].summary).toContain(`Default outgoing line: "Bad" (${bad.CONFIG_ID}), unhealthy (${FORBIDDEN_SUMMARY})`);
+		expect(items[0].summary).toContain(
+			`Default outgoing line: "Bad" (${bad.CONFIG_ID}), unhealthy (${FORBIDDEN_SUMMARY})`,
+		);
 		expect(items[1]).toMatchObject({ isDefaultOutgoing: true, healthy: false });
 
 		// nothing failing: the summary alone
@@ -338,7 +379,12 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 		expect(summary.summary).toBe(
 			'3 lines: 2 healthy, 1 unhealthy, 1 still registering. Default outgoing line: no SIP default (LINK_BASE_NUMBER). SIP connector: 60 free minutes, not paid.',
 		);
-		expect(summary.connector).toEqual({ FREE_MINUTES: 60, PAID: false, PAID_DATE_END: null, daysLeft: null });
+		expect(summary.connector).toEqual({
+			FREE_MINUTES: 60,
+			PAID: false,
+			PAID_DATE_END: null,
+			daysLeft: null,
+		});
 	});
 
 	it('resolves an office default without listing office lines (one filtered lookup), and a rented number', async () => {
@@ -353,7 +399,10 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 			summary: 'Office PBX — no registration to check (your PBX connects to Bitrix24)',
 		});
 		expect(portal.sandbox.log).toHaveLength(3);
-		expect(portal.sandbox.log[2].params.FILTER).toEqual({ TYPE: 'office', INCOMING_LOGIN: office.INCOMING_LOGIN });
+		expect(portal.sandbox.log[2].params.FILTER).toEqual({
+			TYPE: 'office',
+			INCOMING_LOGIN: office.INCOMING_LOGIN,
+		});
 
 		// with the office lines listed, nothing is looked up
 		await check({ includeSummary: true, includeOffice: true });
@@ -362,8 +411,15 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 		const rented = portal.sandbox.addRentedNumber('74951234567', 'Moscow');
 		portal.sandbox.setDefaultOutgoing(rented.configId);
 		const [withNumber] = await check({ includeSummary: true, includeOffice: true });
-		expect(withNumber.defaultOutgoing).toMatchObject({ value: '74951234567', kind: 'number', CONFIG_ID: null, healthy: null });
-		expect(withNumber.summary).toContain('Default outgoing line: the number 74951234567, not a SIP line.');
+		expect(withNumber.defaultOutgoing).toMatchObject({
+			value: '74951234567',
+			kind: 'number',
+			CONFIG_ID: null,
+			healthy: null,
+		});
+		expect(withNumber.summary).toContain(
+			'Default outgoing line: the number 74951234567, not a SIP line.',
+		);
 
 		portal.sandbox.setDefaultOutgoing(portal.sandbox.addRestAppLine(12));
 		const withAppItems = await check({ includeSummary: true, includeOffice: true });
@@ -379,12 +435,18 @@ describe('Registration → Check All Lines and the default outgoing line', () =>
 			healthy: null,
 			summary: null,
 		});
-		expect(withApp.summary).toContain('Default outgoing line: a REST telephony application (REST_APP:12), not a SIP line.');
+		expect(withApp.summary).toContain(
+			'Default outgoing line: a REST telephony application (REST_APP:12), not a SIP line.',
+		);
 		expect(marked(withAppItems)).toEqual([]);
 	});
 
 	it("reads the registration of an unseen default cloud line by its REG_ID (OAuth application's line)", async () => {
-		const appLine = portal.sandbox.addAppLine('app.crm', { title: 'App trunk', server: 'sip.forbidden.example', login: 'app' });
+		const appLine = portal.sandbox.addAppLine('app.crm', {
+			title: 'App trunk',
+			server: 'sip.forbidden.example',
+			login: 'app',
+		});
 		portal.sandbox.advanceRegistrations(2);
 		portal.sandbox.setDefaultOutgoing(appLine.configId);
 
@@ -421,13 +483,25 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 	const lineOf = (title: string): IDataObject => {
 		const line = portal.sandbox.lines().find((candidate) => candidate.title === title);
 		if (!line) throw new Error(`no line ${title}`);
-		return { CONFIG_ID: line.configId, TITLE: title, TYPE: line.type, SERVER: line.server, LOGIN: line.login, REG_ID: line.regId };
+		return {
+			CONFIG_ID: line.configId,
+			TITLE: title,
+			TYPE: line.type,
+			SERVER: line.server,
+			LOGIN: line.login,
+			REG_ID: line.regId,
+		};
 	};
 	const setDefault = async (title: string) => {
-		const run = await portal.run({ resource: 'line', operation: 'setDefaultOutgoing', configId: lineOf(title).CONFIG_ID as number });
+		const run = await portal.run({
+			resource: 'line',
+			operation: 'setDefaultOutgoing',
+			configId: lineOf(title).CONFIG_ID as number,
+		});
 		expect(run.failure).toBeUndefined();
 	};
-	const stateOf = (trigger: ReturnType<typeof triggerRunner>) => trigger.staticData[`node:${TRIGGER}`] as IDataObject;
+	const stateOf = (trigger: ReturnType<typeof triggerRunner>) =>
+		trigger.staticData[`node:${TRIGGER}`] as IDataObject;
 
 	/** Two cloud lines, A the default; both registered. */
 	const twoTrunks = async () => {
@@ -462,10 +536,23 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 			{
 				event: 'defaultOutgoingUnhealthy',
 				message: `The default outgoing line "Trunk A" (${a.CONFIG_ID}) became unhealthy: ${FORBIDDEN_SUMMARY}`,
-				defaultOutgoing: { value: `reg${a.REG_ID}`, kind: 'sipLine', previousValue: `reg${a.REG_ID}` },
+				defaultOutgoing: {
+					value: `reg${a.REG_ID}`,
+					kind: 'sipLine',
+					previousValue: `reg${a.REG_ID}`,
+				},
 				line: a,
-				previous: expect.objectContaining({ STATUS_RESULT: 'success', healthy: true, summary: REGISTERED_SUMMARY }),
-				current: expect.objectContaining({ STATUS_RESULT: 'error', STATUS_CODE: 403, healthy: false, summary: FORBIDDEN_SUMMARY }),
+				previous: expect.objectContaining({
+					STATUS_RESULT: 'success',
+					healthy: true,
+					summary: REGISTERED_SUMMARY,
+				}),
+				current: expect.objectContaining({
+					STATUS_RESULT: 'error',
+					STATUS_CODE: 403,
+					healthy: false,
+					summary: FORBIDDEN_SUMMARY,
+				}),
 				detectedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
 			},
 		]);
@@ -477,7 +564,9 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		expect(await trigger.pollJson()).toBeNull();
 		expect(stateOf(trigger).defaultOutgoing).toEqual({ value: `reg${a.REG_ID}`, healthy: true });
 		portal.sandbox.setServerBehaviour('sip.a.example', { statusCode: 403 });
-		expect(await trigger.pollJson()).toEqual([expect.objectContaining({ event: 'defaultOutgoingUnhealthy', line: a })]);
+		expect(await trigger.pollJson()).toEqual([
+			expect.objectContaining({ event: 'defaultOutgoingUnhealthy', line: a }),
+		]);
 		expect(allText(trigger.staticData)).not.toMatch(/secret-pass|PASSWORD/);
 	});
 
@@ -494,7 +583,11 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 			expect.objectContaining({
 				event: 'defaultOutgoingUnhealthy',
 				message: `The default outgoing line is now "Trunk B" (${b.CONFIG_ID}), which is unhealthy: ${FORBIDDEN_SUMMARY}`,
-				defaultOutgoing: { value: `reg${b.REG_ID}`, kind: 'sipLine', previousValue: `reg${a.REG_ID}` },
+				defaultOutgoing: {
+					value: `reg${b.REG_ID}`,
+					kind: 'sipLine',
+					previousValue: `reg${a.REG_ID}`,
+				},
 				line: b,
 			}),
 		]);
@@ -505,7 +598,11 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		expect(await trigger.pollJson()).toBeNull();
 		await setDefault('Trunk A');
 		expect(await trigger.pollJson()).toEqual([
-			expect.objectContaining({ event: 'defaultOutgoingUnhealthy', line: a, defaultOutgoing: expect.objectContaining({ previousValue: `reg${b.REG_ID}` }) }),
+			expect.objectContaining({
+				event: 'defaultOutgoingUnhealthy',
+				line: a,
+				defaultOutgoing: expect.objectContaining({ previousValue: `reg${b.REG_ID}` }),
+			}),
 		]);
 
 		// no SIP default: nothing to alert about, and moving back to a failing line is news again
@@ -513,13 +610,17 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		expect(await trigger.pollJson()).toBeNull();
 		expect(stateOf(trigger).defaultOutgoing).toEqual({ value: 'LINK_BASE_NUMBER', healthy: true });
 		await setDefault('Trunk A');
-		expect(await trigger.pollJson()).toEqual([expect.objectContaining({ event: 'defaultOutgoingUnhealthy', line: a })]);
+		expect(await trigger.pollJson()).toEqual([
+			expect.objectContaining({ event: 'defaultOutgoingUnhealthy', line: a }),
+		]);
 	});
 
 	it('stays silent on a first poll that finds the default already failing, and while it keeps failing', async () => {
 		await twoTrunks();
 		portal.sandbox.setServerBehaviour('sip.a.example', { statusCode: 403 });
-		const trigger = triggerRunner(portal, { events: ['defaultOutgoingUnhealthy', 'lineUnhealthy'] });
+		const trigger = triggerRunner(portal, {
+			events: ['defaultOutgoingUnhealthy', 'lineUnhealthy'],
+		});
 		expect(await trigger.pollJson()).toBeNull();
 		expect(stateOf(trigger).defaultOutgoing).toMatchObject({ healthy: false });
 		expect(await trigger.pollJson()).toBeNull();
@@ -527,10 +628,15 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 
 	it('emits the line event and the default event side by side when both are chosen', async () => {
 		await twoTrunks();
-		const trigger = triggerRunner(portal, { events: ['lineUnhealthy', 'defaultOutgoingUnhealthy'] });
+		const trigger = triggerRunner(portal, {
+			events: ['lineUnhealthy', 'defaultOutgoingUnhealthy'],
+		});
 		expect(await trigger.pollJson()).toBeNull();
 		portal.sandbox.setServerBehaviour('sip.a.example', { statusCode: 403 });
-		expect((await trigger.pollJson())?.map((item) => item.event)).toEqual(['lineUnhealthy', 'defaultOutgoingUnhealthy']);
+		expect((await trigger.pollJson())?.map((item) => item.event)).toEqual([
+			'lineUnhealthy',
+			'defaultOutgoingUnhealthy',
+		]);
 	});
 
 	it('keeps the verdict of a pending registration by default, and re-arms on it when pending counts as healthy', async () => {
@@ -538,7 +644,10 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		const regId = lineOf('Trunk A').REG_ID as number;
 		portal.sandbox.setServerBehaviour('sip.a.example', { statusCode: 403 });
 		const unchanged = triggerRunner(portal, { events: ['defaultOutgoingUnhealthy'] });
-		const healthy = triggerRunner(portal, { events: ['defaultOutgoingUnhealthy'], options: { pendingAs: 'healthy' } });
+		const healthy = triggerRunner(portal, {
+			events: ['defaultOutgoingUnhealthy'],
+			options: { pendingAs: 'healthy' },
+		});
 		expect(await unchanged.pollJson()).toBeNull();
 		expect(await healthy.pollJson()).toBeNull();
 
@@ -552,12 +661,19 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		portal.sandbox.setRegistration(regId, { STATUS_RESULT: 'in_progress' });
 		expect(await healthy.pollJson()).toBeNull();
 		expect(stateOf(healthy).defaultOutgoing).toMatchObject({ healthy: true });
-		expect(await healthy.pollJson()).toEqual([expect.objectContaining({ event: 'defaultOutgoingUnhealthy' })]);
+		expect(await healthy.pollJson()).toEqual([
+			expect.objectContaining({ event: 'defaultOutgoingUnhealthy' }),
+		]);
 	});
 
-	it('watches an unseen default cloud line (an OAuth application\'s) through its registration', async () => {
+	it("watches an unseen default cloud line (an OAuth application's) through its registration", async () => {
 		await twoTrunks();
-		const appLine = portal.sandbox.addAppLine('app.crm', { title: 'App trunk', server: 'sip.app.example', login: 'app', password: 'app-pass' });
+		const appLine = portal.sandbox.addAppLine('app.crm', {
+			title: 'App trunk',
+			server: 'sip.app.example',
+			login: 'app',
+			password: 'app-pass',
+		});
 		portal.sandbox.advanceRegistrations(2);
 		portal.sandbox.setDefaultOutgoing(appLine.configId);
 		const trigger = triggerRunner(portal, { events: ['defaultOutgoingUnhealthy'] });
@@ -568,7 +684,11 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 			expect.objectContaining({
 				event: 'defaultOutgoingUnhealthy',
 				message: `The default outgoing line reg${appLine.regId} (a SIP line this webhook cannot see) became unhealthy: ${FORBIDDEN_SUMMARY}`,
-				defaultOutgoing: { value: `reg${appLine.regId}`, kind: 'unknownSipLine', previousValue: `reg${appLine.regId}` },
+				defaultOutgoing: {
+					value: `reg${appLine.regId}`,
+					kind: 'unknownSipLine',
+					previousValue: `reg${appLine.regId}`,
+				},
 				line: null,
 				previous: null,
 				current: expect.objectContaining({ STATUS_CODE: 403, healthy: false }),
@@ -584,7 +704,11 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		expect(Object.keys(stateOf(old)).sort()).toEqual(['lines', 'version']);
 
 		portal.sandbox.setServerBehaviour('sip.a.example', { statusCode: 403 });
-		const upgraded = triggerRunner(portal, { events: ['lineUnhealthy', 'defaultOutgoingUnhealthy'] }, old.staticData);
+		const upgraded = triggerRunner(
+			portal,
+			{ events: ['lineUnhealthy', 'defaultOutgoingUnhealthy'] },
+			old.staticData,
+		);
 		// the line change is still seen; the default had no previous reading, so it is only remembered
 		expect((await upgraded.pollJson())?.map((item) => item.event)).toEqual(['lineUnhealthy']);
 		expect(stateOf(upgraded).defaultOutgoing).toMatchObject({ healthy: false });
@@ -605,9 +729,14 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		};
 
 		// the editor's Fetch Test Event: only the default line's item when only its event is chosen
-		expect(await fetchTestEvent(portal, { events: ['defaultOutgoingUnhealthy'] })).toEqual([current]);
+		expect(await fetchTestEvent(portal, { events: ['defaultOutgoingUnhealthy'] })).toEqual([
+			current,
+		]);
 
-		const first = triggerRunner(portal, { events: ['defaultOutgoingUnhealthy'], options: { emitOnFirstRun: true } });
+		const first = triggerRunner(portal, {
+			events: ['defaultOutgoingUnhealthy'],
+			options: { emitOnFirstRun: true },
+		});
 		expect(await first.pollJson()).toEqual([current]);
 		expect(await first.pollJson()).toBeNull();
 
@@ -637,7 +766,8 @@ describe('Bitrix24 SIP Trigger: Default Outgoing Line Unhealthy', () => {
 		portal.sandbox.setDefaultOutgoing(portal.sandbox.addRestAppLine(12));
 		expect(await none.pollJson('manual')).toEqual([
 			expect.objectContaining({
-				message: 'Default outgoing line: a REST telephony application (REST_APP:12), not a SIP line',
+				message:
+					'Default outgoing line: a REST telephony application (REST_APP:12), not a SIP line',
 				defaultOutgoing: { value: 'REST_APP:12', kind: 'restApp', previousValue: null },
 				current: null,
 			}),

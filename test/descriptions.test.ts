@@ -27,9 +27,11 @@ import type { ForcedRegistration } from './sandbox';
 // the modules the nodes run, from the build the engine loaded them from
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { resources } = require('../dist/nodes/Bitrix24Sip/actions/router') as typeof RouterModule;
-const { TRIGGER_EVENTS } = require('../dist/nodes/Bitrix24SipTrigger/changes') as typeof ChangesModule;
+const { TRIGGER_EVENTS } =
+	require('../dist/nodes/Bitrix24SipTrigger/changes') as typeof ChangesModule;
 const { CALL_EVENTS } = require('../dist/nodes/shared/calls/callEvent') as typeof CallEventModule;
-const { clientOptionsFrom } = require('../dist/nodes/shared/requestOptions') as typeof RequestOptionsModule;
+const { clientOptionsFrom } =
+	require('../dist/nodes/shared/requestOptions') as typeof RequestOptionsModule;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 function loadedNode(type: string): INodeType {
@@ -39,21 +41,31 @@ function loadedNode(type: string): INodeType {
 }
 
 /** The top-level parameter of that name that is shown for the given values of other parameters. */
-function parameter(node: INodeType, name: string, shownFor: Record<string, string | number> = {}): INodeProperties {
+function parameter(
+	node: INodeType,
+	name: string,
+	shownFor: Record<string, string | number> = {},
+): INodeProperties {
 	const found = node.description.properties.filter(
 		(property) =>
 			property.name === name &&
-			Object.entries(shownFor).every(([key, value]) => (property.displayOptions?.show?.[key] ?? []).includes(value)),
+			Object.entries(shownFor).every(([key, value]) =>
+				(property.displayOptions?.show?.[key] ?? []).includes(value),
+			),
 	);
 	if (found.length !== 1) {
-		throw new Error(`${node.description.name} has ${found.length} parameters "${name}" shown for ${JSON.stringify(shownFor)}`);
+		throw new Error(
+			`${node.description.name} has ${found.length} parameters "${name}" shown for ${JSON.stringify(shownFor)}`,
+		);
 	}
 	return found[0];
 }
 
 /** An option of a collection parameter, e.g. Options → If Title Exists. */
 function child(collection: INodeProperties, name: string): INodeProperties {
-	const found = ((collection.options ?? []) as INodeProperties[]).find((option) => option.name === name);
+	const found = ((collection.options ?? []) as INodeProperties[]).find(
+		(option) => option.name === name,
+	);
 	if (!found) throw new Error(`${collection.displayName} has no option "${name}"`);
 	return found;
 }
@@ -63,7 +75,9 @@ function offered(property: INodeProperties): string[] {
 	if (property.type !== 'options' && property.type !== 'multiOptions') {
 		throw new Error(`${property.displayName} is a ${property.type} parameter, not options`);
 	}
-	const values = ((property.options ?? []) as INodePropertyOptions[]).map((option) => String(option.value));
+	const values = ((property.options ?? []) as INodePropertyOptions[]).map((option) =>
+		String(option.value),
+	);
 	expect(values.length).toBeGreaterThan(0);
 	expect(new Set(values).size).toBe(values.length);
 	return values;
@@ -93,7 +107,10 @@ function alike(outcomes: Map<string, unknown>): string[][] {
 }
 
 /** Each value's outcome, each on a fresh sandbox portal. */
-async function outcomesOf(values: string[], outcome: (portal: TestPortal, value: string) => Promise<unknown>): Promise<Map<string, unknown>> {
+async function outcomesOf(
+	values: string[],
+	outcome: (portal: TestPortal, value: string) => Promise<unknown>,
+): Promise<Map<string, unknown>> {
 	expect(values.length).toBeGreaterThanOrEqual(2);
 	const outcomes = new Map<string, unknown>();
 	for (const value of values) {
@@ -126,21 +143,31 @@ describe('What the editor offers agrees with what the code handles', () => {
 					const items = await fetchTestEvent(portal, { events: [event] });
 					shown[event] = items.map((item) => String(item.event));
 				}
-				const wrong = Object.entries(shown).filter(([, kinds]) => kinds.length === 0 || kinds.some((kind) => kind !== 'currentState'));
+				const wrong = Object.entries(shown).filter(
+					([, kinds]) => kinds.length === 0 || kinds.some((kind) => kind !== 'currentState'),
+				);
 				expect(wrong).toEqual([]);
 			} finally {
 				await portal.close();
 			}
 		});
 
-		it('names every offered event in the README\'s table of trigger events, as the editor names it', () => {
+		it("names every offered event in the README's table of trigger events, as the editor names it", () => {
 			const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
 			const section = readme.split(/^## /m).find((part) => part.startsWith('Trigger\n'));
 			if (!section) throw new Error('the README has no "## Trigger" section');
-			const rows = section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Event |'));
+			const rows = section
+				.split('\n')
+				.filter((line) => line.startsWith('| ') && !line.startsWith('| Event |'));
 			// a row may name two events: "Line Added / Line Removed"
-			const documented = rows.flatMap((row) => row.split('|')[1].split(' / ').map((name) => name.trim()));
-			const options = (parameter(loadedNode(TRIGGER_TYPE), 'events').options ?? []) as INodePropertyOptions[];
+			const documented = rows.flatMap((row) =>
+				row
+					.split('|')[1]
+					.split(' / ')
+					.map((name) => name.trim()),
+			);
+			const options = (parameter(loadedNode(TRIGGER_TYPE), 'events').options ??
+				[]) as INodePropertyOptions[];
 			const names = options.map((option) => option.name);
 			expect({
 				notInReadme: names.filter((name) => !documented.includes(name)),
@@ -166,7 +193,10 @@ describe('What the editor offers agrees with what the code handles', () => {
 					harnesses.push(harness);
 					const answer = await post(harness.url, eventBody(callEndData(), { event }));
 					await harness.settled();
-					started[event] = [answer.status, ...harness.runs.flatMap((run) => run.json.map((item) => item.event))];
+					started[event] = [
+						answer.status,
+						...harness.runs.flatMap((run) => run.json.map((item) => item.event)),
+					];
 				}
 				const expected = Object.fromEntries(
 					events().map((event) => [event, [200, CALL_EVENTS[event as keyof typeof CALL_EVENTS]]]),
@@ -183,7 +213,9 @@ describe('What the editor offers agrees with what the code handles', () => {
 		const node = () => loadedNode(NODE_TYPE);
 
 		it('offers every resource the router runs, and the router runs every resource offered', () => {
-			expect(disagreement(offered(parameter(node(), 'resource')), Object.keys(resources))).toEqual(AGREE);
+			expect(disagreement(offered(parameter(node(), 'resource')), Object.keys(resources))).toEqual(
+				AGREE,
+			);
 		});
 
 		it('offers, for each resource, exactly the operations the router runs for it', () => {
@@ -192,7 +224,9 @@ describe('What the editor offers agrees with what the code handles', () => {
 				const operation = parameter(node(), 'operation', { resource });
 				byResource[resource] = disagreement(offered(operation), Object.keys(resources[resource]));
 			}
-			expect(byResource).toEqual(Object.fromEntries(Object.keys(resources).map((resource) => [resource, AGREE])));
+			expect(byResource).toEqual(
+				Object.fromEntries(Object.keys(resources).map((resource) => [resource, AGREE])),
+			);
 		});
 
 		it('shows an Operation parameter only for resources that are offered', () => {
@@ -207,56 +241,97 @@ describe('What the editor offers agrees with what the code handles', () => {
 
 	describe('each value of an option the code switches on is handled: no two values behave alike', () => {
 		it('Line → Create → If Title Exists', async () => {
-			const options = parameter(loadedNode(NODE_TYPE), 'options', { resource: 'line', operation: 'create' });
-			const outcomes = await outcomesOf(offered(child(options, 'ifTitleExists')), async (portal, ifTitleExists) => {
-				portal.sandbox.addLineByHand({ type: 'office', title: 'Taken', server: 'old.example', login: 'old', password: 'p' });
-				const run = await portal.run({
-					resource: 'line',
-					operation: 'create',
-					type: 'office',
-					title: 'Taken',
-					server: 'new.example',
-					login: 'new',
-					password: 'p',
-					options: { ifTitleExists },
-				});
-				return {
-					failed: run.failure !== undefined,
-					output: run.json.map((item) => [item.TITLE, item.SERVER, item.LOGIN]),
-					stored: portal.sandbox.lines().map((line) => [line.title, line.server, line.login]),
-				};
+			const options = parameter(loadedNode(NODE_TYPE), 'options', {
+				resource: 'line',
+				operation: 'create',
 			});
+			const outcomes = await outcomesOf(
+				offered(child(options, 'ifTitleExists')),
+				async (portal, ifTitleExists) => {
+					portal.sandbox.addLineByHand({
+						type: 'office',
+						title: 'Taken',
+						server: 'old.example',
+						login: 'old',
+						password: 'p',
+					});
+					const run = await portal.run({
+						resource: 'line',
+						operation: 'create',
+						type: 'office',
+						title: 'Taken',
+						server: 'new.example',
+						login: 'new',
+						password: 'p',
+						options: { ifTitleExists },
+					});
+					return {
+						failed: run.failure !== undefined,
+						output: run.json.map((item) => [item.TITLE, item.SERVER, item.LOGIN]),
+						stored: portal.sandbox.lines().map((line) => [line.title, line.server, line.login]),
+					};
+				},
+			);
 			expect(alike(outcomes)).toEqual([]);
 		});
 
 		it('Line → Sync → Send Passwords', async () => {
-			const options = parameter(loadedNode(NODE_TYPE), 'options', { resource: 'line', operation: 'sync' });
-			const outcomes = await outcomesOf(offered(child(options, 'sendPasswords')), async (portal, sendPasswords) => {
-				portal.sandbox.addLineByHand({ type: 'office', title: 'P', server: 's.example', login: 'l', password: 'same' });
-				const run = await portal.run({
-					resource: 'line',
-					operation: 'sync',
-					type: 'office',
-					title: 'P',
-					server: 's.example',
-					login: 'l',
-					password: 'same',
-					options: { sendPasswords },
-				});
-				return { failed: run.failure !== undefined, plan: run.json.map((item) => [item.action, item.changes]) };
+			const options = parameter(loadedNode(NODE_TYPE), 'options', {
+				resource: 'line',
+				operation: 'sync',
 			});
+			const outcomes = await outcomesOf(
+				offered(child(options, 'sendPasswords')),
+				async (portal, sendPasswords) => {
+					portal.sandbox.addLineByHand({
+						type: 'office',
+						title: 'P',
+						server: 's.example',
+						login: 'l',
+						password: 'same',
+					});
+					const run = await portal.run({
+						resource: 'line',
+						operation: 'sync',
+						type: 'office',
+						title: 'P',
+						server: 's.example',
+						login: 'l',
+						password: 'same',
+						options: { sendPasswords },
+					});
+					return {
+						failed: run.failure !== undefined,
+						plan: run.json.map((item) => [item.action, item.changes]),
+					};
+				},
+			);
 			expect(alike(outcomes)).toEqual([]);
 		});
 
 		it('Registration → Check All Lines → Treat Pending Registrations As', async () => {
 			// version 2's Options: version 1's hold the same Treat Pending Registrations As
-			const options = parameter(loadedNode(NODE_TYPE), 'options', { resource: 'registration', operation: 'checkAll', '@version': 2 });
-			const outcomes = await outcomesOf(offered(child(options, 'pendingAs')), async (portal, pendingAs) => {
-				const [line] = await addLines(portal, [{ title: 'Pending' }]);
-				portal.sandbox.setRegistration(line.REG_ID as number, { STATUS_RESULT: 'in_progress' });
-				const run = await portal.run({ resource: 'registration', operation: 'checkAll', options: { pendingAs } });
-				return { failed: run.failure !== undefined, verdicts: run.json.map((item) => [item.TITLE, item.STATUS_RESULT, item.healthy]) };
+			const options = parameter(loadedNode(NODE_TYPE), 'options', {
+				resource: 'registration',
+				operation: 'checkAll',
+				'@version': 2,
 			});
+			const outcomes = await outcomesOf(
+				offered(child(options, 'pendingAs')),
+				async (portal, pendingAs) => {
+					const [line] = await addLines(portal, [{ title: 'Pending' }]);
+					portal.sandbox.setRegistration(line.REG_ID as number, { STATUS_RESULT: 'in_progress' });
+					const run = await portal.run({
+						resource: 'registration',
+						operation: 'checkAll',
+						options: { pendingAs },
+					});
+					return {
+						failed: run.failure !== undefined,
+						verdicts: run.json.map((item) => [item.TITLE, item.STATUS_RESULT, item.healthy]),
+					};
+				},
+			);
 			expect(alike(outcomes)).toEqual([]);
 		});
 
@@ -270,18 +345,24 @@ describe('What the editor offers agrees with what the code handles', () => {
 				{ STATUS_RESULT: 'in_progress' },
 				{ STATUS_RESULT: 'success' },
 			];
-			const outcomes = await outcomesOf(offered(child(options, 'pendingAs')), async (portal, pendingAs) => {
-				const [line] = await addLines(portal, [{ title: 'Trunk' }]);
-				portal.sandbox.advanceRegistrations(2);
-				const trigger = triggerRunner(portal, { events: ['lineUnhealthy', 'lineRecovered'], options: { pendingAs } });
-				const emitted: string[][] = [];
-				for (const step of steps) {
-					// reading a pending registration moves it on in the sandbox: each step sets it anew
-					if (step) portal.sandbox.setRegistration(line.REG_ID as number, step);
-					emitted.push(((await trigger.pollJson()) ?? []).map((item) => String(item.event)));
-				}
-				return emitted;
-			});
+			const outcomes = await outcomesOf(
+				offered(child(options, 'pendingAs')),
+				async (portal, pendingAs) => {
+					const [line] = await addLines(portal, [{ title: 'Trunk' }]);
+					portal.sandbox.advanceRegistrations(2);
+					const trigger = triggerRunner(portal, {
+						events: ['lineUnhealthy', 'lineRecovered'],
+						options: { pendingAs },
+					});
+					const emitted: string[][] = [];
+					for (const step of steps) {
+						// reading a pending registration moves it on in the sandbox: each step sets it anew
+						if (step) portal.sandbox.setRegistration(line.REG_ID as number, step);
+						emitted.push(((await trigger.pollJson()) ?? []).map((item) => String(item.event)));
+					}
+					return emitted;
+				},
+			);
 			expect(alike(outcomes)).toEqual([]);
 		});
 
@@ -290,9 +371,13 @@ describe('What the editor offers agrees with what the code handles', () => {
 			['Bitrix24 SIP Trigger', TRIGGER_TYPE],
 		])('%s → Request Options → Rate Limit, as the node reads it', (_name, type) => {
 			const values = offered(child(parameter(loadedNode(type), 'requestOptions'), 'rateLimit'));
-			const outcomes = new Map(values.map((rateLimit) => [rateLimit, clientOptionsFrom({ rateLimit }).rateLimit]));
+			const outcomes = new Map(
+				values.map((rateLimit) => [rateLimit, clientOptionsFrom({ rateLimit }).rateLimit]),
+			);
 			expect(values.length).toBeGreaterThanOrEqual(2);
-			expect([...outcomes].filter(([, plan]) => plan === undefined).map(([value]) => value)).toEqual([]);
+			expect(
+				[...outcomes].filter(([, plan]) => plan === undefined).map(([value]) => value),
+			).toEqual([]);
 			expect(alike(outcomes)).toEqual([]);
 		});
 	});
@@ -322,7 +407,9 @@ type Described = Partial<INodeProperties> & { values?: INodeProperties[]; value?
 function shownFor(property: Described): string {
 	const show = property.displayOptions?.show ?? {};
 	const keys = ['resource', 'operation'].filter((key) => Array.isArray(show[key]));
-	return keys.length > 0 ? ` [${keys.map((key) => (show[key] as unknown[]).join('|')).join('.')}]` : '';
+	return keys.length > 0
+		? ` [${keys.map((key) => (show[key] as unknown[]).join('|')).join('.')}]`
+		: '';
 }
 
 /** Every description, hint and notice below these fields: options of options, fixedCollection values, locator modes. */
@@ -330,16 +417,28 @@ function wordsOf(entries: readonly Described[], where: string, topLevel: boolean
 	const found: Words[] = [];
 	for (const entry of entries) {
 		// a notice's display name is its text: it is named by its parameter name instead
-		const name = entry.type === 'notice' ? entry.name : (entry.displayName ?? String(entry.name ?? entry.value));
+		const name =
+			entry.type === 'notice'
+				? entry.name
+				: (entry.displayName ?? String(entry.name ?? entry.value));
 		const label = `${where} → ${name}${topLevel ? shownFor(entry) : ''}`;
 		const boolean = entry.type === 'boolean';
-		if (typeof entry.description === 'string') found.push({ where: label, kind: 'description', text: entry.description, boolean });
-		if (typeof entry.hint === 'string') found.push({ where: label, kind: 'hint', text: entry.hint, boolean });
+		if (typeof entry.description === 'string')
+			found.push({ where: label, kind: 'description', text: entry.description, boolean });
+		if (typeof entry.hint === 'string')
+			found.push({ where: label, kind: 'hint', text: entry.hint, boolean });
 		if (entry.type === 'notice' && typeof entry.displayName === 'string') {
 			found.push({ where: label, kind: 'notice', text: entry.displayName, boolean });
 		}
 		for (const nested of [entry.options, entry.values, entry.modes]) {
-			if (Array.isArray(nested)) found.push(...wordsOf(nested.filter((item) => typeof item === 'object') as Described[], label, false));
+			if (Array.isArray(nested))
+				found.push(
+					...wordsOf(
+						nested.filter((item) => typeof item === 'object') as Described[],
+						label,
+						false,
+					),
+				);
 		}
 	}
 	return found;
@@ -350,11 +449,23 @@ function allWords(): Words[] {
 	const { nodes, credentials } = sharedEngine().loaded;
 	const found: Words[] = [];
 	for (const type of Object.values(nodes)) {
-		const versions = 'nodeVersions' in type ? Object.values((type as { nodeVersions: Record<string, INodeType> }).nodeVersions) : [type];
+		const versions =
+			'nodeVersions' in type
+				? Object.values((type as { nodeVersions: Record<string, INodeType> }).nodeVersions)
+				: [type];
 		for (const node of versions) {
 			const { description } = node;
-			const name = versions.length > 1 ? `${description.displayName} v${String(description.version)}` : description.displayName;
-			if (description.description) found.push({ where: name, kind: 'description', text: description.description, boolean: false });
+			const name =
+				versions.length > 1
+					? `${description.displayName} v${String(description.version)}`
+					: description.displayName;
+			if (description.description)
+				found.push({
+					where: name,
+					kind: 'description',
+					text: description.description,
+					boolean: false,
+				});
 			found.push(...wordsOf(description.properties, name, true));
 		}
 	}
@@ -388,7 +499,10 @@ describe('The words the editor shows', () => {
 
 	it('starts the description of every switch with "Whether", as n8n\'s own nodes do', () => {
 		const otherwise = allWords()
-			.filter((words) => words.boolean && words.kind === 'description' && !words.text.startsWith('Whether '))
+			.filter(
+				(words) =>
+					words.boolean && words.kind === 'description' && !words.text.startsWith('Whether '),
+			)
 			.map((words) => words.where);
 		expect([...new Set(otherwise)]).toEqual([]);
 	});

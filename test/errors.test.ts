@@ -53,14 +53,19 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 	});
 
 	it('decides by code, not by HTTP status: INVALID_CREDENTIALS with the documented 403 reads the same', async () => {
-		portal.sandbox.injectError({ status: 403, error: 'INVALID_CREDENTIALS', description: 'Invalid request credentials' }, 1);
+		portal.sandbox.injectError(
+			{ status: 403, error: 'INVALID_CREDENTIALS', description: 'Invalid request credentials' },
+			1,
+		);
 		const failure = failureOf(await portal.run({ resource: 'connector', operation: 'getStatus' }));
 		expect(failure.message).toMatch(/^Bitrix24 does not accept this webhook/);
 	});
 
 	it('insufficient_scope: webhook without telephony', async () => {
 		const hook = portal.sandbox.addWebhook({ scopes: ['crm'] });
-		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], { webhookUrl: hook.url });
+		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], {
+			webhookUrl: hook.url,
+		});
 		const failure = failureOf(run);
 		expect(failure.message).toBe('The webhook lacks the "telephony" scope');
 		expect(failure.httpCode).toBe('401');
@@ -76,27 +81,46 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 		);
 		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['batch']);
 		expect(run.json).toEqual(
-			Array(3).fill(expect.objectContaining({ code: 'insufficient_scope', error: 'The webhook lacks the "telephony" scope' })),
+			Array(3).fill(
+				expect.objectContaining({
+					code: 'insufficient_scope',
+					error: 'The webhook lacks the "telephony" scope',
+				}),
+			),
 		);
 		expect(allText(run.run)).not.toContain(hook.secret);
 	});
 
 	it("ACCESS_DENIED: the webhook's user lacks the permission", async () => {
 		const hook = portal.sandbox.addWebhook({ canManageNumbers: false });
-		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], { webhookUrl: hook.url });
+		const run = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], {
+			webhookUrl: hook.url,
+		});
 		const failure = failureOf(run);
-		expect(failure.message).toBe("Bitrix24 denied access: the webhook's user lacks the telephony permission");
+		expect(failure.message).toBe(
+			"Bitrix24 denied access: the webhook's user lacks the telephony permission",
+		);
 		expect(failure.description).toContain('"Manage numbers — modify"');
 		expect(failure.context).toMatchObject({ bitrix24Code: 'ACCESS_DENIED' });
 	});
 
 	it('ERROR_NOT_FOUND: 404 from update, 400 from delete', async () => {
-		const update = await portal.run({ resource: 'line', operation: 'update', configId: 77, updateFields: { title: 'x' } });
+		const update = await portal.run({
+			resource: 'line',
+			operation: 'update',
+			configId: 77,
+			updateFields: { title: 'x' },
+		});
 		const del = await portal.run({ resource: 'line', operation: 'delete', configId: 77 });
-		for (const [run, httpCode] of [[update, '404'], [del, '400']] as const) {
+		for (const [run, httpCode] of [
+			[update, '404'],
+			[del, '400'],
+		] as const) {
 			const failure = failureOf(run);
 			expect(failure.message).toBe('The SIP line was not found');
-			expect(failure.description).toContain('Every inbound webhook of the portal and the Bitrix24 UI see the same SIP lines');
+			expect(failure.description).toContain(
+				'Every inbound webhook of the portal and the Bitrix24 UI see the same SIP lines',
+			);
 			expect(failure.httpCode).toBe(httpCode);
 		}
 	});
@@ -104,27 +128,53 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 	it('a line of another webhook is visible (one shared pool); a line of an OAuth application is not', async () => {
 		const other = portal.sandbox.addWebhook({ userId: 2 });
 		const [line] = await portal.createLines(1, 'office');
-		const app = portal.sandbox.addAppLine('app.42', { type: 'office', title: 'App line', server: 's', login: 'l' });
+		const app = portal.sandbox.addAppLine('app.42', {
+			type: 'office',
+			title: 'App line',
+			server: 's',
+			login: 'l',
+		});
 
-		const read = await portal.run({ resource: 'line', operation: 'get', configId: line.CONFIG_ID }, [{}], { webhookUrl: other.url });
+		const read = await portal.run(
+			{ resource: 'line', operation: 'get', configId: line.CONFIG_ID },
+			[{}],
+			{ webhookUrl: other.url },
+		);
 		expect(read.json[0]).toMatchObject({ CONFIG_ID: line.CONFIG_ID });
-		const hidden = await portal.run({ resource: 'line', operation: 'delete', configId: app.configId });
+		const hidden = await portal.run({
+			resource: 'line',
+			operation: 'delete',
+			configId: app.configId,
+		});
 		expect(failureOf(hidden).context).toMatchObject({ bitrix24Code: 'ERROR_NOT_FOUND' });
 		expect(portal.sandbox.lines()).toHaveLength(2);
 	});
 
 	it('ERROR_ARGUMENT: Set as Default Outgoing with an unknown id; any line of the portal is accepted', async () => {
-		const unknown = failureOf(await portal.run({ resource: 'line', operation: 'setDefaultOutgoing', configId: 4242 }));
+		const unknown = failureOf(
+			await portal.run({ resource: 'line', operation: 'setDefaultOutgoing', configId: 4242 }),
+		);
 		expect(unknown.message).toBe('Bitrix24 rejected an argument: Specified CONFIG_ID is not found');
 		expect(unknown.description).toContain('Check the Line ID');
 		expect(unknown.httpCode).toBe('400');
 		expect(unknown.context).toMatchObject({ bitrix24Code: 'ERROR_ARGUMENT' });
 
 		// not filtered by application: even a line the webhook cannot list can become the default
-		const app = portal.sandbox.addAppLine('app.42', { type: 'office', title: 'App line', server: 's', login: 'l' });
-		const run = await portal.run({ resource: 'line', operation: 'setDefaultOutgoing', configId: app.configId });
+		const app = portal.sandbox.addAppLine('app.42', {
+			type: 'office',
+			title: 'App line',
+			server: 's',
+			login: 'l',
+		});
+		const run = await portal.run({
+			resource: 'line',
+			operation: 'setDefaultOutgoing',
+			configId: app.configId,
+		});
 		expect(run.failure).toBeUndefined();
-		expect(portal.sandbox.lines().find((line) => line.configId === app.configId)?.isDefaultOutgoing).toBe(true);
+		expect(
+			portal.sandbox.lines().find((line) => line.configId === app.configId)?.isDefaultOutgoing,
+		).toBe(true);
 	});
 
 	it('REG_ID_NOT_FOUND: unknown registration, and a registration that cannot be removed', async () => {
@@ -134,18 +184,38 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 
 		const [line] = await portal.createLines(1, 'cloud');
 		portal.sandbox.breakRegistration(line.REG_ID as number);
-		const del = failureOf(await portal.run({ resource: 'line', operation: 'delete', configId: line.CONFIG_ID }));
+		const del = failureOf(
+			await portal.run({ resource: 'line', operation: 'delete', configId: line.CONFIG_ID }),
+		);
 		expect(del.context).toMatchObject({ bitrix24Code: 'REG_ID_NOT_FOUND' });
 	});
 
 	it('TITLE_EXISTS and MAX_CLOUD_PBX', async () => {
 		await portal.createLines(10, 'cloud', 'Cloud');
-		const duplicate = await portal.run({ resource: 'line', operation: 'create', type: 'office', title: 'Cloud 3', server: 's', login: 'l' });
-		const eleventh = await portal.run({ resource: 'line', operation: 'create', type: 'cloud', title: 'Cloud 11', server: 's', login: 'l' });
+		const duplicate = await portal.run({
+			resource: 'line',
+			operation: 'create',
+			type: 'office',
+			title: 'Cloud 3',
+			server: 's',
+			login: 'l',
+		});
+		const eleventh = await portal.run({
+			resource: 'line',
+			operation: 'create',
+			type: 'cloud',
+			title: 'Cloud 11',
+			server: 's',
+			login: 'l',
+		});
 
-		expect(failureOf(duplicate).message).toBe('A telephony connection with this title already exists on the portal');
+		expect(failureOf(duplicate).message).toBe(
+			'A telephony connection with this title already exists on the portal',
+		);
 		expect(failureOf(duplicate).description).toContain('If Title Exists');
-		expect(failureOf(eleventh).message).toBe('The portal already has the maximum of 10 cloud PBX lines');
+		expect(failureOf(eleventh).message).toBe(
+			'The portal already has the maximum of 10 cloud PBX lines',
+		);
 		expect(failureOf(eleventh).context).toMatchObject({ bitrix24Code: 'MAX_CLOUD_PBX' });
 	});
 
@@ -159,7 +229,14 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 			1,
 			{ restMethods: ['voximplant.sip.add'] },
 		);
-		const run = await portal.run({ resource: 'line', operation: 'create', type: 'cloud', title: 'T', server: 's', login: 'l' });
+		const run = await portal.run({
+			resource: 'line',
+			operation: 'create',
+			type: 'cloud',
+			title: 'T',
+			server: 's',
+			login: 'l',
+		});
 		const failure = failureOf(run);
 		expect(failure.message).toBe(
 			"Bitrix24 rejected the line's fields: Server address is not specified.; Server login is not specified.",
@@ -168,7 +245,10 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 	});
 
 	it('QUERY_LIMIT_EXCEEDED: retried, then a clear error when Max Wait runs out', async () => {
-		portal.sandbox.injectError({ status: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests' }, 100);
+		portal.sandbox.injectError(
+			{ status: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests' },
+			100,
+		);
 		// 3 s: room for a back-off (at most 0.75 s) plus the wait for the bucket marked full (1 s), so a repeat is certain
 		const failure = failureOf(await status(1, { maxWait: 3 }));
 		expect(failure.message).toBe(
@@ -183,7 +263,12 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 		// the first answers carry operating_reset_at; the third call finds the method blocked
 		portal.sandbox.setOperating({ limitSeconds: 0.05, costSeconds: 0.03, basketMs: 60_000 });
 		const run = await portal.run(
-			{ resource: 'registration', operation: 'getStatus', regId: line.REG_ID as number, requestOptions: { batching: false, maxWait: 5 } },
+			{
+				resource: 'registration',
+				operation: 'getStatus',
+				regId: line.REG_ID as number,
+				requestOptions: { batching: false, maxWait: 5 },
+			},
 			[{}, {}, {}],
 			{ continueOnFail: true },
 		);
@@ -196,7 +281,11 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 
 	it('OPERATION_TIME_LIMIT without timing data: never announces a guessed reset time', async () => {
 		portal.sandbox.injectError(
-			{ status: 429, error: 'OPERATION_TIME_LIMIT', description: 'Method is blocked due to operation time limit.' },
+			{
+				status: 429,
+				error: 'OPERATION_TIME_LIMIT',
+				description: 'Method is blocked due to operation time limit.',
+			},
 			1,
 		);
 		const failure = failureOf(await status(1, { maxWait: 5 }));
@@ -217,16 +306,27 @@ describe('Bitrix24 errors become clear n8n errors', () => {
 
 	it.each([
 		['http500', 'Bitrix24 had an internal error', '500'],
-		['html502', 'The portal answered with a web page instead of data (HTTP 502: 502 Bad Gateway)', '502'],
-		['html504', 'The portal answered with a web page instead of data (HTTP 504: 504 Gateway Time-out)', '504'],
+		[
+			'html502',
+			'The portal answered with a web page instead of data (HTTP 502: 502 Bad Gateway)',
+			'502',
+		],
+		[
+			'html504',
+			'The portal answered with a web page instead of data (HTTP 504: 504 Gateway Time-out)',
+			'504',
+		],
 		['reset', 'The connection to the portal was lost before it answered', undefined],
-	] as const)('%s: retried a bounded number of times, then a clear error', async (fault, message, httpCode) => {
-		portal.sandbox.injectFault(fault, 10);
-		const failure = failureOf(await status(1));
-		expect(failure.message).toBe(message);
-		expect(failure.httpCode ?? undefined).toBe(httpCode);
-		expect(portal.sandbox.log).toHaveLength(4);
-	});
+	] as const)(
+		'%s: retried a bounded number of times, then a clear error',
+		async (fault, message, httpCode) => {
+			portal.sandbox.injectFault(fault, 10);
+			const failure = failureOf(await status(1));
+			expect(failure.message).toBe(message);
+			expect(failure.httpCode ?? undefined).toBe(httpCode);
+			expect(portal.sandbox.log).toHaveLength(4);
+		},
+	);
 
 	it('timeout: a portal that does not answer', async () => {
 		portal.sandbox.injectFault('hang', 10);
@@ -257,15 +357,31 @@ describe('continue on fail and bad input', () => {
 
 	it('gives every item its own result or error, paired with it', async () => {
 		const [line] = await portal.createLines(1, 'cloud');
-		const input = [{ regId: line.REG_ID }, { regId: 'abc' }, { regId: 999999 }, { regId: line.REG_ID }];
+		const input = [
+			{ regId: line.REG_ID },
+			{ regId: 'abc' },
+			{ regId: 999999 },
+			{ regId: line.REG_ID },
+		];
 
-		const run = await portal.run({ resource: 'registration', operation: 'getStatus', regId: '={{ $json.regId }}' }, input, {
-			continueOnFail: true,
-		});
+		const run = await portal.run(
+			{ resource: 'registration', operation: 'getStatus', regId: '={{ $json.regId }}' },
+			input,
+			{
+				continueOnFail: true,
+			},
+		);
 
-		expect(run.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(run.items.map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
 		expect(run.json[0]).toMatchObject({ REG_ID: line.REG_ID });
-		expect(run.json[1]).toMatchObject({ error: 'Registration ID must be a positive whole number, got "abc"' });
+		expect(run.json[1]).toMatchObject({
+			error: 'Registration ID must be a positive whole number, got "abc"',
+		});
 		expect(run.json[2]).toMatchObject({
 			error: 'The SIP registration was not found',
 			code: 'REG_ID_NOT_FOUND',
@@ -277,7 +393,10 @@ describe('continue on fail and bad input', () => {
 
 	it('sends nothing when one item has bad input and the node does not continue on fail', async () => {
 		const input = [{ id: 3 }, { id: 4 }, { id: -1 }];
-		const run = await portal.run({ resource: 'line', operation: 'delete', configId: '={{ $json.id }}' }, input);
+		const run = await portal.run(
+			{ resource: 'line', operation: 'delete', configId: '={{ $json.id }}' },
+			input,
+		);
 
 		expect(run.failure?.message).toBe('Line ID must be a positive whole number, got -1');
 		expect(run.failure?.description).toContain('Line ID');
@@ -288,7 +407,10 @@ describe('continue on fail and bad input', () => {
 		const lines = await portal.createLines(3, 'office');
 		const input = [{ id: lines[0].CONFIG_ID }, { id: 9999 }, { id: lines[2].CONFIG_ID }];
 
-		const run = await portal.run({ resource: 'line', operation: 'delete', configId: '={{ $json.id }}' }, input);
+		const run = await portal.run(
+			{ resource: 'line', operation: 'delete', configId: '={{ $json.id }}' },
+			input,
+		);
 
 		expect(run.failure?.message).toBe('The SIP line was not found');
 		expect(run.failure?.description).toContain('2 other item(s) of this run succeeded');

@@ -3,8 +3,10 @@ import type { IDataObject, INodeCredentialTestResult } from 'n8n-workflow';
 import { TRIGGER, triggerRunner } from './helpers/health';
 import { allText, TestPortal, testCredential } from './helpers/portal';
 
-const testButton = async (webhookUrl: string, ignoreSSLIssues = false): Promise<INodeCredentialTestResult> =>
-	await testCredential({ webhookUrl, ignoreSSLIssues });
+const testButton = async (
+	webhookUrl: string,
+	ignoreSSLIssues = false,
+): Promise<INodeCredentialTestResult> => await testCredential({ webhookUrl, ignoreSSLIssues });
 
 describe('fault and input paths that must not misreport', () => {
 	let portal: TestPortal;
@@ -32,22 +34,35 @@ describe('fault and input paths that must not misreport', () => {
 				expect(run.failure?.message).toBe(
 					`The portal answered with a redirect to https://moved-portal.example.com (HTTP ${fault.slice(-3)}); the node does not follow redirects, so nothing was sent there`,
 				);
-				expect(run.failure?.description).toContain('The portal may have moved to https://moved-portal.example.com');
+				expect(run.failure?.description).toContain(
+					'The portal may have moved to https://moved-portal.example.com',
+				);
 				expect(allText(run.run)).not.toContain(portal.webhook.secret);
 				// one POST, answered with the redirect; no GET without parameters followed it
-				expect(portal.sandbox.log.map((entry) => [entry.httpMethod, entry.status])).toEqual([['POST', Number(fault.slice(-3))]]);
+				expect(portal.sandbox.log.map((entry) => [entry.httpMethod, entry.status])).toEqual([
+					['POST', Number(fault.slice(-3))],
+				]);
 			},
 		);
 
 		it('a redirect stops the other items of the run too, each with its own error item', async () => {
 			portal.sandbox.injectFault('redirect301', 5);
 			const run = await portal.run(
-				{ resource: 'registration', operation: 'getStatus', regId: '={{ $json.regId }}', requestOptions: { batching: false } },
+				{
+					resource: 'registration',
+					operation: 'getStatus',
+					regId: '={{ $json.regId }}',
+					requestOptions: { batching: false },
+				},
 				[{ regId: 1 }, { regId: 2 }, { regId: 3 }],
 				{ continueOnFail: true },
 			);
 			expect(run.json.map((item) => item.code)).toEqual(['HTTP_301', 'HTTP_301', 'HTTP_301']);
-			expect(run.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(run.items.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
 			expect(portal.sandbox.log).toHaveLength(1);
 		});
 	});
@@ -70,7 +85,8 @@ describe('fault and input paths that must not misreport', () => {
 
 			expect(run.json[0]).toMatchObject({ TITLE: 'First' });
 			expect(run.json[1]).toMatchObject({
-				error: 'Title contains a broken character (half of an emoji or another character cut in two)',
+				error:
+					'Title contains a broken character (half of an emoji or another character cut in two)',
 			});
 			expect(run.json[2]).toMatchObject({ TITLE: 'Third 📞' });
 			expect(portal.sandbox.lines().map((line) => line.title)).toEqual(['First', 'Third 📞']);
@@ -81,18 +97,30 @@ describe('fault and input paths that must not misreport', () => {
 			await portal.createLines(2, 'office', 'Trunk');
 			portal.sandbox.clearLog();
 			const run = await portal.run(
-				{ resource: 'line', operation: 'getMany', returnAll: true, filters: { title: '={{ $json.title }}' } },
+				{
+					resource: 'line',
+					operation: 'getMany',
+					returnAll: true,
+					filters: { title: '={{ $json.title }}' },
+				},
 				[{ title: 'Trunk 1' }, { title: 'Trunk \ud83d' }, { title: 'Trunk 2' }],
 				{ continueOnFail: true },
 			);
 
-			expect(run.items.map((item) => [item.json.TITLE ?? item.json.error, item.pairedItem])).toEqual([
+			expect(
+				run.items.map((item) => [item.json.TITLE ?? item.json.error, item.pairedItem]),
+			).toEqual([
 				['Trunk 1', { item: 0 }],
-				['A value of this item contains a broken character (half of an emoji or another character cut in two)', { item: 1 }],
+				[
+					'A value of this item contains a broken character (half of an emoji or another character cut in two)',
+					{ item: 1 },
+				],
 				['Trunk 2', { item: 2 }],
 			]);
 			// the two good items still share one batch
-			expect(portal.sandbox.log.map((entry) => [entry.restMethod, entry.batchCommands?.length])).toEqual([['batch', 2]]);
+			expect(
+				portal.sandbox.log.map((entry) => [entry.restMethod, entry.batchCommands?.length]),
+			).toEqual([['batch', 2]]);
 		});
 	});
 
@@ -102,7 +130,11 @@ describe('fault and input paths that must not misreport', () => {
 			portal.sandbox.clearLog();
 			const url = portal.webhook.url;
 			portal.sandbox.injectMethodError(
-				{ status: 400, error: 'CUSTOM_ERROR', description: `Request to ${url}voximplant.sip.status failed for ${portal.webhook.secret}` },
+				{
+					status: 400,
+					error: 'CUSTOM_ERROR',
+					description: `Request to ${url}voximplant.sip.status failed for ${portal.webhook.secret}`,
+				},
 				1,
 				{ restMethods: ['voximplant.sip.status'] },
 			);
@@ -119,15 +151,25 @@ describe('fault and input paths that must not misreport', () => {
 			);
 
 			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['batch']);
-			expect(run.json[0].error).toBe('Bitrix24 error CUSTOM_ERROR: Request to ' + url.replace(portal.webhook.secret, '***') + 'voximplant.sip.status failed for ***');
+			expect(run.json[0].error).toBe(
+				'Bitrix24 error CUSTOM_ERROR: Request to ' +
+					url.replace(portal.webhook.secret, '***') +
+					'voximplant.sip.status failed for ***',
+			);
 			expect(run.json[1].code).toBe('BAD_***');
 			expect(run.json[2]).toMatchObject({ REG_ID: line.REG_ID });
 			expect(allText(run.run)).not.toContain(portal.webhook.secret);
 		});
 
 		it('a plain-call error that echoes the secret in a 5xx description and in an HTML title', async () => {
-			portal.sandbox.injectError({ status: 500, error: 'INTERNAL_SERVER_ERROR', description: `at ${portal.webhook.url}` }, 1);
-			portal.sandbox.injectError({ status: 400, error: portal.webhook.secret, description: portal.webhook.secret }, 1);
+			portal.sandbox.injectError(
+				{ status: 500, error: 'INTERNAL_SERVER_ERROR', description: `at ${portal.webhook.url}` },
+				1,
+			);
+			portal.sandbox.injectError(
+				{ status: 400, error: portal.webhook.secret, description: portal.webhook.secret },
+				1,
+			);
 			const run = await portal.run({ resource: 'connector', operation: 'getStatus' });
 			expect(run.failure).toBeDefined();
 			expect(allText(run.run)).not.toContain(portal.webhook.secret);
@@ -141,14 +183,21 @@ describe('fault and input paths that must not misreport', () => {
 			const logins = ['first', 'second $RESULT[x]', 'third', 'fourth $next', 'last'];
 
 			const run = await portal.run(
-				{ resource: 'line', operation: 'update', configId: line.CONFIG_ID as number, updateFields: { login: '={{ $json.login }}' } },
+				{
+					resource: 'line',
+					operation: 'update',
+					configId: line.CONFIG_ID as number,
+					updateFields: { login: '={{ $json.login }}' },
+				},
 				logins.map((login) => ({ login })),
 			);
 
 			expect(run.failure).toBeUndefined();
 			expect(portal.sandbox.lines()[0].login).toBe('last');
 			const sent = portal.sandbox.log.flatMap((entry) =>
-				entry.batchCommands ? entry.batchCommands.map((command) => command.params.LOGIN) : [entry.params.LOGIN],
+				entry.batchCommands
+					? entry.batchCommands.map((command) => command.params.LOGIN)
+					: [entry.params.LOGIN],
 			);
 			expect(sent).toEqual(logins);
 		});
@@ -165,7 +214,12 @@ describe('fault and input paths that must not misreport', () => {
 			);
 
 			const run = await portal.run(
-				{ resource: 'line', operation: 'update', configId: line.CONFIG_ID as number, updateFields: { login: '={{ $json.login }}' } },
+				{
+					resource: 'line',
+					operation: 'update',
+					configId: line.CONFIG_ID as number,
+					updateFields: { login: '={{ $json.login }}' },
+				},
 				[{ login: 'first' }, { login: 'second' }],
 			);
 
@@ -182,10 +236,17 @@ describe('fault and input paths that must not misreport', () => {
 			const lines = await portal.createLines(3, 'office');
 			portal.sandbox.clearLog();
 			await portal.run(
-				{ resource: 'line', operation: 'update', configId: '={{ $json.id }}', updateFields: { login: 'new' } },
+				{
+					resource: 'line',
+					operation: 'update',
+					configId: '={{ $json.id }}',
+					updateFields: { login: 'new' },
+				},
 				lines.map((line) => ({ id: line.CONFIG_ID })),
 			);
-			expect(portal.sandbox.log.map((entry) => [entry.restMethod, entry.batchCommands?.length])).toEqual([['batch', 3]]);
+			expect(
+				portal.sandbox.log.map((entry) => [entry.restMethod, entry.batchCommands?.length]),
+			).toEqual([['batch', 3]]);
 		});
 	});
 
@@ -196,7 +257,10 @@ describe('fault and input paths that must not misreport', () => {
 			[{ maxWait: 1e12 }, 'Max Wait (Seconds) must be a number from 0 to 86400, got 1000000000000'],
 			[{ maxWait: -1 }, 'Max Wait (Seconds) must be a number from 0 to 86400, got -1'],
 			[{ processes: 0 }, 'Processes Sharing the Portal must be a whole number from 1 to 25, got 0'],
-			[{ processes: 2.5 }, 'Processes Sharing the Portal must be a whole number from 1 to 25, got 2.5'],
+			[
+				{ processes: 2.5 },
+				'Processes Sharing the Portal must be a whole number from 1 to 25, got 2.5',
+			],
 		])('%j fails with the field named, and nothing is sent', async (requestOptions, message) => {
 			const run = await portal.run({
 				resource: 'line',
@@ -220,7 +284,8 @@ describe('fault and input paths that must not misreport', () => {
 			let done = false;
 			portal.sandbox.setBeforeCall((restMethod, params) => {
 				const filter = params.FILTER as IDataObject | undefined;
-				if (done || restMethod !== 'voximplant.sip.get' || !filter || !('>CONFIG_ID' in filter)) return;
+				if (done || restMethod !== 'voximplant.sip.get' || !filter || !('>CONFIG_ID' in filter))
+					return;
 				done = true;
 				portal.sandbox.removeLine(configId);
 			});
@@ -253,7 +318,9 @@ describe('fault and input paths that must not misreport', () => {
 				['lineRemoved', lines[5].CONFIG_ID],
 			]);
 			expect(await trigger.pollJson()).toBeNull();
-			expect(Object.keys((trigger.staticData[`node:${TRIGGER}`] as IDataObject).lines as IDataObject)).toHaveLength(69);
+			expect(
+				Object.keys((trigger.staticData[`node:${TRIGGER}`] as IDataObject).lines as IDataObject),
+			).toHaveLength(69);
 		});
 	});
 });
@@ -270,9 +337,18 @@ describe('TLS', () => {
 	});
 
 	it('an untrusted certificate is reported as such, not as a lost connection, and nothing is retried', async () => {
-		const run = await portal.run({ resource: 'line', operation: 'create', type: 'office', title: 'T', server: 's', login: 'l' });
+		const run = await portal.run({
+			resource: 'line',
+			operation: 'create',
+			type: 'office',
+			title: 'T',
+			server: 's',
+			login: 'l',
+		});
 
-		expect(run.failure?.message).toMatch(/^The portal's TLS certificate is not trusted \([A-Z_]+\); nothing was sent$/);
+		expect(run.failure?.message).toMatch(
+			/^The portal's TLS certificate is not trusted \([A-Z_]+\); nothing was sent$/,
+		);
 		expect(run.failure?.description).toContain('Ignore SSL Issues (Insecure)');
 		expect(allText(run.run)).not.toMatch(/may or may not have been created/);
 		expect(portal.sandbox.log).toHaveLength(0);
@@ -281,7 +357,14 @@ describe('TLS', () => {
 
 	it('"Ignore SSL Issues (Insecure)" on the credential lets a self-signed portal work', async () => {
 		const run = await portal.run(
-			{ resource: 'line', operation: 'create', type: 'office', title: 'T', server: 's', login: 'l' },
+			{
+				resource: 'line',
+				operation: 'create',
+				type: 'office',
+				title: 'T',
+				server: 's',
+				login: 'l',
+			},
 			[{}],
 			{ ignoreSSLIssues: true },
 		);

@@ -74,26 +74,41 @@ describe('fault injection with many items', () => {
 		});
 	});
 
-	it.each([true, false])('deletes lines whose answer was lost: every item reports its line deleted (batching %s)', async (batching) => {
-		const lines = await portal.createLines(batching ? SIZE : 3, 'office');
-		portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.delete'] });
+	it.each([true, false])(
+		'deletes lines whose answer was lost: every item reports its line deleted (batching %s)',
+		async (batching) => {
+			const lines = await portal.createLines(batching ? SIZE : 3, 'office');
+			portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.delete'] });
 
-		const run = await portal.run(
-			{ resource: 'line', operation: 'delete', configId: '={{ $json.id }}', requestOptions: { batching } },
-			lines.map((line) => ({ id: line.CONFIG_ID })),
-		);
+			const run = await portal.run(
+				{
+					resource: 'line',
+					operation: 'delete',
+					configId: '={{ $json.id }}',
+					requestOptions: { batching },
+				},
+				lines.map((line) => ({ id: line.CONFIG_ID })),
+			);
 
-		expect(run.failure).toBeUndefined();
-		expect(portal.sandbox.log.filter((entry) => entry.fault === 'lostAfterRun')).toHaveLength(1);
-		expect(run.json).toEqual(lines.map((line) => ({ CONFIG_ID: line.CONFIG_ID, deleted: true })));
-		expect(portal.sandbox.lines()).toEqual([]);
-	});
+			expect(run.failure).toBeUndefined();
+			expect(portal.sandbox.log.filter((entry) => entry.fault === 'lostAfterRun')).toHaveLength(1);
+			expect(run.json).toEqual(lines.map((line) => ({ CONFIG_ID: line.CONFIG_ID, deleted: true })));
+			expect(portal.sandbox.lines()).toEqual([]);
+		},
+	);
 
 	it('never repeats a create without a title whose answer was lost', async () => {
 		portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.add'] });
 
 		const run = await portal.run(
-			{ resource: 'line', operation: 'create', type: 'office', title: '', server: 'sip.example.com', login: '={{ "u" + $itemIndex }}' },
+			{
+				resource: 'line',
+				operation: 'create',
+				type: 'office',
+				title: '',
+				server: 'sip.example.com',
+				login: '={{ "u" + $itemIndex }}',
+			},
 			Array.from({ length: 5 }, () => ({})),
 			{ continueOnFail: true },
 		);
@@ -101,7 +116,9 @@ describe('fault injection with many items', () => {
 		expect(run.items).toHaveLength(5);
 		for (const [index, item] of run.items.entries()) {
 			expect(item.pairedItem).toEqual({ item: index });
-			expect(item.json.error).toBe('The connection to the portal was lost before it answered; the line may or may not have been created');
+			expect(item.json.error).toBe(
+				'The connection to the portal was lost before it answered; the line may or may not have been created',
+			);
 		}
 		// the batch ran once on the portal: five lines, not ten
 		expect(portal.sandbox.lines()).toHaveLength(5);
@@ -111,7 +128,14 @@ describe('fault injection with many items', () => {
 		portal.sandbox.injectFault('overload', 1);
 
 		const run = await portal.run(
-			{ resource: 'line', operation: 'create', type: 'office', title: '={{ "L" + $itemIndex }}', server: 's', login: 'l' },
+			{
+				resource: 'line',
+				operation: 'create',
+				type: 'office',
+				title: '={{ "L" + $itemIndex }}',
+				server: 's',
+				login: 'l',
+			},
 			Array.from({ length: SIZE }, () => ({})),
 			{ continueOnFail: true },
 		);

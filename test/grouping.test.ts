@@ -1,5 +1,16 @@
-import { AdaptiveShare, CUT_COOLDOWN_MS, MIN_SHARE, RAISE_EVERY_MS, RAISE_STEP } from '../nodes/shared/transport/adaptiveShare';
-import { RecentRuns, sendAt, STEADY_SHARE, steadyIntervalMs } from '../nodes/shared/transport/grouping';
+import {
+	AdaptiveShare,
+	CUT_COOLDOWN_MS,
+	MIN_SHARE,
+	RAISE_EVERY_MS,
+	RAISE_STEP,
+} from '../nodes/shared/transport/adaptiveShare';
+import {
+	RecentRuns,
+	sendAt,
+	STEADY_SHARE,
+	steadyIntervalMs,
+} from '../nodes/shared/transport/grouping';
 import { LeakyBucket } from '../nodes/shared/transport/limiters';
 
 /**
@@ -12,7 +23,14 @@ const STANDARD = { burst: 50, perSecond: 2 };
 
 describe('grouping policy', () => {
 	// a request 100 ms before `now` left one request in an otherwise empty standard bucket
-	const busy = { readyCalls: 1, company: true, levelAtLastSend: 1, burst: 50, perSecond: 2, lastSentAt: 9_900 };
+	const busy = {
+		readyCalls: 1,
+		company: true,
+		levelAtLastSend: 1,
+		burst: 50,
+		perSecond: 2,
+		lastSentAt: 9_900,
+	};
 	const steady = 1000 / (2 * STEADY_SHARE);
 
 	it('sends at once when nobody else is about, however full the bucket', () => {
@@ -44,7 +62,9 @@ describe('grouping policy', () => {
 	});
 
 	it('a smaller share holds longer: one interval of its own pace', () => {
-		expect(sendAt({ ...busy, perSecond: 1 }, 10_000) - 9_900).toBeCloseTo(2 * (sendAt(busy, 10_000) - 9_900));
+		expect(sendAt({ ...busy, perSecond: 1 }, 10_000) - 9_900).toBeCloseTo(
+			2 * (sendAt(busy, 10_000) - 9_900),
+		);
 	});
 });
 
@@ -98,7 +118,8 @@ describe('adaptive share', () => {
 		// the next step needs another whole stretch
 		share.noteAccepted(RAISE_EVERY_MS + 1);
 		expect(share.share).toBeCloseTo(0.5 + RAISE_STEP);
-		for (let at = 2 * RAISE_EVERY_MS; at < 40 * RAISE_EVERY_MS; at += RAISE_EVERY_MS) share.noteAccepted(at);
+		for (let at = 2 * RAISE_EVERY_MS; at < 40 * RAISE_EVERY_MS; at += RAISE_EVERY_MS)
+			share.noteAccepted(at);
 		expect(share.share).toBe(1);
 	});
 
@@ -141,7 +162,10 @@ describe('bucket with a learnt share', () => {
  * arrive at given moments (each from its own execution), a request carries what waits (up to 50)
  * and takes `latencyMs`. Returns when each request went and how many calls it carried.
  */
-function simulate(arrivals: number[], options: { latencyMs?: number; company?: boolean } = {}): Array<{ at: number; calls: number }> {
+function simulate(
+	arrivals: number[],
+	options: { latencyMs?: number; company?: boolean } = {},
+): Array<{ at: number; calls: number }> {
 	const latencyMs = options.latencyMs ?? 20;
 	const bucket = new LeakyBucket(STANDARD);
 	const recent = new RecentRuns();
@@ -162,7 +186,8 @@ function simulate(arrivals: number[], options: { latencyMs?: number; company?: b
 			next++;
 		}
 		const runs = waiting.map((call) => call.run);
-		const company = options.company ?? recent.company(runs, now, steadyIntervalMs(bucket.limit.perSecond));
+		const company =
+			options.company ?? recent.company(runs, now, steadyIntervalMs(bucket.limit.perSecond));
 		const at = Math.max(
 			now + bucket.delayFor(now),
 			sendAt(
@@ -193,7 +218,8 @@ function simulate(arrivals: number[], options: { latencyMs?: number; company?: b
 }
 
 describe('the policy on a trickle (fake clock)', () => {
-	const evenly = (count: number, seconds: number) => Array.from({ length: count }, (_, index) => (index * seconds * 1000) / count);
+	const evenly = (count: number, seconds: number) =>
+		Array.from({ length: count }, (_, index) => (index * seconds * 1000) / count);
 
 	it('100 calls spread over 12 s: at most 2 + 2 requests per second of the trickle', () => {
 		const sent = simulate(evenly(100, 12));
@@ -207,7 +233,9 @@ describe('the policy on a trickle (fake clock)', () => {
 		expect(sent.length).toBeLessThanOrEqual(2 + 2 * 60);
 		// in every 5-second window: no more than the refill allows, plus the one that opens it
 		for (let from = 0; from < 60_000; from += 1000) {
-			expect(sent.filter((request) => request.at >= from && request.at < from + 5000).length).toBeLessThanOrEqual(11);
+			expect(
+				sent.filter((request) => request.at >= from && request.at < from + 5000).length,
+			).toBeLessThanOrEqual(11);
 		}
 	});
 
@@ -216,7 +244,8 @@ describe('the policy on a trickle (fake clock)', () => {
 		const sent = simulate(arrivals);
 		let call = 0;
 		for (const request of sent) {
-			for (let index = 0; index < request.calls; index++, call++) expect(request.at - arrivals[call]).toBeLessThanOrEqual(700);
+			for (let index = 0; index < request.calls; index++, call++)
+				expect(request.at - arrivals[call]).toBeLessThanOrEqual(700);
 		}
 	});
 
@@ -231,7 +260,9 @@ describe('the policy on a trickle (fake clock)', () => {
 	});
 
 	it('200 calls at once: four full batches', () => {
-		expect(simulate(Array.from({ length: 200 }, () => 0)).map((request) => request.calls)).toEqual([50, 50, 50, 50]);
+		expect(simulate(Array.from({ length: 200 }, () => 0)).map((request) => request.calls)).toEqual([
+			50, 50, 50, 50,
+		]);
 	});
 
 	it('without the policy (every call alone at once), the same trickle spends the burst on single calls', () => {
@@ -248,7 +279,10 @@ class PortalBucket {
 	accepted = 0;
 	lastRefusalAt = -1;
 
-	constructor(private readonly burst: number, private readonly perSecond: number) {}
+	constructor(
+		private readonly burst: number,
+		private readonly perSecond: number,
+	) {}
 
 	offer(now: number): boolean {
 		this.level = Math.max(0, this.level - ((now - this.at) / 1000) * this.perSecond);
@@ -268,16 +302,30 @@ class PortalBucket {
  * Two processes, each with its own bucket copy, policy and share, calling one portal: each gets a
  * call every `everyMs`, for `seconds`. A refused request is sent again 1 s later (the back-off).
  */
-function twoProcesses(seconds: number, everyMs: number, adapt: boolean): { portal: PortalBucket; longestWaitMs: number } {
+function twoProcesses(
+	seconds: number,
+	everyMs: number,
+	adapt: boolean,
+): { portal: PortalBucket; longestWaitMs: number } {
 	const portal = new PortalBucket(50, 2);
 	const start = 1_000_000;
 	const processes = [0, 1].map(() => {
 		const bucket = new LeakyBucket(STANDARD);
 		bucket.take(start - 3_600_000);
-		return { bucket, recent: new RecentRuns(), waiting: [] as Array<{ run: object; at: number }>, retryAt: 0, busyUntil: 0 };
+		return {
+			bucket,
+			recent: new RecentRuns(),
+			waiting: [] as Array<{ run: object; at: number }>,
+			retryAt: 0,
+			busyUntil: 0,
+		};
 	});
 	let longestWaitMs = 0;
-	for (let now = start; now < start + seconds * 1000 || processes.some((p) => p.waiting.length > 0); now += 5) {
+	for (
+		let now = start;
+		now < start + seconds * 1000 || processes.some((p) => p.waiting.length > 0);
+		now += 5
+	) {
 		for (const [index, process] of processes.entries()) {
 			// the second process's calls come half a period later
 			if (now < start + seconds * 1000 && (now - start + index * (everyMs / 2)) % everyMs === 0) {
@@ -285,14 +333,19 @@ function twoProcesses(seconds: number, everyMs: number, adapt: boolean): { porta
 				process.recent.note(run, now);
 				process.waiting.push({ run, at: now });
 			}
-			if (process.waiting.length === 0 || now < process.retryAt || now < process.busyUntil) continue;
+			if (process.waiting.length === 0 || now < process.retryAt || now < process.busyUntil)
+				continue;
 			const { bucket } = process;
 			const at = Math.max(
 				now + bucket.delayFor(now),
 				sendAt(
 					{
 						readyCalls: process.waiting.length,
-						company: process.recent.company([process.waiting[0].run], now, steadyIntervalMs(bucket.limit.perSecond)),
+						company: process.recent.company(
+							[process.waiting[0].run],
+							now,
+							steadyIntervalMs(bucket.limit.perSecond),
+						),
 						levelAtLastSend: bucket.levelAtLastUse,
 						burst: bucket.limit.burst,
 						perSecond: bucket.limit.perSecond,
@@ -305,7 +358,8 @@ function twoProcesses(seconds: number, everyMs: number, adapt: boolean): { porta
 			bucket.take(now);
 			process.busyUntil = now + 20;
 			if (portal.offer(now)) {
-				for (const call of process.waiting.splice(0, 50)) longestWaitMs = Math.max(longestWaitMs, now - call.at);
+				for (const call of process.waiting.splice(0, 50))
+					longestWaitMs = Math.max(longestWaitMs, now - call.at);
 				bucket.accepted(now + 20);
 			} else {
 				if (adapt) bucket.refused(now + 20);

@@ -18,15 +18,22 @@ function example(name: string): Example {
 	return Engine.readWorkflow(path.join(PACKAGE_ROOT, 'examples', name));
 }
 
-const OUR_TYPES = ['n8n-nodes-bitrix24-sip.bitrix24Sip', 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger'];
+const OUR_TYPES = [
+	'n8n-nodes-bitrix24-sip.bitrix24Sip',
+	'n8n-nodes-bitrix24-sip.bitrix24SipTrigger',
+];
 const PROVISION = 'provision-from-webhook.json';
-const SETTLING = (status: string) => `still settling (status ${status}); ask again with Registration → Get Status in a minute`;
+const SETTLING = (status: string) =>
+	`still settling (status ${status}); ask again with Registration → Get Status in a minute`;
 
 /** What n8n's Webhook node 2 puts out for a POST with a JSON body. */
 function postedItem(body: IDataObject): INodeExecutionData {
 	return {
 		json: {
-			headers: { 'content-type': 'application/json', 'x-provisioning-token': 'a-long-random-secret' },
+			headers: {
+				'content-type': 'application/json',
+				'x-provisioning-token': 'a-long-random-secret',
+			},
 			params: {},
 			query: {},
 			body,
@@ -36,7 +43,12 @@ function postedItem(body: IDataObject): INodeExecutionData {
 	};
 }
 
-const TRUNK = { title: 'Main SIP trunk', server: 'sip.provider.com', login: 'sip_user', password: 'change-me' };
+const TRUNK = {
+	title: 'Main SIP trunk',
+	server: 'sip.provider.com',
+	login: 'sip_user',
+	password: 'change-me',
+};
 
 describe('the health and provisioning examples', () => {
 	let portal: TestPortal;
@@ -77,7 +89,9 @@ describe('the health and provisioning examples', () => {
 			for (const node of workflow.nodes) {
 				if (OUR_TYPES.includes(node.type)) {
 					expect(node.typeVersion).toBe(1);
-					expect(node.credentials).toEqual({ bitrix24WebhookApi: { id: '1', name: 'Bitrix24 account' } });
+					expect(node.credentials).toEqual({
+						bitrix24WebhookApi: { id: '1', name: 'Bitrix24 account' },
+					});
 				} else {
 					expect(BASE_NODE_VERSIONS[node.type]).toContain(node.typeVersion);
 				}
@@ -102,7 +116,11 @@ describe('the health and provisioning examples', () => {
 		const failing = await run(workflow);
 		expect(failing.error).toBeUndefined();
 		expect(failing.output('Send Alert (replace me)').map((item) => item.json)).toEqual([
-			expect.objectContaining({ TITLE: 'Bad', healthy: false, summary: 'SIP 403 Forbidden — check login and password' }),
+			expect.objectContaining({
+				TITLE: 'Bad',
+				healthy: false,
+				summary: 'SIP 403 Forbidden — check login and password',
+			}),
 		]);
 
 		portal.sandbox.setServerBehaviour('sip.forbidden.example', null);
@@ -121,8 +139,12 @@ describe('the health and provisioning examples', () => {
 			authentication: 'headerAuth',
 			responseMode: 'lastNode',
 		});
-		expect(webhook.credentials).toEqual({ httpHeaderAuth: { id: '2', name: 'Provisioning webhook header' } });
-		const note = String(workflow.nodes.find((node) => node.type === 'n8n-nodes-base.stickyNote')!.parameters.content);
+		expect(webhook.credentials).toEqual({
+			httpHeaderAuth: { id: '2', name: 'Provisioning webhook header' },
+		});
+		const note = String(
+			workflow.nodes.find((node) => node.type === 'n8n-nodes-base.stickyNote')!.parameters.content,
+		);
 		expect(note).toContain('Header Auth');
 		expect(note).toContain('X-Provisioning-Token');
 	});
@@ -132,7 +154,12 @@ describe('the health and provisioning examples', () => {
 
 		expect(first.result.error).toBeUndefined();
 		const [line] = portal.sandbox.lines();
-		expect(line).toMatchObject({ title: 'Main SIP trunk', server: 'sip.provider.com', login: 'sip_user', type: 'cloud' });
+		expect(line).toMatchObject({
+			title: 'Main SIP trunk',
+			server: 'sip.provider.com',
+			login: 'sip_user',
+			type: 'cloud',
+		});
 		expect(first.lastNode).toBe('Reply');
 		expect(first.reply).toEqual({
 			CONFIG_ID: line.configId,
@@ -152,7 +179,11 @@ describe('the health and provisioning examples', () => {
 		const again = await post(TRUNK);
 		expect(again.result.error).toBeUndefined();
 		expect(portal.sandbox.lines()).toHaveLength(1);
-		expect(again.reply).toMatchObject({ CONFIG_ID: line.configId, STATUS_RESULT: 'in_progress', registration: SETTLING('in_progress') });
+		expect(again.reply).toMatchObject({
+			CONFIG_ID: line.configId,
+			STATUS_RESULT: 'in_progress',
+			registration: SETTLING('in_progress'),
+		});
 	});
 
 	it('provision-from-webhook.json answers "registered" when the registration has settled', async () => {
@@ -163,7 +194,12 @@ describe('the health and provisioning examples', () => {
 		expect(result.error).toBeUndefined();
 		const [line] = portal.sandbox.lines();
 		expect(reply).toEqual(
-			expect.objectContaining({ CONFIG_ID: line.configId, STATUS_RESULT: 'success', STATUS_CODE: 200, registration: 'registered' }),
+			expect.objectContaining({
+				CONFIG_ID: line.configId,
+				STATUS_RESULT: 'success',
+				STATUS_CODE: 200,
+				registration: 'registered',
+			}),
 		);
 	});
 
@@ -175,12 +211,21 @@ describe('the health and provisioning examples', () => {
 
 		expect(result.error).toBeUndefined();
 		expect(reply).toEqual(
-			expect.objectContaining({ TITLE: 'Main SIP trunk', STATUS_RESULT: 'error', STATUS_CODE: 403, registration: 'failed: 403 Forbidden' }),
+			expect.objectContaining({
+				TITLE: 'Main SIP trunk',
+				STATUS_RESULT: 'error',
+				STATUS_CODE: 403,
+				registration: 'failed: 403 Forbidden',
+			}),
 		);
 	});
 
 	it('provision-from-webhook.json refuses a body without a server and sends nothing', async () => {
-		const { result } = await post({ title: 'Main SIP trunk', login: 'sip_user', password: 'change-me' });
+		const { result } = await post({
+			title: 'Main SIP trunk',
+			login: 'sip_user',
+			password: 'change-me',
+		});
 
 		expect(result.nodeError('Create Line')?.message).toBe('Server is required');
 		expect(portal.sandbox.log).toEqual([]);

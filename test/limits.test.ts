@@ -10,9 +10,19 @@ describe('rate limit and operating time', () => {
 
 	const statuses = async (portalUnderTest: TestPortal, count: number, requestOptions = {}) => {
 		// made by hand, so that the portal's bucket is empty when the run starts
-		const line = portalUnderTest.sandbox.addLineByHand({ type: 'cloud', title: 'Line 1', server: 'sip.example.com', login: 'user0' });
+		const line = portalUnderTest.sandbox.addLineByHand({
+			type: 'cloud',
+			title: 'Line 1',
+			server: 'sip.example.com',
+			login: 'user0',
+		});
 		return await portalUnderTest.run(
-			{ resource: 'registration', operation: 'getStatus', regId: line.regId as number, requestOptions },
+			{
+				resource: 'registration',
+				operation: 'getStatus',
+				regId: line.regId as number,
+				requestOptions,
+			},
 			Array.from({ length: count }, () => ({})),
 			{ continueOnFail: true },
 		);
@@ -40,7 +50,9 @@ describe('rate limit and operating time', () => {
 		portal = await TestPortal.start({ rateLimit: { burst: 5, perSecond: 10 } });
 		const run = await statuses(portal, 20, { batching: false });
 
-		expect(run.items.map((item) => item.pairedItem)).toEqual(Array.from({ length: 20 }, (_, item) => ({ item })));
+		expect(run.items.map((item) => item.pairedItem)).toEqual(
+			Array.from({ length: 20 }, (_, item) => ({ item })),
+		);
 		expect(run.json.filter((item) => item.error)).toEqual([]);
 		const refused = portal.sandbox.log.filter((entry) => entry.error === 'QUERY_LIMIT_EXCEEDED');
 		expect(refused.length).toBeGreaterThan(0);
@@ -48,16 +60,22 @@ describe('rate limit and operating time', () => {
 	});
 
 	it('waits for the operating-time limit to reset, then goes on', async () => {
-		portal = await TestPortal.start({ operating: { limitSeconds: 0.03, costSeconds: 0.01, basketMs: 100 } });
+		portal = await TestPortal.start({
+			operating: { limitSeconds: 0.03, costSeconds: 0.01, basketMs: 100 },
+		});
 		const run = await statuses(portal, 6, { batching: false });
 
 		expect(run.json.filter((item) => item.error)).toEqual([]);
-		expect(portal.sandbox.log.filter((entry) => entry.error === 'OPERATION_TIME_LIMIT').length).toBeGreaterThan(0);
+		expect(
+			portal.sandbox.log.filter((entry) => entry.error === 'OPERATION_TIME_LIMIT').length,
+		).toBeGreaterThan(0);
 		expect(portal.sandbox.log.filter((entry) => entry.status === 200)).toHaveLength(6);
 	});
 
 	it('fails the items it cannot send within Max Wait, each with a clear error, and never hangs', async () => {
-		portal = await TestPortal.start({ operating: { limitSeconds: 0.03, costSeconds: 0.01, basketMs: 60_000 } });
+		portal = await TestPortal.start({
+			operating: { limitSeconds: 0.03, costSeconds: 0.01, basketMs: 60_000 },
+		});
 		const run = await statuses(portal, 6, { batching: false, maxWait: 2 });
 
 		expect(run.items).toHaveLength(6);
@@ -77,6 +95,8 @@ describe('rate limit and operating time', () => {
 		const notSent = run.json.filter((item) => item.code === 'WAIT_BUDGET_EXHAUSTED');
 		expect(notSent.length).toBeGreaterThan(0);
 		expect(portal.sandbox.log).toHaveLength(60 - notSent.length);
-		expect(notSent[0].error).toBe('The node stopped pacing its requests after its Max Wait of 1 s; this call was not sent');
+		expect(notSent[0].error).toBe(
+			'The node stopped pacing its requests after its Max Wait of 1 s; this call was not sent',
+		);
 	});
 });

@@ -18,7 +18,12 @@ describe('Line operations through the engine', () => {
 
 	describe('Create', () => {
 		it('creates a cloud line and outputs it with numeric ids and without its password', async () => {
-			const run = await create({ title: 'Main trunk', server: 'https://sip.example.com', login: 'u1', password: 'p@ss' });
+			const run = await create({
+				title: 'Main trunk',
+				server: 'https://sip.example.com',
+				login: 'u1',
+				password: 'p@ss',
+			});
 
 			expect(run.failure).toBeUndefined();
 			const [line] = run.json;
@@ -38,12 +43,21 @@ describe('Line operations through the engine', () => {
 			expect(line).not.toHaveProperty('PASSWORD');
 			expect(stored.password).toBe('p@ss');
 			expect(run.items[0].pairedItem).toEqual({ item: 0 });
-			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.get', 'voximplant.sip.add']);
+			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
+				'voximplant.sip.get',
+				'voximplant.sip.add',
+			]);
 		});
 
 		it('creates an office line and shows the incoming credentials when passwords are asked for', async () => {
 			const run = await create(
-				{ type: 'office', title: 'Office', server: 'pbx.office.local', login: 'office', password: 'x' },
+				{
+					type: 'office',
+					title: 'Office',
+					server: 'pbx.office.local',
+					login: 'office',
+					password: 'x',
+				},
 				{ includePasswords: true },
 			);
 
@@ -58,10 +72,16 @@ describe('Line operations through the engine', () => {
 		it.each([
 			[{ server: '={{ "" }}', login: 'u' }, 'Server is required'],
 			[{ server: 'https://', login: 'u' }, 'Server is required'],
-			[{ server: 's'.repeat(101), login: 'u' }, 'Server is 101 characters long; Bitrix24 allows at most 100'],
+			[
+				{ server: 's'.repeat(101), login: 'u' },
+				'Server is 101 characters long; Bitrix24 allows at most 100',
+			],
 			[{ server: 'sip.example.com', login: '  ' }, 'Login is required'],
 			[{ server: 'sip.example.com', login: 'l'.repeat(101) }, 'Login is 101 characters long'],
-			[{ server: 'sip.example.com', login: 'u', password: '😀'.repeat(101) }, 'Password is 101 characters long'],
+			[
+				{ server: 'sip.example.com', login: 'u', password: '😀'.repeat(101) },
+				'Password is 101 characters long',
+			],
 		])('refuses %j before sending anything', async (fields, message) => {
 			const run = await create({ title: 'T', password: '', ...fields });
 
@@ -70,7 +90,12 @@ describe('Line operations through the engine', () => {
 		});
 
 		it('accepts 100 characters, counting an emoji as one', async () => {
-			const run = await create({ title: 'Long', server: 'sip.example.com', login: 'u', password: '😀'.repeat(100) });
+			const run = await create({
+				title: 'Long',
+				server: 'sip.example.com',
+				login: 'u',
+				password: '😀'.repeat(100),
+			});
 
 			expect(run.failure).toBeUndefined();
 			expect(portal.sandbox.lines()[0].password).toBe('😀'.repeat(100));
@@ -90,11 +115,19 @@ describe('Line operations through the engine', () => {
 			});
 
 			expect(run.failure).toBeUndefined();
-			expect(run.json).toEqual([{ CONFIG_ID: office.CONFIG_ID, updated: true, updatedFields: ['TITLE', 'PASSWORD'] }]);
+			expect(run.json).toEqual([
+				{ CONFIG_ID: office.CONFIG_ID, updated: true, updatedFields: ['TITLE', 'PASSWORD'] },
+			]);
 			const stored = portal.sandbox.lines()[0];
 			expect(stored).toMatchObject({ type: 'office', title: 'Renamed', password: 'new-pass' });
-			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.update']);
-			expect(portal.sandbox.log[0].params).toEqual({ CONFIG_ID: office.CONFIG_ID, TITLE: 'Renamed', PASSWORD: 'new-pass' });
+			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
+				'voximplant.sip.update',
+			]);
+			expect(portal.sandbox.log[0].params).toEqual({
+				CONFIG_ID: office.CONFIG_ID,
+				TITLE: 'Renamed',
+				PASSWORD: 'new-pass',
+			});
 		});
 
 		it('ignores the PBX Type of workflows made before update stopped asking for it', async () => {
@@ -110,12 +143,19 @@ describe('Line operations through the engine', () => {
 			});
 
 			expect(run.json[0]).toMatchObject({ updated: true, updatedFields: ['SERVER'] });
-			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.update']);
+			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
+				'voximplant.sip.update',
+			]);
 			expect(portal.sandbox.lines()[0].server).toBe('new.example.com');
 		});
 
 		it('refuses an update with nothing to change, before any call', async () => {
-			const run = await portal.run({ resource: 'line', operation: 'update', configId: 3, updateFields: { title: '' } });
+			const run = await portal.run({
+				resource: 'line',
+				operation: 'update',
+				configId: 3,
+				updateFields: { title: '' },
+			});
 
 			expect(run.failure?.message).toBe('Nothing to update: no field to change was given');
 			expect(run.failure?.description).toContain('Update Fields');
@@ -123,18 +163,30 @@ describe('Line operations through the engine', () => {
 		});
 
 		it('refuses to empty the server', async () => {
-			const run = await portal.run({ resource: 'line', operation: 'update', configId: 3, updateFields: { server: ' ' } });
+			const run = await portal.run({
+				resource: 'line',
+				operation: 'update',
+				configId: 3,
+				updateFields: { server: ' ' },
+			});
 
 			expect(run.failure?.message).toBe('Server is required');
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 
-		it.each([[0], [-4], [2.5], ['abc']])('refuses the line id %j before any call', async (configId) => {
-			const run = await portal.run({ resource: 'line', operation: 'delete', configId: configId as number });
+		it.each([[0], [-4], [2.5], ['abc']])(
+			'refuses the line id %j before any call',
+			async (configId) => {
+				const run = await portal.run({
+					resource: 'line',
+					operation: 'delete',
+					configId: configId as number,
+				});
 
-			expect(run.failure?.message).toMatch(/^Line ID must be a positive whole number, got /);
-			expect(portal.sandbox.log).toHaveLength(0);
-		});
+				expect(run.failure?.message).toMatch(/^Line ID must be a positive whole number, got /);
+				expect(portal.sandbox.log).toHaveLength(0);
+			},
+		);
 
 		it('refuses an empty line id before any call, saying it is empty', async () => {
 			const run = await portal.run({ resource: 'line', operation: 'delete', configId: '' });
@@ -149,7 +201,11 @@ describe('Line operations through the engine', () => {
 		it('deletes a line and reports it', async () => {
 			const [line] = await portal.createLines(1, 'cloud');
 
-			const run = await portal.run({ resource: 'line', operation: 'delete', configId: line.CONFIG_ID as number });
+			const run = await portal.run({
+				resource: 'line',
+				operation: 'delete',
+				configId: line.CONFIG_ID as number,
+			});
 
 			expect(run.json).toEqual([{ CONFIG_ID: line.CONFIG_ID, deleted: true }]);
 			expect(portal.sandbox.lines()).toHaveLength(0);
@@ -158,7 +214,11 @@ describe('Line operations through the engine', () => {
 		it('gets one line by id, and fails clearly for an unknown one', async () => {
 			const [line] = await portal.createLines(1, 'cloud', 'Only');
 
-			const found = await portal.run({ resource: 'line', operation: 'get', configId: line.CONFIG_ID as number });
+			const found = await portal.run({
+				resource: 'line',
+				operation: 'get',
+				configId: line.CONFIG_ID as number,
+			});
 			const missing = await portal.run({ resource: 'line', operation: 'get', configId: 999 });
 
 			expect(found.json).toEqual([line]);
@@ -169,7 +229,11 @@ describe('Line operations through the engine', () => {
 		it('makes a line the default outgoing line', async () => {
 			const [first, second] = await portal.createLines(2, 'cloud');
 
-			const run = await portal.run({ resource: 'line', operation: 'setDefaultOutgoing', configId: second.CONFIG_ID as number });
+			const run = await portal.run({
+				resource: 'line',
+				operation: 'setDefaultOutgoing',
+				configId: second.CONFIG_ID as number,
+			});
 
 			expect(run.json).toEqual([{ CONFIG_ID: second.CONFIG_ID, defaultOutgoing: true }]);
 			const lines = portal.sandbox.lines();
@@ -186,14 +250,23 @@ describe('Line operations through the engine', () => {
 			const run = await portal.run({ resource: 'line', operation: 'getMany', returnAll: true });
 
 			expect(run.json.map((line) => line.CONFIG_ID)).toEqual(created.map((line) => line.CONFIG_ID));
-			expect(run.items.every((item) => (item.pairedItem as { item: number }).item === 0)).toBe(true);
-			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(Array(3).fill('voximplant.sip.get'));
+			expect(run.items.every((item) => (item.pairedItem as { item: number }).item === 0)).toBe(
+				true,
+			);
+			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(
+				Array(3).fill('voximplant.sip.get'),
+			);
 		});
 
 		it('stops at the limit', async () => {
 			await portal.createLines(75, 'office');
 
-			const run = await portal.run({ resource: 'line', operation: 'getMany', returnAll: false, limit: 60 });
+			const run = await portal.run({
+				resource: 'line',
+				operation: 'getMany',
+				returnAll: false,
+				limit: 60,
+			});
 
 			expect(run.json).toHaveLength(60);
 		});
@@ -202,8 +275,18 @@ describe('Line operations through the engine', () => {
 			await portal.createLines(3, 'office', 'Office');
 			const clouds = await portal.createLines(3, 'cloud', 'Cloud');
 
-			const byType = await portal.run({ resource: 'line', operation: 'getMany', returnAll: true, filters: { type: 'cloud' } });
-			const byTitle = await portal.run({ resource: 'line', operation: 'getMany', returnAll: true, filters: { title: 'office 2' } });
+			const byType = await portal.run({
+				resource: 'line',
+				operation: 'getMany',
+				returnAll: true,
+				filters: { type: 'cloud' },
+			});
+			const byTitle = await portal.run({
+				resource: 'line',
+				operation: 'getMany',
+				returnAll: true,
+				filters: { title: 'office 2' },
+			});
 			const byIds = await portal.run({
 				resource: 'line',
 				operation: 'getMany',
@@ -214,7 +297,10 @@ describe('Line operations through the engine', () => {
 
 			expect(byType.json.map((line) => line.TITLE)).toEqual(['Cloud 1', 'Cloud 2', 'Cloud 3']);
 			expect(byTitle.json.map((line) => line.TITLE)).toEqual(['Office 2']);
-			expect(byIds.json.map((line) => line.CONFIG_ID)).toEqual([clouds[2].CONFIG_ID, clouds[0].CONFIG_ID]);
+			expect(byIds.json.map((line) => line.CONFIG_ID)).toEqual([
+				clouds[2].CONFIG_ID,
+				clouds[0].CONFIG_ID,
+			]);
 		});
 
 		it('returns nothing when no line matches', async () => {
@@ -225,7 +311,12 @@ describe('Line operations through the engine', () => {
 		});
 
 		it('refuses line ids that are not numbers', async () => {
-			const run = await portal.run({ resource: 'line', operation: 'getMany', returnAll: true, filters: { configIds: '3, x' } });
+			const run = await portal.run({
+				resource: 'line',
+				operation: 'getMany',
+				returnAll: true,
+				filters: { configIds: '3, x' },
+			});
 
 			expect(run.failure?.message).toBe('Line IDs must be positive whole numbers, got "x"');
 			expect(portal.sandbox.log).toHaveLength(0);
@@ -248,11 +339,20 @@ describe('Registration and Connector', () => {
 		const [line] = await portal.createLines(1, 'cloud');
 		const results: IDataObject[] = [];
 		for (let read = 0; read < 4; read++) {
-			const run = await portal.run({ resource: 'registration', operation: 'getStatus', regId: line.REG_ID as number });
+			const run = await portal.run({
+				resource: 'registration',
+				operation: 'getStatus',
+				regId: line.REG_ID as number,
+			});
 			results.push(run.json[0]);
 		}
 
-		expect(results.map((status) => status.STATUS_RESULT)).toEqual(['wait', 'in_progress', 'success', 'success']);
+		expect(results.map((status) => status.STATUS_RESULT)).toEqual([
+			'wait',
+			'in_progress',
+			'success',
+			'success',
+		]);
 		expect(results[3]).toMatchObject({ REG_ID: line.REG_ID, STATUS_CODE: 200, ERROR_MESSAGE: '' });
 		expect(typeof results[3].LAST_UPDATED).toBe('string');
 	});
@@ -262,7 +362,11 @@ describe('Registration and Connector', () => {
 		const [line] = await portal.createLines(1, 'cloud');
 		portal.sandbox.advanceRegistrations(5);
 
-		const run = await portal.run({ resource: 'registration', operation: 'getStatus', regId: line.REG_ID as number });
+		const run = await portal.run({
+			resource: 'registration',
+			operation: 'getStatus',
+			regId: line.REG_ID as number,
+		});
 
 		expect(run.json[0]).toMatchObject({ STATUS_RESULT: 'error', STATUS_CODE: 403 });
 	});

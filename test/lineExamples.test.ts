@@ -15,10 +15,12 @@ const NO_LINE = 'Line ID is empty';
 type Example = WorkflowJson & { active?: unknown; pinData?: Record<string, unknown> };
 
 /** An example exactly as shipped. */
-const example = (name: string): Example => Engine.readWorkflow(path.join(PACKAGE_ROOT, 'examples', name));
+const example = (name: string): Example =>
+	Engine.readWorkflow(path.join(PACKAGE_ROOT, 'examples', name));
 
 /** The node of the example that does the work. */
-const sipNodeOf = (workflow: WorkflowJson) => workflow.nodes.find((node) => node.type === SIP_TYPE)!;
+const sipNodeOf = (workflow: WorkflowJson) =>
+	workflow.nodes.find((node) => node.type === SIP_TYPE)!;
 
 /** The example with some parameters of its Bitrix24 SIP node filled in, as a user does after importing it. */
 function filledIn(name: string, parameters: INodeParameters): Example {
@@ -29,7 +31,9 @@ function filledIn(name: string, parameters: INodeParameters): Example {
 }
 
 /** Line ID set By ID, as a user does by picking the line from the list. */
-const lineId = (configId: unknown): INodeParameters => ({ configId: { __rl: true, mode: 'id', value: String(configId) } });
+const lineId = (configId: unknown): INodeParameters => ({
+	configId: { __rl: true, mode: 'id', value: String(configId) },
+});
 
 describe('the line examples', () => {
 	let portal: TestPortal;
@@ -44,7 +48,9 @@ describe('the line examples', () => {
 
 	/** Runs an example from its manual trigger (one empty item, as `n8n execute` does: it ignores pinned data). */
 	const run = async (workflow: WorkflowJson): Promise<RunResult> =>
-		await sharedEngine().run(workflow, { credentials: { bitrix24WebhookApi: { webhookUrl: portal.webhookUrl } } });
+		await sharedEngine().run(workflow, {
+			credentials: { bitrix24WebhookApi: { webhookUrl: portal.webhookUrl } },
+		});
 
 	/** The items the Bitrix24 SIP node put out; its error, if it stopped, fails the test. */
 	const output = async (workflow: WorkflowJson): Promise<IDataObject[]> => {
@@ -61,22 +67,27 @@ describe('the line examples', () => {
 		'set-default-outgoing.json',
 		'connector-status.json',
 		'delete-line.json',
-	])('%s imports cleanly: inactive, nothing pinned, a sticky note, node versions n8n 1.82+ and 2.x have', (name) => {
-		const workflow = example(name);
-		expect(workflow.active).toBe(false);
-		expect(workflow.pinData ?? {}).toEqual({});
-		const sip = workflow.nodes.filter((node) => node.type === SIP_TYPE);
-		expect(sip).toHaveLength(1);
-		expect(sip[0].typeVersion).toBe(1);
-		expect(sip[0].credentials).toEqual({ bitrix24WebhookApi: { id: '1', name: 'Bitrix24 account' } });
-		for (const node of workflow.nodes.filter((other) => other.type !== SIP_TYPE)) {
-			expect(BASE_NODE_VERSIONS[node.type]).toContain(node.typeVersion);
-		}
-		const notes = workflow.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote');
-		expect(notes).toHaveLength(1);
-		expect(notes[0].parameters.content).toMatch(/^## .+\n/);
-		expect(workflow.connections[workflow.nodes[0].name].main[0]?.[0]?.node).toBe(sip[0].name);
-	});
+	])(
+		'%s imports cleanly: inactive, nothing pinned, a sticky note, node versions n8n 1.82+ and 2.x have',
+		(name) => {
+			const workflow = example(name);
+			expect(workflow.active).toBe(false);
+			expect(workflow.pinData ?? {}).toEqual({});
+			const sip = workflow.nodes.filter((node) => node.type === SIP_TYPE);
+			expect(sip).toHaveLength(1);
+			expect(sip[0].typeVersion).toBe(1);
+			expect(sip[0].credentials).toEqual({
+				bitrix24WebhookApi: { id: '1', name: 'Bitrix24 account' },
+			});
+			for (const node of workflow.nodes.filter((other) => other.type !== SIP_TYPE)) {
+				expect(BASE_NODE_VERSIONS[node.type]).toContain(node.typeVersion);
+			}
+			const notes = workflow.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote');
+			expect(notes).toHaveLength(1);
+			expect(notes[0].parameters.content).toMatch(/^## .+\n/);
+			expect(workflow.connections[workflow.nodes[0].name].main[0]?.[0]?.node).toBe(sip[0].name);
+		},
+	);
 
 	it.each([
 		['delete-line.json', 'Delete Line'],
@@ -106,7 +117,9 @@ describe('the line examples', () => {
 	);
 
 	it('provision-cloud-line.json run as shipped is refused by n8n for its empty required fields, and creates nothing', async () => {
-		await expect(run(example('provision-cloud-line.json'))).rejects.toThrow('The workflow has issues and cannot be executed');
+		await expect(run(example('provision-cloud-line.json'))).rejects.toThrow(
+			'The workflow has issues and cannot be executed',
+		);
 
 		expect(portal.sandbox.log).toEqual([]);
 		expect(portal.sandbox.lines()).toEqual([]);
@@ -118,15 +131,25 @@ describe('the line examples', () => {
 		const [again] = await output(filledIn('provision-cloud-line.json', provider));
 		const [status] = await output(filledIn('registration-status.json', lineId(line.CONFIG_ID)));
 		const lines = await output(example('list-lines.json'));
-		const [defaultLine] = await output(filledIn('set-default-outgoing.json', lineId(line.CONFIG_ID)));
+		const [defaultLine] = await output(
+			filledIn('set-default-outgoing.json', lineId(line.CONFIG_ID)),
+		);
 		const defaultOutgoing = portal.sandbox.defaultOutgoing();
 		const [connector] = await output(example('connector-status.json'));
 		const [deleted] = await output(filledIn('delete-line.json', lineId(line.CONFIG_ID)));
 
-		expect(line).toMatchObject({ TITLE: 'Main SIP trunk', SERVER: 'sip.provider.com', LOGIN: 'sip_user' });
+		expect(line).toMatchObject({
+			TITLE: 'Main SIP trunk',
+			SERVER: 'sip.provider.com',
+			LOGIN: 'sip_user',
+		});
 		expect(line).not.toHaveProperty('PASSWORD');
 		expect(again.CONFIG_ID).toBe(line.CONFIG_ID);
-		expect(status).toMatchObject({ CONFIG_ID: line.CONFIG_ID, REG_ID: line.REG_ID, STATUS_RESULT: 'wait' });
+		expect(status).toMatchObject({
+			CONFIG_ID: line.CONFIG_ID,
+			REG_ID: line.REG_ID,
+			STATUS_RESULT: 'wait',
+		});
 		expect(lines.map((entry) => entry.CONFIG_ID)).toEqual([line.CONFIG_ID]);
 		expect(defaultLine).toEqual({ CONFIG_ID: line.CONFIG_ID, defaultOutgoing: true });
 		expect(defaultOutgoing).toBe(`reg${String(line.REG_ID)}`);
@@ -138,7 +161,9 @@ describe('the line examples', () => {
 	it('a destructive example with Line ID as a plain number works too', async () => {
 		const [line] = await portal.createLines(1, 'office');
 
-		const [deleted] = await output(filledIn('delete-line.json', { configId: Number(line.CONFIG_ID) }));
+		const [deleted] = await output(
+			filledIn('delete-line.json', { configId: Number(line.CONFIG_ID) }),
+		);
 
 		expect(deleted).toEqual({ CONFIG_ID: line.CONFIG_ID, deleted: true });
 		expect(portal.sandbox.lines()).toEqual([]);

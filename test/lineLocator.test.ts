@@ -44,16 +44,23 @@ const OPERATIONS: Record<string, OperationCase> = {
 	'Line → Get': {
 		parameters: { resource: 'line', operation: 'get' },
 		check: (run, target) => {
-			expect(run.json).toEqual([expect.objectContaining({ CONFIG_ID: target.configId, TITLE: target.title })]);
+			expect(run.json).toEqual([
+				expect.objectContaining({ CONFIG_ID: target.configId, TITLE: target.title }),
+			]);
 		},
 	},
 	'Line → Update': {
 		parameters: { resource: 'line', operation: 'update', updateFields: { title: 'Renamed' } },
 		check: (run, target, portal) => {
-			expect(run.json).toEqual([{ CONFIG_ID: target.configId, updated: true, updatedFields: ['TITLE'] }]);
-			expect(portal.sandbox.lines().filter((line) => line.title === 'Renamed').map((line) => line.configId)).toEqual([
-				target.configId,
+			expect(run.json).toEqual([
+				{ CONFIG_ID: target.configId, updated: true, updatedFields: ['TITLE'] },
 			]);
+			expect(
+				portal.sandbox
+					.lines()
+					.filter((line) => line.title === 'Renamed')
+					.map((line) => line.configId),
+			).toEqual([target.configId]);
 		},
 	},
 	'Line → Delete': {
@@ -69,16 +76,23 @@ const OPERATIONS: Record<string, OperationCase> = {
 		parameters: { resource: 'line', operation: 'setDefaultOutgoing' },
 		check: (run, target, portal) => {
 			expect(run.json).toEqual([{ CONFIG_ID: target.configId, defaultOutgoing: true }]);
-			expect(portal.sandbox.lines().filter((line) => line.isDefaultOutgoing).map((line) => line.configId)).toEqual([
-				target.configId,
-			]);
+			expect(
+				portal.sandbox
+					.lines()
+					.filter((line) => line.isDefaultOutgoing)
+					.map((line) => line.configId),
+			).toEqual([target.configId]);
 		},
 	},
 	'Registration → Get Status by Line ID': {
 		parameters: { resource: 'registration', operation: 'getStatus', lookUpBy: 'configId' },
 		check: (run, target, portal) => {
-			expect(run.json).toEqual([expect.objectContaining({ CONFIG_ID: target.configId, REG_ID: target.regId })]);
-			const status = portal.sandbox.log.find((entry) => entry.restMethod === 'voximplant.sip.status');
+			expect(run.json).toEqual([
+				expect.objectContaining({ CONFIG_ID: target.configId, REG_ID: target.regId }),
+			]);
+			const status = portal.sandbox.log.find(
+				(entry) => entry.restMethod === 'voximplant.sip.status',
+			);
 			expect(status?.params).toEqual({ REG_ID: target.regId });
 		},
 	},
@@ -87,7 +101,10 @@ const OPERATIONS: Record<string, OperationCase> = {
 /** The Bitrix24 ids a run sent: every CONFIG_ID in the request log, in order. */
 function sentConfigIds(portal: TestPortal): number[] {
 	return portal.sandbox.log
-		.flatMap((entry) => [entry.params.CONFIG_ID, (entry.params.FILTER as IDataObject | undefined)?.CONFIG_ID])
+		.flatMap((entry) => [
+			entry.params.CONFIG_ID,
+			(entry.params.FILTER as IDataObject | undefined)?.CONFIG_ID,
+		])
 		.filter((id) => id !== undefined)
 		.map(Number);
 }
@@ -114,9 +131,10 @@ describe('Line ID as a resource locator, through the engine', () => {
 		it.each(FORMS)('acts on %s', async (_form, configId) => {
 			const target = await threeLines();
 
-			const run = await portal.run({ ...operation.parameters, configId: configId(target.configId) }, [
-				{ lineId: target.configId },
-			]);
+			const run = await portal.run(
+				{ ...operation.parameters, configId: configId(target.configId) },
+				[{ lineId: target.configId }],
+			);
 
 			expect(run.failure).toBeUndefined();
 			operation.check(run, target, portal);
@@ -154,10 +172,10 @@ describe('Line ID as a resource locator, through the engine', () => {
 		portal.sandbox.clearLog();
 		const [first, , third] = portal.sandbox.lines();
 
-		const run = await portal.run({ resource: 'line', operation: 'get', configId: byId('={{ $json.lineId }}') }, [
-			{ lineId: third.configId },
-			{ lineId: String(first.configId) },
-		]);
+		const run = await portal.run(
+			{ resource: 'line', operation: 'get', configId: byId('={{ $json.lineId }}') },
+			[{ lineId: third.configId }, { lineId: String(first.configId) }],
+		);
 
 		expect(run.json.map((line) => line.CONFIG_ID)).toEqual([third.configId, first.configId]);
 		expect(run.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
@@ -166,10 +184,10 @@ describe('Line ID as a resource locator, through the engine', () => {
 	it('names the item whose By ID expression is not a line id, before anything is sent', async () => {
 		await threeLines();
 
-		const run = await portal.run({ resource: 'line', operation: 'delete', configId: byId('={{ $json.lineId }}') }, [
-			{ lineId: 4 },
-			{ lineId: 'abc' },
-		]);
+		const run = await portal.run(
+			{ resource: 'line', operation: 'delete', configId: byId('={{ $json.lineId }}') },
+			[{ lineId: 4 }, { lineId: 'abc' }],
+		);
 
 		expect(run.failure?.message).toBe('Line ID must be a positive whole number, got "abc"');
 		expect(run.failure?.context).toMatchObject({ itemIndex: 1 });
@@ -179,8 +197,16 @@ describe('Line ID as a resource locator, through the engine', () => {
 	describe('what n8n checks before the node runs', () => {
 		const node = sharedEngine().loaded.nodes[NODE_TYPE];
 		const issuesOf = (configId: unknown) => {
-			const workflowNode = sipWorkflow({ resource: 'line', operation: 'delete', configId } as INodeParameters).nodes[1];
-			return NodeHelpers.getNodeParametersIssues(node.description.properties, workflowNode, node.description);
+			const workflowNode = sipWorkflow({
+				resource: 'line',
+				operation: 'delete',
+				configId,
+			} as INodeParameters).nodes[1];
+			return NodeHelpers.getNodeParametersIssues(
+				node.description.properties,
+				workflowNode,
+				node.description,
+			);
 		};
 
 		it('leaves an empty Line ID to the node, whose message names the field and the fix', () => {
@@ -191,9 +217,12 @@ describe('Line ID as a resource locator, through the engine', () => {
 
 		it('marks By ID text that is not a positive whole number in the editor, with the field-level message', () => {
 			for (const wrong of ['abc', '0', '-4', '2.5']) {
-				expect(issuesOf(byId(wrong))).toEqual({ parameters: { configId: ['Line ID must be a positive whole number, e.g. 5'] } });
+				expect(issuesOf(byId(wrong))).toEqual({
+					parameters: { configId: ['Line ID must be a positive whole number, e.g. 5'] },
+				});
 			}
-			for (const right of ['5', ' 12 ', '007', '={{ $json.lineId }}']) expect(issuesOf(byId(right))).toBeNull();
+			for (const right of ['5', ' 12 ', '007', '={{ $json.lineId }}'])
+				expect(issuesOf(byId(right))).toBeNull();
 		});
 
 		it('accepts what workflows saved before the picker hold', () => {
@@ -203,9 +232,9 @@ describe('Line ID as a resource locator, through the engine', () => {
 		it('refuses to run By ID text that is not a line id, before anything is sent', async () => {
 			await threeLines();
 
-			await expect(portal.run({ resource: 'line', operation: 'delete', configId: byId('abc') })).rejects.toThrow(
-				'The workflow has issues',
-			);
+			await expect(
+				portal.run({ resource: 'line', operation: 'delete', configId: byId('abc') }),
+			).rejects.toThrow('The workflow has issues');
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 	});
@@ -231,14 +260,24 @@ async function searchLines(webhookUrl: string, filter?: string): Promise<INodeLi
 		parameters,
 		credentials: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },
 	};
-	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: engine.nodeTypes });
+	const workflow = new Workflow({
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: engine.nodeTypes,
+	});
 	// the editor's requests carry no execution
 	const data: IWorkflowExecuteAdditionalData = {
 		...additionalData(engine.loaded, { bitrix24WebhookApi: { webhookUrl } }),
 		executionId: undefined,
 		currentNodeParameters: parameters,
 	};
-	const context = new LoadOptionsContext(workflow, workflow.getNode('Temp-Node') as INode, data, 'parameters.configId');
+	const context = new LoadOptionsContext(
+		workflow,
+		workflow.getNode('Temp-Node') as INode,
+		data,
+		'parameters.configId',
+	);
 	const method = engine.loaded.nodes[NODE_TYPE].methods?.listSearch?.searchLines;
 	if (!method) throw new Error('the node does not offer listSearch.searchLines');
 	return await method.call(context, filter);
@@ -259,7 +298,10 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 			fresh: add('Zeta', 'cloud', 'sip.trunk-provider.org'),
 		};
 		portal.sandbox.setRegistration(lines.main.regId as number, { STATUS_RESULT: 'success' });
-		portal.sandbox.setRegistration(lines.backup.regId as number, { STATUS_RESULT: 'error', STATUS_CODE: 401 });
+		portal.sandbox.setRegistration(lines.backup.regId as number, {
+			STATUS_RESULT: 'error',
+			STATUS_CODE: 401,
+		});
 		portal.sandbox.clearLog();
 	});
 
@@ -276,8 +318,16 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 				value: String(lines.backup.configId),
 				description: 'Cloud PBX · not registered: 401 Unauthorized',
 			},
-			{ name: 'Kyiv office — pbx.office.local (Office PBX)', value: String(lines.office.configId), description: 'Office PBX' },
-			{ name: 'Main Trunk — sip.alpha.com (Cloud PBX · registered)', value: String(lines.main.configId), description: 'Cloud PBX · registered' },
+			{
+				name: 'Kyiv office — pbx.office.local (Office PBX)',
+				value: String(lines.office.configId),
+				description: 'Office PBX',
+			},
+			{
+				name: 'Main Trunk — sip.alpha.com (Cloud PBX · registered)',
+				value: String(lines.main.configId),
+				description: 'Cloud PBX · registered',
+			},
 			{
 				name: 'Zeta — sip.trunk-provider.org (Cloud PBX · registration not checked yet)',
 				value: String(lines.fresh.configId),
@@ -288,9 +338,12 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 	});
 
 	it('finds lines by part of the title or of the server, in any case', async () => {
-		const values = async (filter: string) => (await searchLines(portal.webhookUrl, filter)).results.map((item) => item.value);
+		const values = async (filter: string) =>
+			(await searchLines(portal.webhookUrl, filter)).results.map((item) => item.value);
 
-		expect(await values('TRUNK')).toEqual([lines.backup, lines.main, lines.fresh].map((line) => String(line.configId)));
+		expect(await values('TRUNK')).toEqual(
+			[lines.backup, lines.main, lines.fresh].map((line) => String(line.configId)),
+		);
 		expect(await values('kyiv')).toEqual([String(lines.office.configId)]);
 		expect(await values('Beta.NET')).toEqual([String(lines.backup.configId)]);
 		expect(await values('  alpha ')).toEqual([String(lines.main.configId)]);
@@ -304,28 +357,49 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 			STATUS_CODE: 403,
 			ERROR_MESSAGE: 'Forbidden by provider',
 		});
-		await portal.run({ resource: 'line', operation: 'update', configId: lines.main.configId, updateFields: { password: 'new' } });
+		await portal.run({
+			resource: 'line',
+			operation: 'update',
+			configId: lines.main.configId,
+			updateFields: { password: 'new' },
+		});
 
 		const { results } = await searchLines(portal.webhookUrl);
 
 		const byValue = new Map(results.map((item) => [item.value, item.description]));
-		expect(byValue.get(String(lines.backup.configId))).toBe('Cloud PBX · not registered: 403 Forbidden by provider');
+		expect(byValue.get(String(lines.backup.configId))).toBe(
+			'Cloud PBX · not registered: 403 Forbidden by provider',
+		);
 		expect(byValue.get(String(lines.main.configId))).toBe('Cloud PBX · registering');
 	});
 
 	it('names an untitled line as Bitrix24 does', async () => {
-		const untitled = portal.sandbox.addLineByHand({ type: 'office', title: '', server: 'pbx.lan', login: 'u' });
+		const untitled = portal.sandbox.addLineByHand({
+			type: 'office',
+			title: '',
+			server: 'pbx.lan',
+			login: 'u',
+		});
 
 		const { results } = await searchLines(portal.webhookUrl, 'pbx.lan');
 
 		expect(results).toEqual([
-			{ name: `Office PBX (${untitled.configId}) — pbx.lan (Office PBX)`, value: String(untitled.configId), description: 'Office PBX' },
+			{
+				name: `Office PBX (${untitled.configId}) — pbx.lan (Office PBX)`,
+				value: String(untitled.configId),
+				description: 'Office PBX',
+			},
 		]);
 	});
 
 	it('lists the lines of every page, not only the first 50', async () => {
 		for (let index = 1; index <= 60; index++) {
-			portal.sandbox.addLineByHand({ type: 'office', title: `Branch ${index}`, server: 'pbx.branch.local', login: `b${index}` });
+			portal.sandbox.addLineByHand({
+				type: 'office',
+				title: `Branch ${index}`,
+				server: 'pbx.branch.local',
+				login: `b${index}`,
+			});
 		}
 
 		const { results } = await searchLines(portal.webhookUrl, 'branch');
@@ -342,16 +416,22 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 	it('gives a value the node then acts on: the line picked is the line read', async () => {
 		const [picked] = (await searchLines(portal.webhookUrl, 'kyiv')).results;
 
-		const run = await portal.run({ resource: 'line', operation: 'get', configId: fromList(String(picked.value)) });
+		const run = await portal.run({
+			resource: 'line',
+			operation: 'get',
+			configId: fromList(String(picked.value)),
+		});
 
-		expect(run.json).toEqual([expect.objectContaining({ CONFIG_ID: lines.office.configId, TITLE: 'Kyiv office' })]);
+		expect(run.json).toEqual([
+			expect.objectContaining({ CONFIG_ID: lines.office.configId, TITLE: 'Kyiv office' }),
+		]);
 	});
 
 	it('says a wrong webhook is not accepted, without the secret', async () => {
 		const unknownCode = 'wrong0000code';
-		const error: unknown = await searchLines(portal.webhookUrl.replace(portal.webhook.secret, unknownCode)).catch(
-			(failure: unknown) => failure,
-		);
+		const error: unknown = await searchLines(
+			portal.webhookUrl.replace(portal.webhook.secret, unknownCode),
+		).catch((failure: unknown) => failure);
 
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect((error as NodeApiError).message).toBe(
@@ -363,10 +443,14 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 	});
 
 	it('names the fix for a webhook URL that is not one', async () => {
-		const error: unknown = await searchLines('https://example.com/not-a-webhook').catch((failure: unknown) => failure);
+		const error: unknown = await searchLines('https://example.com/not-a-webhook').catch(
+			(failure: unknown) => failure,
+		);
 
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect((error as NodeOperationError).description).toBe('Fix the Webhook URL in the Bitrix24 Webhook API credential.');
+		expect((error as NodeOperationError).description).toBe(
+			'Fix the Webhook URL in the Bitrix24 Webhook API credential.',
+		);
 		expect(portal.sandbox.log).toHaveLength(0);
 	});
 

@@ -35,7 +35,12 @@ describe('two processes sharing a portal', () => {
 
 	it('each slows down by itself after the portal refuses: every item done once, no refusal after the first seconds', async () => {
 		sandbox = await Bitrix24Sandbox.start({ rateLimit: false });
-		const line = sandbox.addLineByHand({ type: 'cloud', title: 'Line 1', server: 'sip.example.com', login: 'user0' });
+		const line = sandbox.addLineByHand({
+			type: 'cloud',
+			title: 'Line 1',
+			server: 'sip.example.com',
+			login: 'user0',
+		});
 		for (let index = 0; index < 2; index++) {
 			const worker = Child.start('engineWorker.ts');
 			workers.push(worker);
@@ -43,7 +48,10 @@ describe('two processes sharing a portal', () => {
 		}
 		// one request per item: batching off, so only the pace decides, not the grouping
 		const request: MeasureRequest = {
-			workflow: nodeWorkflow({ resource: 'registration', operation: 'getStatus', regId: '={{ $json.regId }}' }, { batching: false, maxWait: 600 }),
+			workflow: nodeWorkflow(
+				{ resource: 'registration', operation: 'getStatus', regId: '={{ $json.regId }}' },
+				{ batching: false, maxWait: 600 },
+			),
 			nodeName: NODE,
 			webhookUrl: sandbox.webhook.url,
 			items: ITEMS,
@@ -52,7 +60,9 @@ describe('two processes sharing a portal', () => {
 		sandbox.setRateLimit(RATE);
 		sandbox.log.length = 0;
 		const started = Date.now();
-		const results = await Promise.all(workers.map(async (worker) => await worker.call<MeasureResult>('measure', request)));
+		const results = await Promise.all(
+			workers.map(async (worker) => await worker.call<MeasureResult>('measure', request)),
+		);
 		const ended = Date.now();
 
 		expect(results.map((result) => result.failed)).toEqual([0, 0]);
@@ -65,6 +75,8 @@ describe('two processes sharing a portal', () => {
 		// after the first overflow; halving its share on the first refusal, each settles at once
 		expect(refusedAfter(sandbox.log, started + FIRST_SECONDS * 1000)).toBeLessThanOrEqual(1);
 		// together within the portal's rate: its burst plus 2 a second
-		expect(accepted.length).toBeLessThanOrEqual(RATE.burst + RATE.perSecond * ((ended - started) / 1000 + 1));
+		expect(accepted.length).toBeLessThanOrEqual(
+			RATE.burst + RATE.perSecond * ((ended - started) / 1000 + 1),
+		);
 	});
 });

@@ -62,7 +62,10 @@ describe('Wait for Registration', () => {
 			const run = await create([{ title: 'Trunk' }], { waitForRegistration: 10 });
 
 			expect(run.failure).toBeUndefined();
-			expect(run.json[0]).toMatchObject({ TITLE: 'Trunk', REG_ID: portal.sandbox.lines()[0].regId });
+			expect(run.json[0]).toMatchObject({
+				TITLE: 'Trunk',
+				REG_ID: portal.sandbox.lines()[0].regId,
+			});
 			expect(run.json[0].registration).toEqual({
 				STATUS_RESULT: 'success',
 				STATUS_CODE: 200,
@@ -78,12 +81,19 @@ describe('Wait for Registration', () => {
 
 		it('a failing registration is settled, unhealthy, and worded as Check All Lines words it', async () => {
 			portal.sandbox.setServerBehaviour('sip.forbidden.example', { statusCode: 403 });
-			const run = await create([{ title: 'Forbidden', server: 'sip.forbidden.example' }], { waitForRegistration: 10 });
+			const run = await create([{ title: 'Forbidden', server: 'sip.forbidden.example' }], {
+				waitForRegistration: 10,
+			});
 			const check = await portal.run({ resource: 'registration', operation: 'checkAll' });
 
 			expect(run.failure).toBeUndefined();
 			const registration = run.json[0].registration as IDataObject;
-			expect(registration).toMatchObject({ STATUS_RESULT: 'error', STATUS_CODE: 403, healthy: false, settled: true });
+			expect(registration).toMatchObject({
+				STATUS_RESULT: 'error',
+				STATUS_CODE: 403,
+				healthy: false,
+				settled: true,
+			});
 			expect(registration.summary).toBe('SIP 403 Forbidden — check login and password');
 			expect(check.json).toHaveLength(1);
 			expect(registration.summary).toBe(check.json[0].summary);
@@ -111,7 +121,7 @@ describe('Wait for Registration', () => {
 			expect(Date.now() - started).toBeLessThan(1000);
 		});
 
-		it('a registration the portal does not know is reported as missing, in Check All Lines\' words', async () => {
+		it("a registration the portal does not know is reported as missing, in Check All Lines' words", async () => {
 			portal.sandbox.injectMethodError(
 				{ status: 400, error: 'REG_ID_NOT_FOUND', description: 'Configuration was not found.' },
 				1,
@@ -125,31 +135,53 @@ describe('Wait for Registration', () => {
 				STATUS_CODE: null,
 				ERROR_MESSAGE: null,
 				healthy: false,
-				summary: 'No SIP registration found for this cloud line — open the line in Bitrix24 and save its settings again',
+				summary:
+					'No SIP registration found for this cloud line — open the line in Bitrix24 and save its settings again',
 				settled: true,
 			});
 		});
 
 		it('a status the portal refuses to give does not lose the created line', async () => {
-			portal.sandbox.injectMethodError({ status: 403, error: 'ACCESS_DENIED', description: 'Access denied!' }, 1, {
-				restMethods: [STATUS],
-			});
+			portal.sandbox.injectMethodError(
+				{ status: 403, error: 'ACCESS_DENIED', description: 'Access denied!' },
+				1,
+				{
+					restMethods: [STATUS],
+				},
+			);
 			const run = await create([{ title: 'Trunk' }], { waitForRegistration: 10 });
 
 			expect(run.failure).toBeUndefined();
-			expect(run.json[0]).toMatchObject({ TITLE: 'Trunk', CONFIG_ID: portal.sandbox.lines()[0].configId });
+			expect(run.json[0]).toMatchObject({
+				TITLE: 'Trunk',
+				CONFIG_ID: portal.sandbox.lines()[0].configId,
+			});
 			const registration = run.json[0].registration as IDataObject;
 			expect(registration).toMatchObject({ STATUS_RESULT: null, healthy: false, settled: false });
-			expect(registration.summary).toMatch(/^The registration status could not be read: Bitrix24 denied access/);
+			expect(registration.summary).toMatch(
+				/^The registration status could not be read: Bitrix24 denied access/,
+			);
 		});
 
 		it('Update that changes the password waits for the new registration, not the old verdict', async () => {
 			portal.sandbox.setServerBehaviour('sip.auth.example', { requirePassword: 'right' });
-			const [line] = (await create([{ title: 'Trunk', server: 'sip.auth.example', password: 'wrong' }], { waitForRegistration: 10 })).json;
-			expect(line.registration).toMatchObject({ STATUS_RESULT: 'error', STATUS_CODE: 401, settled: true });
+			const [line] = (
+				await create([{ title: 'Trunk', server: 'sip.auth.example', password: 'wrong' }], {
+					waitForRegistration: 10,
+				})
+			).json;
+			expect(line.registration).toMatchObject({
+				STATUS_RESULT: 'error',
+				STATUS_CODE: 401,
+				settled: true,
+			});
 			portal.sandbox.clearLog();
 
-			const run = await update(line.CONFIG_ID as number, { password: 'right' }, { waitForRegistration: 10 });
+			const run = await update(
+				line.CONFIG_ID as number,
+				{ password: 'right' },
+				{ waitForRegistration: 10 },
+			);
 
 			expect(run.failure).toBeUndefined();
 			expect(run.json).toEqual([
@@ -157,7 +189,14 @@ describe('Wait for Registration', () => {
 					CONFIG_ID: line.CONFIG_ID,
 					updated: true,
 					updatedFields: ['PASSWORD'],
-					registration: { STATUS_RESULT: 'success', STATUS_CODE: 200, ERROR_MESSAGE: '', healthy: true, summary: 'Registered', settled: true },
+					registration: {
+						STATUS_RESULT: 'success',
+						STATUS_CODE: 200,
+						ERROR_MESSAGE: '',
+						healthy: true,
+						summary: 'Registered',
+						settled: true,
+					},
 				},
 			]);
 			const methods = portal.sandbox.log.map((entry) => entry.restMethod);
@@ -170,11 +209,19 @@ describe('Wait for Registration', () => {
 			const [cloud] = (await create([{ title: 'Cloud' }], {})).json;
 			portal.sandbox.clearLog();
 
-			const officeRun = await update(office.CONFIG_ID as number, { title: 'Office 2' }, { waitForRegistration: 10 });
+			const officeRun = await update(
+				office.CONFIG_ID as number,
+				{ title: 'Office 2' },
+				{ waitForRegistration: 10 },
+			);
 			const cloudRun = await update(cloud.CONFIG_ID as number, { title: 'Cloud 2' }, {});
 
-			expect(officeRun.json).toEqual([{ CONFIG_ID: office.CONFIG_ID, updated: true, updatedFields: ['TITLE'] }]);
-			expect(cloudRun.json).toEqual([{ CONFIG_ID: cloud.CONFIG_ID, updated: true, updatedFields: ['TITLE'] }]);
+			expect(officeRun.json).toEqual([
+				{ CONFIG_ID: office.CONFIG_ID, updated: true, updatedFields: ['TITLE'] },
+			]);
+			expect(cloudRun.json).toEqual([
+				{ CONFIG_ID: cloud.CONFIG_ID, updated: true, updatedFields: ['TITLE'] },
+			]);
 			expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
 				'voximplant.sip.update',
 				'voximplant.sip.get',
@@ -192,8 +239,12 @@ describe('Wait for Registration', () => {
 			const updated = await update(3, { title: 'New' }, { waitForRegistration: value });
 
 			for (const run of [created, updated]) {
-				expect(run.failure?.message).toBe(`Wait for Registration (Seconds) must be a number from 0 to 300, got ${shown}`);
-				expect(run.failure?.description).toContain('"Wait for Registration (Seconds)" under Options');
+				expect(run.failure?.message).toBe(
+					`Wait for Registration (Seconds) must be a number from 0 to 300, got ${shown}`,
+				);
+				expect(run.failure?.description).toContain(
+					'"Wait for Registration (Seconds)" under Options',
+				);
 			}
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
@@ -211,7 +262,12 @@ describe('Wait for Registration', () => {
 			// each request takes 200 ms, so items that return an existing line finish their write a
 			// request later than those that create one: their reads fall due at different moments
 			portal = await TestPortal.start({ registrationStepMs: 60_000, latencyMs: 200 });
-			const existing = (await create([1, 2, 3, 4].map((n) => ({ title: `Trunk ${n}` })), {})).json;
+			const existing = (
+				await create(
+					[1, 2, 3, 4].map((n) => ({ title: `Trunk ${n}` })),
+					{},
+				)
+			).json;
 			// an execution just before is company that the run below would wait for (grouping.ts): let it pass
 			await sleep(1000);
 			portal.sandbox.clearLog();
@@ -221,18 +277,27 @@ describe('Wait for Registration', () => {
 				// every registration reaches its verdict at its second read
 				const regId = Number(params.REG_ID);
 				reads.set(regId, (reads.get(regId) ?? 0) + 1);
-				if (reads.get(regId) === 2) portal.sandbox.setRegistration(regId, { STATUS_RESULT: regId % 2 === 0 ? 'success' : 'error' });
+				if (reads.get(regId) === 2)
+					portal.sandbox.setRegistration(regId, {
+						STATUS_RESULT: regId % 2 === 0 ? 'success' : 'error',
+					});
 			});
-			const input: Desired[] = Array.from({ length: 8 }, (_, index) => ({ title: `Trunk ${index + 1}` }));
+			const input: Desired[] = Array.from({ length: 8 }, (_, index) => ({
+				title: `Trunk ${index + 1}`,
+			}));
 
 			const run = await create(input, { waitForRegistration: 20, ifTitleExists: 'returnExisting' });
 
 			expect(run.failure).toBeUndefined();
-			expect(run.json.slice(0, 4).map((item) => item.CONFIG_ID)).toEqual(existing.map((line) => line.CONFIG_ID));
+			expect(run.json.slice(0, 4).map((item) => item.CONFIG_ID)).toEqual(
+				existing.map((line) => line.CONFIG_ID),
+			);
 			expect(run.json.map((item) => (item.registration as IDataObject).STATUS_RESULT)).toEqual(
 				run.json.map((item) => ((item.REG_ID as number) % 2 === 0 ? 'success' : 'error')),
 			);
-			expect(run.json.every((item) => (item.registration as IDataObject).settled === true)).toBe(true);
+			expect(run.json.every((item) => (item.registration as IDataObject).settled === true)).toBe(
+				true,
+			);
 			expect(run.items.map((item) => item.pairedItem)).toEqual(input.map((_, item) => ({ item })));
 			expect([...reads.values()]).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
 			// two rounds, each one request carrying every item's read

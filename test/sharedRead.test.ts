@@ -16,14 +16,17 @@ const MAY_OR_MAY_NOT = 'the line may or may not have been created';
 const STANDARD = { burst: 50, perSecond: 2 };
 
 /** The commands of a request: a plain call is one. */
-const commandsOf = (entry: LogEntry): Array<{ restMethod: string; params: Record<string, unknown> }> =>
+const commandsOf = (
+	entry: LogEntry,
+): Array<{ restMethod: string; params: Record<string, unknown> }> =>
 	entry.batchCommands ?? [{ restMethod: entry.restMethod, params: entry.params }];
 
 /** How many times the portal was sent a method, plain or inside a batch. */
 const sent = (log: LogEntry[], restMethod: string): number =>
 	log.flatMap(commandsOf).filter((command) => command.restMethod === restMethod).length;
 
-const titled = (count: number, prefix: string): IDataObject[] => Array.from({ length: count }, (_, index) => ({ title: `${prefix} ${index}` }));
+const titled = (count: number, prefix: string): IDataObject[] =>
+	Array.from({ length: count }, (_, index) => ({ title: `${prefix} ${index}` }));
 
 describe('Line → Create across merged executions: one read of the lines per round', () => {
 	let portal: TestPortal;
@@ -36,7 +39,9 @@ describe('Line → Create across merged executions: one read of the lines per ro
 	it('200 executions creating a line each, merged: one read for all, every item gets its own line', async () => {
 		portal = await TestPortal.start({ rateLimit: STANDARD, latencyMs: 20 });
 
-		const runs = await Promise.all(Array.from({ length: 200 }, (_, index) => portal.run(createOffice(`Office ${index}`))));
+		const runs = await Promise.all(
+			Array.from({ length: 200 }, (_, index) => portal.run(createOffice(`Office ${index}`))),
+		);
 
 		expect(runs.map((run) => run.failure).filter(Boolean)).toEqual([]);
 		const idOf = new Map(portal.sandbox.lines().map((line) => [line.title, line.configId]));
@@ -56,7 +61,11 @@ describe('Line → Create across merged executions: one read of the lines per ro
 	])('with %s, every execution reads for itself', async (_, requestOptions) => {
 		portal = await TestPortal.start({ latencyMs: 20 });
 
-		const runs = await Promise.all(Array.from({ length: 10 }, (__, index) => portal.run(createOffice(`Office ${index}`, requestOptions))));
+		const runs = await Promise.all(
+			Array.from({ length: 10 }, (__, index) =>
+				portal.run(createOffice(`Office ${index}`, requestOptions)),
+			),
+		);
 
 		expect(runs.map((run) => run.failure).filter(Boolean)).toEqual([]);
 		expect(portal.sandbox.lines()).toHaveLength(10);
@@ -68,7 +77,8 @@ describe('Line → Create across merged executions: one read of the lines per ro
 		portal = await TestPortal.start({ latencyMs: 300 });
 		let later: Promise<NodeRun> | undefined;
 		portal.sandbox.setBeforeCall((method) => {
-			if (method === 'voximplant.sip.add' && !later) later = portal.run(createOffice('Late Office'));
+			if (method === 'voximplant.sip.add' && !later)
+				later = portal.run(createOffice('Late Office'));
 		});
 
 		const first = await portal.run(createOffice('={{ $json.title }}'), titled(120, 'Office'));
@@ -83,18 +93,28 @@ describe('Line → Create across merged executions: one read of the lines per ro
 		const [, secondRead] = portal.sandbox.log.filter((entry) =>
 			commandsOf(entry).some((command) => command.restMethod === 'voximplant.sip.get'),
 		);
-		expect(commandsOf(secondRead).some((command) => String(command.params.TITLE).startsWith('Office '))).toBe(true);
+		expect(
+			commandsOf(secondRead).some((command) => String(command.params.TITLE).startsWith('Office ')),
+		).toBe(true);
 	});
 
-	it('a lost batch answer carrying two executions\' adds of one title: neither claims the line, one line', async () => {
+	it("a lost batch answer carrying two executions' adds of one title: neither claims the line, one line", async () => {
 		portal = await TestPortal.start({ latencyMs: 20 });
 		portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.add'] });
 
-		const runs = await Promise.all(['Trunk', 'TRUNK'].map((title) => portal.run(createOffice(title), [{}], { continueOnFail: true })));
+		const runs = await Promise.all(
+			['Trunk', 'TRUNK'].map((title) =>
+				portal.run(createOffice(title), [{}], { continueOnFail: true }),
+			),
+		);
 
 		const lost = portal.sandbox.log.filter((entry) => entry.fault === 'lostAfterRun');
 		expect(lost).toHaveLength(1);
-		expect(commandsOf(lost[0]).map((command) => command.params.TITLE).sort()).toEqual(['TRUNK', 'Trunk']);
+		expect(
+			commandsOf(lost[0])
+				.map((command) => command.params.TITLE)
+				.sort(),
+		).toEqual(['TRUNK', 'Trunk']);
 		expect(sent(portal.sandbox.log, 'voximplant.sip.add')).toBe(2);
 		const lines = portal.sandbox.lines();
 		expect(lines).toHaveLength(1);
@@ -103,7 +123,9 @@ describe('Line → Create across merged executions: one read of the lines per ro
 			const [item] = run.json;
 			// either cannot tell (one of the two made it) or knows the line is not its own
 			expect(item.CONFIG_ID).toBeUndefined();
-			expect(item.code === 'TITLE_EXISTS' || String(item.error).includes(MAY_OR_MAY_NOT)).toBe(true);
+			expect(item.code === 'TITLE_EXISTS' || String(item.error).includes(MAY_OR_MAY_NOT)).toBe(
+				true,
+			);
 			expect(item.configId).toBe(lines[0].configId);
 		}
 	});
@@ -114,7 +136,8 @@ describe('Line → Create across merged executions: one read of the lines per ro
 		let trunkAdds = 0;
 		portal.sandbox.setBeforeCall((method, params) => {
 			if (method !== 'voximplant.sip.add' || String(params.TITLE).toLowerCase() !== 'trunk') return;
-			if (++trunkAdds === 1) portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.add'] });
+			if (++trunkAdds === 1)
+				portal.sandbox.injectFault('lostAfterRun', 1, { restMethods: ['voximplant.sip.add'] });
 		});
 		const input = [...titled(49, 'Office'), { title: 'Trunk' }];
 
@@ -127,7 +150,9 @@ describe('Line → Create across merged executions: one read of the lines per ro
 		expect(sent(portal.sandbox.log, 'voximplant.sip.get') - lookups(portal.sandbox.log)).toBe(1);
 		const lost = portal.sandbox.log.filter((entry) => entry.fault === 'lostAfterRun');
 		expect(lost).toHaveLength(1);
-		expect(commandsOf(lost[0]).map((command) => String(command.params.TITLE).toLowerCase())).toEqual(['trunk']);
+		expect(
+			commandsOf(lost[0]).map((command) => String(command.params.TITLE).toLowerCase()),
+		).toEqual(['trunk']);
 		const trunks = portal.sandbox.lines().filter((line) => line.title.toLowerCase() === 'trunk');
 		expect(trunks).toHaveLength(1);
 		const trunkItems = [big.json[49], small.json[0]];
@@ -135,8 +160,12 @@ describe('Line → Create across merged executions: one read of the lines per ro
 		const madeIt = trunkItems.filter((item) => item.CONFIG_ID === trunks[0].configId);
 		const refused = trunkItems.filter((item) => item.CONFIG_ID === undefined);
 		expect(madeIt).toHaveLength(1);
-		expect(refused).toEqual([expect.objectContaining({ code: 'TITLE_EXISTS', configId: trunks[0].configId })]);
-		expect(big.json.slice(0, 49).map((item) => item.TITLE)).toEqual(input.slice(0, 49).map((item) => item.title));
+		expect(refused).toEqual([
+			expect.objectContaining({ code: 'TITLE_EXISTS', configId: trunks[0].configId }),
+		]);
+		expect(big.json.slice(0, 49).map((item) => item.TITLE)).toEqual(
+			input.slice(0, 49).map((item) => item.title),
+		);
 	});
 
 	it('the execution that sent the shared read is cancelled: the others read again and still recover a lost answer', async () => {
@@ -155,7 +184,9 @@ describe('Line → Create across merged executions: one read of the lines per ro
 		const lines = portal.sandbox.lines();
 		expect(lines.map((line) => line.title)).toEqual(['Office J']);
 		expect(recovered.failure).toBeUndefined();
-		expect(recovered.json).toEqual([expect.objectContaining({ CONFIG_ID: lines[0].configId, TITLE: 'Office J' })]);
+		expect(recovered.json).toEqual([
+			expect.objectContaining({ CONFIG_ID: lines[0].configId, TITLE: 'Office J' }),
+		]);
 		expect(portal.sandbox.log.filter((entry) => entry.fault === 'lostAfterRun')).toHaveLength(1);
 		expect(sent(portal.sandbox.log, 'voximplant.sip.add')).toBe(1);
 	});
@@ -165,5 +196,9 @@ describe('Line → Create across merged executions: one read of the lines per ro
 function lookups(log: LogEntry[]): number {
 	return log
 		.flatMap(commandsOf)
-		.filter((command) => command.restMethod === 'voximplant.sip.get' && JSON.stringify(command.params).includes('TITLE')).length;
+		.filter(
+			(command) =>
+				command.restMethod === 'voximplant.sip.get' &&
+				JSON.stringify(command.params).includes('TITLE'),
+		).length;
 }

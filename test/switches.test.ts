@@ -1,4 +1,9 @@
-import type { IDataObject, INodeParameters, INodeProperties, INodePropertyCollection } from 'n8n-workflow';
+import type {
+	IDataObject,
+	INodeParameters,
+	INodeProperties,
+	INodePropertyCollection,
+} from 'n8n-workflow';
 
 import { APP_TOKEN, startCallTrigger } from './helpers/calls';
 import { triggerRunner } from './helpers/health';
@@ -44,14 +49,23 @@ function versionless(key: string): string {
 type Show = Record<string, unknown[]>;
 
 function isOptionGroup(option: unknown): option is INodePropertyCollection {
-	return typeof option === 'object' && option !== null && Array.isArray((option as INodePropertyCollection).values);
+	return (
+		typeof option === 'object' &&
+		option !== null &&
+		Array.isArray((option as INodePropertyCollection).values)
+	);
 }
 
 function switchesOf(): Switch[] {
 	const found: Switch[] = [];
 	for (const type of Object.values(sharedEngine().loaded.nodes)) {
 		const node = type.description.name;
-		const walk = (properties: INodeProperties[], path: PathStep[], where: string | undefined, show: Show): void => {
+		const walk = (
+			properties: INodeProperties[],
+			path: PathStep[],
+			where: string | undefined,
+			show: Show,
+		): void => {
 			for (const property of properties) {
 				const shown: Show = { ...show, ...((property.displayOptions?.show ?? {}) as Show) };
 				const here = [...path, { name: property.name }];
@@ -71,16 +85,24 @@ function switchesOf(): Switch[] {
 						path: here,
 						displayName: property.displayName,
 						where,
-						base: Object.fromEntries(Object.entries(parameters).map(([name, values]) => [name, values[0]])) as IDataObject,
+						base: Object.fromEntries(
+							Object.entries(parameters).map(([name, values]) => [name, values[0]]),
+						) as IDataObject,
 						version,
 					});
 				}
 				const under = `under ${property.displayName}`;
-				if (property.type === 'collection') walk((property.options ?? []) as INodeProperties[], here, under, shown);
+				if (property.type === 'collection')
+					walk((property.options ?? []) as INodeProperties[], here, under, shown);
 				if (property.type === 'fixedCollection') {
 					const list = property.typeOptions?.multipleValues === true;
 					for (const group of (property.options ?? []).filter(isOptionGroup)) {
-						walk(group.values, [...path, { name: property.name }, { name: group.name, list }], under, shown);
+						walk(
+							group.values,
+							[...path, { name: property.name }, { name: group.name, list }],
+							under,
+							shown,
+						);
 					}
 				}
 			}
@@ -130,10 +152,19 @@ interface Observed {
 }
 
 const requestOf = (entry: LogEntry): string =>
-	entry.batchCommands ? `batch(${entry.batchCommands.map((command) => command.restMethod).join(', ')})` : entry.restMethod;
+	entry.batchCommands
+		? `batch(${entry.batchCommands.map((command) => command.restMethod).join(', ')})`
+		: entry.restMethod;
 
 /** Fields that differ from run to run whatever the switch: times and ids the portal makes up. */
-const VOLATILE = new Set(['LAST_UPDATED', 'detectedAt', 'sentAt', 'CALL_ID', 'CALL_START_DATE', 'CALL_START_DATE_PORTAL']);
+const VOLATILE = new Set([
+	'LAST_UPDATED',
+	'detectedAt',
+	'sentAt',
+	'CALL_ID',
+	'CALL_START_DATE',
+	'CALL_START_DATE_PORTAL',
+]);
 
 /** Replaces the portal's random values (registration ids, office passwords, its port) by names, drops volatile fields. */
 function scrub(value: unknown, names: Map<string | number, string>): unknown {
@@ -181,8 +212,20 @@ interface Scenario {
 }
 
 /** A line, as the sandbox makes it by hand and as Line → Create and Line → Sync take it in their fields. */
-const office = (title: string) => ({ type: 'office' as const, title, server: 'pbx.example.com', login: title.toLowerCase(), password: 'secret-pass' });
-const cloud = (title: string, server = 'sip.example.com') => ({ type: 'cloud' as const, title, server, login: title.toLowerCase(), password: 'secret-pass' });
+const office = (title: string) => ({
+	type: 'office' as const,
+	title,
+	server: 'pbx.example.com',
+	login: title.toLowerCase(),
+	password: 'secret-pass',
+});
+const cloud = (title: string, server = 'sip.example.com') => ({
+	type: 'cloud' as const,
+	title,
+	server,
+	login: title.toLowerCase(),
+	password: 'secret-pass',
+});
 
 /** Long enough that runs arriving together are still waiting while the first request is out. */
 const SLOW = { latencyMs: 300 };
@@ -195,11 +238,14 @@ const SCENARIOS: Record<string, Scenario> = {
 	},
 	'bitrix24Sip · line.get · options.includePasswords': {
 		shows: 'the line with its passwords',
-		setup: (portal) => ({ parameters: { configId: portal.sandbox.addLineByHand(office('Office')).configId } }),
+		setup: (portal) => ({
+			parameters: { configId: portal.sandbox.addLineByHand(office('Office')).configId },
+		}),
 	},
 	'bitrix24Sip · line.getMany · returnAll': {
 		shows: 'all three lines instead of the Limit of one',
-		setup: (portal) => ['One', 'Two', 'Three'].forEach((title) => portal.sandbox.addLineByHand(office(title))),
+		setup: (portal) =>
+			['One', 'Two', 'Three'].forEach((title) => portal.sandbox.addLineByHand(office(title))),
 		parameters: { limit: 1 },
 	},
 	'bitrix24Sip · line.getMany · options.includePasswords': {
@@ -216,7 +262,8 @@ const SCENARIOS: Record<string, Scenario> = {
 	},
 	'bitrix24Sip · line.sync · deleteUnlisted': {
 		shows: 'the unlisted managed line deleted',
-		setup: (portal) => ['n8n-Keep', 'n8n-Stale'].forEach((title) => portal.sandbox.addLineByHand(office(title))),
+		setup: (portal) =>
+			['n8n-Keep', 'n8n-Stale'].forEach((title) => portal.sandbox.addLineByHand(office(title))),
 		parameters: { ...office('n8n-Keep'), managedPrefix: 'n8n-' },
 	},
 	'bitrix24Sip · line.sync · options.allowTypeChange': {
@@ -231,16 +278,19 @@ const SCENARIOS: Record<string, Scenario> = {
 	},
 	'bitrix24Sip · registration.checkAll · options.includeOffice': {
 		shows: 'the office line listed beside the cloud one',
-		setup: (portal) => [cloud('Cloud'), office('Office')].forEach((line) => portal.sandbox.addLineByHand(line)),
+		setup: (portal) =>
+			[cloud('Cloud'), office('Office')].forEach((line) => portal.sandbox.addLineByHand(line)),
 	},
 	'bitrix24Sip · v2 · registration.checkAll · options.excludeOffice': {
 		shows: 'the office line left out, only the cloud one checked',
-		setup: (portal) => [cloud('Cloud'), office('Office')].forEach((line) => portal.sandbox.addLineByHand(line)),
+		setup: (portal) =>
+			[cloud('Cloud'), office('Office')].forEach((line) => portal.sandbox.addLineByHand(line)),
 	},
-	'bitrix24Sip · v2 · line|registration.create|update|get|getMany|getDefaultOutgoing|sync|getStatus|checkAll · simplify': {
-		shows: "the new line's raw row instead of the short form",
-		parameters: office('Office'),
-	},
+	'bitrix24Sip · v2 · line|registration.create|update|get|getMany|getDefaultOutgoing|sync|getStatus|checkAll · simplify':
+		{
+			shows: "the new line's raw row instead of the short form",
+			parameters: office('Office'),
+		},
 	'bitrix24Sip · registration.checkAll · options.includeSummary': {
 		shows: 'a summary item, and the connector read for it',
 		setup: (portal) => void portal.sandbox.addLineByHand(cloud('Cloud')),
@@ -274,7 +324,8 @@ const SCENARIOS: Record<string, Scenario> = {
 	},
 	'bitrix24SipTrigger · requestOptions.batching': {
 		shows: "the two lines' registrations read in one batch request instead of two",
-		setup: (portal) => [cloud('Trunk A'), cloud('Trunk B')].forEach((line) => portal.sandbox.addLineByHand(line)),
+		setup: (portal) =>
+			[cloud('Trunk A'), cloud('Trunk B')].forEach((line) => portal.sandbox.addLineByHand(line)),
 		parameters: { events: ['lineUnhealthy'] },
 	},
 	'bitrix24SipTrigger · requestOptions.mergeExecutions': {
@@ -287,15 +338,27 @@ const SCENARIOS: Record<string, Scenario> = {
 	// Bitrix24 SIP Call Trigger (webhook)
 	'bitrix24SipCallTrigger · lookUpLines': {
 		shows: "the call's line with its CONFIG_ID and TITLE, read through voximplant.sip.get",
-		setup: (portal) => ({ calls: [{ configId: portal.sandbox.addLineByHand(cloud('Trunk A')).configId }] }),
+		setup: (portal) => ({
+			calls: [{ configId: portal.sandbox.addLineByHand(cloud('Trunk A')).configId }],
+		}),
 	},
 	'bitrix24SipCallTrigger · filters.onlyFailed': {
 		shows: 'only the failed call starting a workflow',
-		setup: () => ({ calls: [{ portalNumber: 'reg1', code: '200' }, { portalNumber: 'reg1', code: '486' }] }),
+		setup: () => ({
+			calls: [
+				{ portalNumber: 'reg1', code: '200' },
+				{ portalNumber: 'reg1', code: '486' },
+			],
+		}),
 	},
 	'bitrix24SipCallTrigger · filters.onlySipLines': {
 		shows: "the REST app's call left out",
-		setup: () => ({ calls: [{ portalNumber: 'REST_APP:12', code: '486' }, { portalNumber: 'reg1', code: '486' }] }),
+		setup: () => ({
+			calls: [
+				{ portalNumber: 'REST_APP:12', code: '486' },
+				{ portalNumber: 'reg1', code: '486' },
+			],
+		}),
 	},
 };
 
@@ -328,7 +391,15 @@ const NODE_KINDS: Record<string, Runner> = {
 		);
 		return {
 			failures: runs.flatMap((run): Failure[] =>
-				run.failure ? [{ stage: 'execution', message: run.failure.message, description: String(run.failure.description ?? '') }] : [],
+				run.failure
+					? [
+							{
+								stage: 'execution',
+								message: run.failure.message,
+								description: String(run.failure.description ?? ''),
+							},
+						]
+					: [],
 			),
 			items: runs.flatMap((run) => run.json),
 			stored: false,
@@ -336,7 +407,9 @@ const NODE_KINDS: Record<string, Runner> = {
 	},
 
 	async bitrix24SipTrigger(portal, parameters, scenario) {
-		const triggers = Array.from({ length: scenario.concurrent ?? 1 }, () => triggerRunner(portal, parameters));
+		const triggers = Array.from({ length: scenario.concurrent ?? 1 }, () =>
+			triggerRunner(portal, parameters),
+		);
 		const polls = await Promise.all(
 			triggers.map(async (trigger) => {
 				try {
@@ -348,7 +421,15 @@ const NODE_KINDS: Record<string, Runner> = {
 		);
 		return {
 			failures: polls.flatMap(({ error }): Failure[] =>
-				error ? [{ stage: 'poll', message: error.message, description: String(error.description ?? '') }] : [],
+				error
+					? [
+							{
+								stage: 'poll',
+								message: error.message,
+								description: String(error.description ?? ''),
+							},
+						]
+					: [],
 			),
 			items: polls.flatMap((poll) => poll.items),
 			stored: triggers.some((trigger) => trigger.saves > 0),
@@ -371,10 +452,22 @@ const NODE_KINDS: Record<string, Runner> = {
 			const failed = harness.requests.filter((request) => request.error !== undefined);
 			return {
 				failures: [
-					...(activation ? [{ stage: 'activation' as const, message: activation.message, description: String(activation.description ?? '') }] : []),
+					...(activation
+						? [
+								{
+									stage: 'activation' as const,
+									message: activation.message,
+									description: String(activation.description ?? ''),
+								},
+							]
+						: []),
 					...failed.map((request) => {
 						const error = request.error as Error & { description?: string };
-						return { stage: 'delivery' as const, message: error.message, description: String(error.description ?? '') };
+						return {
+							stage: 'delivery' as const,
+							message: error.message,
+							description: String(error.description ?? ''),
+						};
 					}),
 				],
 				items: harness.runs.flatMap((run) => run.json),
@@ -388,20 +481,37 @@ const NODE_KINDS: Record<string, Runner> = {
 };
 
 /** Runs the switch's scenario on a fresh portal with `value` at the switch's path. */
-async function observe(switchParameter: Switch, scenario: Scenario, value: unknown): Promise<Observed> {
+async function observe(
+	switchParameter: Switch,
+	scenario: Scenario,
+	value: unknown,
+): Promise<Observed> {
 	const portal = await TestPortal.start(scenario.sandbox);
 	try {
 		const setup = scenario.setup?.(portal) ?? {};
 		const before = portal.sandbox.lines();
 		portal.sandbox.clearLog();
-		const parameters = placed({ ...switchParameter.base, ...scenario.parameters, ...setup.parameters }, switchParameter.path, value);
-		const ran = await NODE_KINDS[switchParameter.node](portal, parameters, scenario, setup, switchParameter.version);
+		const parameters = placed(
+			{ ...switchParameter.base, ...scenario.parameters, ...setup.parameters },
+			switchParameter.path,
+			value,
+		);
+		const ran = await NODE_KINDS[switchParameter.node](
+			portal,
+			parameters,
+			scenario,
+			setup,
+			switchParameter.version,
+		);
 		const observed: Observed = { ...ran, requests: portal.sandbox.log.map(requestOf) };
 
-		const names = new Map<string | number, string>([[new URL(portal.sandbox.baseUrl).host, '<portal>']]);
+		const names = new Map<string | number, string>([
+			[new URL(portal.sandbox.baseUrl).host, '<portal>'],
+		]);
 		for (const line of [...before, ...portal.sandbox.lines()]) {
 			if (line.regId !== null) names.set(line.regId, `<REG_ID of ${line.title}>`);
-			if (line.incomingPassword !== null) names.set(line.incomingPassword, `<INCOMING_PASSWORD of ${line.title}>`);
+			if (line.incomingPassword !== null)
+				names.set(line.incomingPassword, `<INCOMING_PASSWORD of ${line.title}>`);
 		}
 		return scrub(observed, names) as Observed;
 	} finally {
@@ -412,10 +522,17 @@ async function observe(switchParameter: Switch, scenario: Scenario, value: unkno
 /** What is compared between values: with concurrent runs, which commands went and whether runs shared a request. */
 function outcome(observed: Observed, scenario: Scenario): unknown {
 	if (!scenario.concurrent) return observed;
-	const commands = observed.requests.flatMap((request) => request.match(/^batch\((.*)\)$/)?.[1].split(', ') ?? [request]);
+	const commands = observed.requests.flatMap(
+		(request) => request.match(/^batch\((.*)\)$/)?.[1].split(', ') ?? [request],
+	);
 	return {
 		...observed,
-		requests: { commands: commands.sort(), runsSharedARequest: observed.requests.some((request) => request.startsWith('batch(') && request.includes(', ')) },
+		requests: {
+			commands: commands.sort(),
+			runsSharedARequest: observed.requests.some(
+				(request) => request.startsWith('batch(') && request.includes(', '),
+			),
+		},
 	};
 }
 
@@ -430,7 +547,9 @@ describe('switches: every boolean parameter of every node, filled by an expressi
 		expect(new Set(SWITCHES.map((found) => found.node))).toEqual(new Set(Object.keys(NODE_KINDS)));
 		// a scenario or exception for a switch that is not there (renamed, removed) is stale
 		expect({
-			scenariosOfNoSwitch: Object.keys(SCENARIOS).filter((key) => !keys.includes(key) && !keys.map(versionless).includes(key)),
+			scenariosOfNoSwitch: Object.keys(SCENARIOS).filter(
+				(key) => !keys.includes(key) && !keys.map(versionless).includes(key),
+			),
 			exceptionsOfNoSwitch: Object.keys(ALWAYS_ALIKE).filter((key) => !keys.includes(key)),
 		}).toEqual({ scenariosOfNoSwitch: [], exceptionsOfNoSwitch: [] });
 	});
@@ -438,7 +557,10 @@ describe('switches: every boolean parameter of every node, filled by an expressi
 	describe.each(SWITCHES.map((found) => [found.key, found] as const))('%s', (key, found) => {
 		const scenario = (): Scenario => {
 			const chosen = SCENARIOS[key] ?? SCENARIOS[versionless(key)];
-			if (!chosen) throw new Error(`No scenario for the switch "${key}" (${found.displayName}): add one to SCENARIOS in test/switches.test.ts`);
+			if (!chosen)
+				throw new Error(
+					`No scenario for the switch "${key}" (${found.displayName}): add one to SCENARIOS in test/switches.test.ts`,
+				);
 			return chosen;
 		};
 
@@ -447,7 +569,9 @@ describe('switches: every boolean parameter of every node, filled by an expressi
 
 			expect(observed.failures.length).toBeGreaterThan(0);
 			for (const failure of observed.failures) {
-				expect(failure.message).toBe(`${found.displayName} must be true or false (or 1 / 0), got "maybe"`);
+				expect(failure.message).toBe(
+					`${found.displayName} must be true or false (or 1 / 0), got "maybe"`,
+				);
 				expect(failure.description).toBe(
 					`Set "${found.displayName}"${found.where ? ` ${found.where}` : ''} to true or false (or 1 / 0); check the expression that fills it. Nothing was sent.`,
 				);
@@ -471,10 +595,16 @@ describe('switches: every boolean parameter of every node, filled by an expressi
 			else expect(on).toEqual(off);
 
 			for (const value of ['true', 'TRUE ', 1]) {
-				expect([value, outcome(await observe(found, chosen, expression(value)), chosen)]).toEqual([value, on]);
+				expect([value, outcome(await observe(found, chosen, expression(value)), chosen)]).toEqual([
+					value,
+					on,
+				]);
 			}
 			for (const value of ['false', 0]) {
-				expect([value, outcome(await observe(found, chosen, expression(value)), chosen)]).toEqual([value, off]);
+				expect([value, outcome(await observe(found, chosen, expression(value)), chosen)]).toEqual([
+					value,
+					off,
+				]);
 			}
 		});
 	});

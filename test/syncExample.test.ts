@@ -30,13 +30,27 @@ function applying(): Example {
 
 const writesOf = (log: LogEntry[]): string[] =>
 	log
-		.flatMap((entry) => (entry.batchCommands ? entry.batchCommands.map((command) => command.restMethod) : [entry.restMethod]))
+		.flatMap((entry) =>
+			entry.batchCommands
+				? entry.batchCommands.map((command) => command.restMethod)
+				: [entry.restMethod],
+		)
 		.filter((method) => WRITES.has(method));
 
 const TRUNKS = [
-	{ title: 'n8n-Trunk Berlin', type: 'cloud', server: 'sip.berlin.example.net', login: 'berlin_100' },
+	{
+		title: 'n8n-Trunk Berlin',
+		type: 'cloud',
+		server: 'sip.berlin.example.net',
+		login: 'berlin_100',
+	},
 	{ title: 'n8n-Trunk Paris', type: 'cloud', server: 'sip.paris.example.net', login: 'paris_200' },
-	{ title: 'n8n-Office Munich', type: 'office', server: 'pbx.munich.example.net', login: 'munich_300' },
+	{
+		title: 'n8n-Office Munich',
+		type: 'office',
+		server: 'pbx.munich.example.net',
+		login: 'munich_300',
+	},
 ];
 
 describe('examples/sync-lines-from-sheet.json', () => {
@@ -52,14 +66,20 @@ describe('examples/sync-lines-from-sheet.json', () => {
 
 	/** Runs the example from its manual trigger (one empty item, as `n8n execute` does). */
 	const run = async (workflow: WorkflowJson): Promise<RunResult> =>
-		await sharedEngine().run(workflow, { credentials: { bitrix24WebhookApi: { webhookUrl: portal.webhookUrl } } });
+		await sharedEngine().run(workflow, {
+			credentials: { bitrix24WebhookApi: { webhookUrl: portal.webhookUrl } },
+		});
 
 	const syncOutput = async (workflow: WorkflowJson) => {
 		const result = await run(workflow);
 		const failure = result.nodeError(SYNC);
 		if (failure) throw failure;
 		expect(result.error).toBeUndefined();
-		return { result, items: result.output(SYNC), json: result.output(SYNC).map((item) => item.json) };
+		return {
+			result,
+			items: result.output(SYNC),
+			json: result.output(SYNC).map((item) => item.json),
+		};
 	};
 
 	const stored = () =>
@@ -74,8 +94,17 @@ describe('examples/sync-lines-from-sheet.json', () => {
 		expect(workflow.pinData ?? {}).toEqual({});
 		const sip = workflow.nodes.filter((node) => node.type === SIP_TYPE);
 		expect(sip).toHaveLength(1);
-		expect(sip[0]).toMatchObject({ name: SYNC, typeVersion: 1, credentials: { bitrix24WebhookApi: { id: '1', name: 'Bitrix24 account' } } });
-		expect(sip[0].parameters).toMatchObject({ resource: 'line', operation: 'sync', dryRun: true, deleteUnlisted: false });
+		expect(sip[0]).toMatchObject({
+			name: SYNC,
+			typeVersion: 1,
+			credentials: { bitrix24WebhookApi: { id: '1', name: 'Bitrix24 account' } },
+		});
+		expect(sip[0].parameters).toMatchObject({
+			resource: 'line',
+			operation: 'sync',
+			dryRun: true,
+			deleteUnlisted: false,
+		});
 		for (const node of workflow.nodes.filter((other) => other.type !== SIP_TYPE)) {
 			expect(BASE_NODE_VERSIONS[node.type]).toContain(node.typeVersion);
 		}
@@ -94,10 +123,19 @@ describe('examples/sync-lines-from-sheet.json', () => {
 		const { result, items, json } = await syncOutput(example());
 
 		// the Split Out step: one item per row of the table, each paired to the table's one item
-		expect(result.output(SPLIT).map((item) => [item.json.title, item.pairedItem])).toEqual(TRUNKS.map(({ title }) => [title, { item: 0 }]));
-		expect(json.map((item) => [item.action, item.dryRun, item.TITLE, item.TYPE, item.CONFIG_ID, item.inputItem])).toEqual(
-			TRUNKS.map(({ title, type }, index) => ['create', true, title, type, null, index]),
+		expect(result.output(SPLIT).map((item) => [item.json.title, item.pairedItem])).toEqual(
+			TRUNKS.map(({ title }) => [title, { item: 0 }]),
 		);
+		expect(
+			json.map((item) => [
+				item.action,
+				item.dryRun,
+				item.TITLE,
+				item.TYPE,
+				item.CONFIG_ID,
+				item.inputItem,
+			]),
+		).toEqual(TRUNKS.map(({ title, type }, index) => ['create', true, title, type, null, index]));
 		expect(json[0].changes).toEqual(['TYPE', 'TITLE', 'SERVER', 'LOGIN', 'PASSWORD']);
 		expect(json[0].reason).toBe('no line has this title');
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
@@ -109,16 +147,26 @@ describe('examples/sync-lines-from-sheet.json', () => {
 	it('with Dry Run off creates the three lines; run again it plans nothing and writes nothing', async () => {
 		const applied = await syncOutput(applying());
 
-		expect(applied.json.map((item) => [item.action, item.dryRun, item.TITLE])).toEqual(TRUNKS.map(({ title }) => ['create', false, title]));
+		expect(applied.json.map((item) => [item.action, item.dryRun, item.TITLE])).toEqual(
+			TRUNKS.map(({ title }) => ['create', false, title]),
+		);
 		expect(stored()).toEqual([...TRUNKS].sort((a, b) => a.title.localeCompare(b.title)));
 		const byTitle = new Map(portal.sandbox.lines().map((line) => [line.title, line]));
-		for (const item of applied.json) expect(item.CONFIG_ID).toBe(byTitle.get(String(item.TITLE))?.configId);
-		expect(portal.sandbox.lines().map((line) => line.password).sort()).toEqual(['fake-pass-berlin', 'fake-pass-munich', 'fake-pass-paris']);
+		for (const item of applied.json)
+			expect(item.CONFIG_ID).toBe(byTitle.get(String(item.TITLE))?.configId);
+		expect(
+			portal.sandbox
+				.lines()
+				.map((line) => line.password)
+				.sort(),
+		).toEqual(['fake-pass-berlin', 'fake-pass-munich', 'fake-pass-paris']);
 		expect(allText(applied.json)).not.toContain('fake-pass');
 
 		portal.sandbox.clearLog();
 		const again = await syncOutput(applying());
-		expect(again.json.map((item) => [item.action, item.TITLE, item.changes])).toEqual(TRUNKS.map(({ title }) => ['unchanged', title, []]));
+		expect(again.json.map((item) => [item.action, item.TITLE, item.changes])).toEqual(
+			TRUNKS.map(({ title }) => ['unchanged', title, []]),
+		);
 		expect(writesOf(portal.sandbox.log)).toEqual([]);
 
 		const plan = await syncOutput(example());
@@ -126,9 +174,19 @@ describe('examples/sync-lines-from-sheet.json', () => {
 		expect(portal.sandbox.lines()).toHaveLength(3);
 	});
 
-	it('leaves lines the table does not list alone, the UI\'s and its own, while deleting is off', async () => {
-		const byHand = portal.sandbox.addLineByHand({ title: 'Reception', server: 'sip.b.example', login: 'r', password: 'r' });
-		const stale = portal.sandbox.addLineByHand({ title: 'n8n-Trunk Rome', server: 'sip.rome.example.net', login: 'rome', password: 'x' });
+	it("leaves lines the table does not list alone, the UI's and its own, while deleting is off", async () => {
+		const byHand = portal.sandbox.addLineByHand({
+			title: 'Reception',
+			server: 'sip.b.example',
+			login: 'r',
+			password: 'r',
+		});
+		const stale = portal.sandbox.addLineByHand({
+			title: 'n8n-Trunk Rome',
+			server: 'sip.rome.example.net',
+			login: 'rome',
+			password: 'x',
+		});
 
 		const applied = await syncOutput(applying());
 

@@ -3,7 +3,13 @@ import type { IDataObject } from 'n8n-workflow';
 import { addLines, dateInDays, fetchTestEvent, TRIGGER, triggerRunner } from './helpers/health';
 import { allText, TestPortal } from './helpers/portal';
 
-const LINE_EVENTS = ['lineAdded', 'lineRemoved', 'registrationChanged', 'lineUnhealthy', 'lineRecovered'];
+const LINE_EVENTS = [
+	'lineAdded',
+	'lineRemoved',
+	'registrationChanged',
+	'lineUnhealthy',
+	'lineRecovered',
+];
 const CONNECTOR_EVENTS = ['connectorMinutesLow', 'connectorPaidEnding'];
 
 interface Status {
@@ -27,7 +33,13 @@ function status({ result, code, message, healthy, summary }: Status): IDataObjec
 	};
 }
 
-const REGISTERED = status({ result: 'success', code: 200, message: '', healthy: true, summary: 'Registered' });
+const REGISTERED = status({
+	result: 'success',
+	code: 200,
+	message: '',
+	healthy: true,
+	summary: 'Registered',
+});
 const FORBIDDEN = status({
 	result: 'error',
 	code: 403,
@@ -125,7 +137,11 @@ describe('Bitrix24 SIP Trigger', () => {
 		// the provider now wants another password: still unhealthy, but the status changed
 		portal.sandbox.setServerBehaviour('sip.a.example', { requirePassword: 'new-pass' });
 		expect(await trigger.pollJson()).toEqual([
-			expect.objectContaining({ event: 'registrationChanged', previous: FORBIDDEN, current: UNAUTHORIZED }),
+			expect.objectContaining({
+				event: 'registrationChanged',
+				previous: FORBIDDEN,
+				current: UNAUTHORIZED,
+			}),
 		]);
 
 		// the password is changed: Bitrix24 registers again; in progress is not yet a recovery
@@ -141,7 +157,11 @@ describe('Bitrix24 SIP Trigger', () => {
 			expect.objectContaining({
 				event: 'registrationChanged',
 				previous: UNAUTHORIZED,
-				current: expect.objectContaining({ STATUS_RESULT: 'in_progress', healthy: false, summary: 'Registration in progress' }),
+				current: expect.objectContaining({
+					STATUS_RESULT: 'in_progress',
+					healthy: false,
+					summary: 'Registration in progress',
+				}),
 			}),
 		]);
 		expect(await trigger.pollJson()).toEqual([
@@ -159,7 +179,11 @@ describe('Bitrix24 SIP Trigger', () => {
 
 		// a line added and a line removed
 		const office = lineOf('Office', 'user2');
-		const removed = await portal.run({ resource: 'line', operation: 'delete', configId: office.CONFIG_ID as number });
+		const removed = await portal.run({
+			resource: 'line',
+			operation: 'delete',
+			configId: office.CONFIG_ID as number,
+		});
 		expect(removed.failure).toBeUndefined();
 		await addLines(portal, [{ title: 'Trunk C', server: 'sip.c.example' }]);
 		portal.sandbox.advanceRegistrations(2);
@@ -203,7 +227,8 @@ describe('Bitrix24 SIP Trigger', () => {
 				previous: null,
 				current: expect.objectContaining({
 					STATUS_CODE: 503,
-					summary: 'SIP 503 Service Unavailable — the SIP server is down or overloaded: try again later or ask your SIP provider',
+					summary:
+						'SIP 503 Service Unavailable — the SIP server is down or overloaded: try again later or ask your SIP provider',
 				}),
 			}),
 		]);
@@ -211,7 +236,9 @@ describe('Bitrix24 SIP Trigger', () => {
 		// a recovery is not among the chosen events
 		portal.sandbox.setServerBehaviour('sip.bad.example', null);
 		expect(await trigger.pollJson()).toBeNull();
-		const state = trigger.staticData[`node:${TRIGGER}`] as { lines: Record<string, { healthy: boolean }> };
+		const state = trigger.staticData[`node:${TRIGGER}`] as {
+			lines: Record<string, { healthy: boolean }>;
+		};
 		expect(Object.values(state.lines).map((line) => line.healthy)).toEqual([true, true]);
 	});
 
@@ -219,13 +246,19 @@ describe('Bitrix24 SIP Trigger', () => {
 		await addLines(portal, [{ title: 'Trunk A', server: 'sip.a.example' }]);
 		portal.sandbox.setServerBehaviour('sip.a.example', { statusCode: 403 });
 		portal.sandbox.advanceRegistrations(2);
-		const trigger = triggerRunner(portal, { events: ['lineRecovered', 'lineUnhealthy'], options: { pendingAs: 'healthy' } });
+		const trigger = triggerRunner(portal, {
+			events: ['lineRecovered', 'lineUnhealthy'],
+			options: { pendingAs: 'healthy' },
+		});
 		expect(await trigger.pollJson()).toBeNull();
 
 		const [line] = portal.sandbox.lines();
 		portal.sandbox.setRegistration(line.regId as number, { STATUS_RESULT: 'in_progress' });
 		expect(await trigger.pollJson()).toEqual([
-			expect.objectContaining({ event: 'lineRecovered', current: expect.objectContaining({ STATUS_RESULT: 'in_progress', healthy: true }) }),
+			expect.objectContaining({
+				event: 'lineRecovered',
+				current: expect.objectContaining({ STATUS_RESULT: 'in_progress', healthy: true }),
+			}),
 		]);
 		// the status read moved the registration on: it failed again
 		expect(await trigger.pollJson()).toEqual([expect.objectContaining({ event: 'lineUnhealthy' })]);
@@ -233,13 +266,23 @@ describe('Bitrix24 SIP Trigger', () => {
 
 	it('alerts once when the free minutes drop below the threshold and once per paid period about to end', async () => {
 		portal.sandbox.setConnector({ FREE_MINUTES: 60, PAID: false });
-		const trigger = triggerRunner(portal, { events: CONNECTOR_EVENTS, minutesThreshold: 10, paidWithinDays: 7 });
+		const trigger = triggerRunner(portal, {
+			events: CONNECTOR_EVENTS,
+			minutesThreshold: 10,
+			paidWithinDays: 7,
+		});
 		const connector = (minutes: number, paid = false, end?: string) =>
-			portal.sandbox.setConnector({ FREE_MINUTES: minutes, PAID: paid, ...(end ? { PAID_DATE_END: end } : {}) });
+			portal.sandbox.setConnector({
+				FREE_MINUTES: minutes,
+				PAID: paid,
+				...(end ? { PAID_DATE_END: end } : {}),
+			});
 
 		expect(await trigger.pollJson()).toBeNull();
 		// only the connector is read when only connector events are chosen
-		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual(['voximplant.sip.connector.status']);
+		expect(portal.sandbox.log.map((entry) => entry.restMethod)).toEqual([
+			'voximplant.sip.connector.status',
+		]);
 
 		connector(30);
 		expect(await trigger.pollJson()).toBeNull();
@@ -258,7 +301,9 @@ describe('Bitrix24 SIP Trigger', () => {
 		connector(60);
 		expect(await trigger.pollJson()).toBeNull();
 		connector(9);
-		expect(await trigger.pollJson()).toEqual([expect.objectContaining({ event: 'connectorMinutesLow' })]);
+		expect(await trigger.pollJson()).toEqual([
+			expect.objectContaining({ event: 'connectorMinutesLow' }),
+		]);
 
 		connector(60, true, dateInDays(30));
 		expect(await trigger.pollJson()).toBeNull();
@@ -277,7 +322,10 @@ describe('Bitrix24 SIP Trigger', () => {
 		// a renewal with another short period is a new period to warn about
 		connector(60, true, dateInDays(2));
 		expect(await trigger.pollJson()).toEqual([
-			expect.objectContaining({ event: 'connectorPaidEnding', connector: expect.objectContaining({ daysLeft: 2 }) }),
+			expect.objectContaining({
+				event: 'connectorPaidEnding',
+				connector: expect.objectContaining({ daysLeft: 2 }),
+			}),
 		]);
 	});
 
@@ -302,7 +350,11 @@ describe('Bitrix24 SIP Trigger', () => {
 				previous: null,
 				current: REGISTERED,
 			}),
-			expect.objectContaining({ event: 'currentState', line: lineOf('Office', 'user1'), current: OFFICE }),
+			expect.objectContaining({
+				event: 'currentState',
+				line: lineOf('Office', 'user1'),
+				current: OFFICE,
+			}),
 			expect.objectContaining({
 				event: 'currentState',
 				message: 'SIP connector: 42 free minutes, not paid',
@@ -359,19 +411,32 @@ describe('Bitrix24 SIP Trigger', () => {
 		const denied = portal.sandbox.addWebhook({ canManageNumbers: false });
 		const refused = triggerRunner(portal, { events: ['lineUnhealthy'] }, saved, denied.url);
 		const error = await refused.poll().catch((caught: unknown) => caught as Error & IDataObject);
-		expect(error).toMatchObject({ name: 'NodeApiError', message: "Bitrix24 denied access: the webhook's user lacks the telephony permission" });
+		expect(error).toMatchObject({
+			name: 'NodeApiError',
+			message: "Bitrix24 denied access: the webhook's user lacks the telephony permission",
+		});
 		expect(allText(error)).not.toContain(denied.secret);
 		expect(refused.staticData).toEqual(saved);
 
-		const badUrl = triggerRunner(portal, { events: ['lineUnhealthy'] }, saved, 'https://portal.example/rest/1/topsecret99/extra/path');
+		const badUrl = triggerRunner(
+			portal,
+			{ events: ['lineUnhealthy'] },
+			saved,
+			'https://portal.example/rest/1/topsecret99/extra/path',
+		);
 		await expect(badUrl.poll()).rejects.toMatchObject({ name: 'NodeOperationError' });
-		await badUrl.poll().catch((caught: unknown) => expect(allText(caught)).not.toContain('topsecret99'));
+		await badUrl
+			.poll()
+			.catch((caught: unknown) => expect(allText(caught)).not.toContain('topsecret99'));
 	});
 
 	it('refuses to run without an event, before calling the portal', async () => {
 		const trigger = triggerRunner(portal, { events: [] });
 
-		await expect(trigger.poll()).rejects.toMatchObject({ name: 'NodeOperationError', message: 'No event chosen' });
+		await expect(trigger.poll()).rejects.toMatchObject({
+			name: 'NodeOperationError',
+			message: 'No event chosen',
+		});
 		expect(portal.sandbox.log).toHaveLength(0);
 	});
 });

@@ -15,7 +15,9 @@ const V2 = { typeVersion: 2 };
 /** The HTTP requests the sandbox saw, with the methods each carried. */
 function requests(portal: TestPortal): string[][] {
 	return portal.sandbox.log.map((entry) =>
-		entry.restMethod === 'batch' ? (entry.batchCommands ?? []).map((command) => command.restMethod) : [entry.restMethod],
+		entry.restMethod === 'batch'
+			? (entry.batchCommands ?? []).map((command) => command.restMethod)
+			: [entry.restMethod],
 	);
 }
 
@@ -46,7 +48,11 @@ describe('node version 2', () => {
 		type: 'cloud',
 		server: 'sip.forbidden.example',
 		login: 'user1',
-		registration: { status: 'failed', healthy: false, summary: 'SIP 403 Forbidden — check login and password' },
+		registration: {
+			status: 'failed',
+			healthy: false,
+			summary: 'SIP 403 Forbidden — check login and password',
+		},
 		defaultOutgoing: false,
 	});
 
@@ -83,7 +89,11 @@ describe('node version 2', () => {
 					type: 'office',
 					server: 'pbx.office.local',
 					login: 'user2',
-					registration: { status: 'none', healthy: true, summary: 'Office PBX — no registration to check (your PBX connects to Bitrix24)' },
+					registration: {
+						status: 'none',
+						healthy: true,
+						summary: 'Office PBX — no registration to check (your PBX connects to Bitrix24)',
+					},
 					defaultOutgoing: false,
 				},
 			]);
@@ -91,15 +101,32 @@ describe('node version 2', () => {
 
 		it('reads the default outgoing line in the same request as the lines', async () => {
 			await portal.run(getMany, [{}, {}, {}], V2);
-			expect(requests(portal)).toEqual([['voximplant.line.outgoing.get', 'voximplant.sip.get', 'voximplant.sip.get', 'voximplant.sip.get']]);
+			expect(requests(portal)).toEqual([
+				[
+					'voximplant.line.outgoing.get',
+					'voximplant.sip.get',
+					'voximplant.sip.get',
+					'voximplant.sip.get',
+				],
+			]);
 		});
 
 		it('a burst of executions shares one read of the default line while it is in flight', async () => {
 			const runs = await Promise.all(
-				Array.from({ length: 12 }, async () => await portal.run({ resource: 'line', operation: 'get', configId: good.CONFIG_ID as number }, [{}], V2)),
+				Array.from(
+					{ length: 12 },
+					async () =>
+						await portal.run(
+							{ resource: 'line', operation: 'get', configId: good.CONFIG_ID as number },
+							[{}],
+							V2,
+						),
+				),
 			);
 			expect(runs.map((run) => run.json[0]?.defaultOutgoing)).toEqual(Array(12).fill(true));
-			const reads = requests(portal).flat().filter((method) => method === 'voximplant.line.outgoing.get');
+			const reads = requests(portal)
+				.flat()
+				.filter((method) => method === 'voximplant.line.outgoing.get');
 			// one per request round at most, not one per execution
 			expect(reads.length).toBeLessThanOrEqual(requests(portal).length);
 			expect(reads.length).toBeLessThan(12);
@@ -115,43 +142,96 @@ describe('node version 2', () => {
 		});
 
 		it('reads a switch from an expression as the other switches do', async () => {
-			const off = await portal.run({ resource: 'line', operation: 'get', configId: good.CONFIG_ID as number, simplify: '={{ "false" }}' }, [{}], V2);
+			const off = await portal.run(
+				{
+					resource: 'line',
+					operation: 'get',
+					configId: good.CONFIG_ID as number,
+					simplify: '={{ "false" }}',
+				},
+				[{}],
+				V2,
+			);
 			expect(off.json[0]).toHaveProperty('CONFIG_ID', good.CONFIG_ID);
 			portal.sandbox.clearLog();
-			const bad = await portal.run({ resource: 'line', operation: 'get', configId: good.CONFIG_ID as number, simplify: '={{ "yes" }}' }, [{}], V2);
+			const bad = await portal.run(
+				{
+					resource: 'line',
+					operation: 'get',
+					configId: good.CONFIG_ID as number,
+					simplify: '={{ "yes" }}',
+				},
+				[{}],
+				V2,
+			);
 			expect(bad.failure?.message).toMatch(/Simplify/);
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 
 		it('an unknown default outgoing line leaves the flag null, not false', async () => {
-			portal.sandbox.injectMethodError({ status: 403, error: 'ACCESS_DENIED', description: 'Access denied' }, 1, {
-				restMethods: ['voximplant.line.outgoing.get'],
-			});
-			const run = await portal.run({ resource: 'line', operation: 'get', configId: good.CONFIG_ID as number }, [{}], V2);
-			expect(run.failure).toBeUndefined();
-			expect(run.json).toEqual([expect.objectContaining({ id: good.CONFIG_ID, defaultOutgoing: null })]);
-		});
-
-		it('Update says what changed in the same words', async () => {
-			const run = await portal.run(
-				{ resource: 'line', operation: 'update', configId: office.CONFIG_ID as number, updateFields: { login: 'user2', server: 'pbx.office.local' } },
-				[{}],
-				V2,
+			portal.sandbox.injectMethodError(
+				{ status: 403, error: 'ACCESS_DENIED', description: 'Access denied' },
+				1,
+				{
+					restMethods: ['voximplant.line.outgoing.get'],
+				},
 			);
-			expect(run.json).toEqual([{ id: office.CONFIG_ID, updated: true, updatedFields: ['server', 'login'] }]);
-		});
-
-		it('Create with a wait for registration shows the verdict it waited for', async () => {
 			const run = await portal.run(
-				{ resource: 'line', operation: 'create', type: 'cloud', title: 'Waited', server: 'sip.ok.example', login: 'w', password: 'p', options: { waitForRegistration: 30 } },
+				{ resource: 'line', operation: 'get', configId: good.CONFIG_ID as number },
 				[{}],
 				V2,
 			);
 			expect(run.failure).toBeUndefined();
 			expect(run.json).toEqual([
-				expect.objectContaining({ title: 'Waited', type: 'cloud', registration: { status: 'registered', healthy: true, summary: 'Registered' }, defaultOutgoing: false }),
+				expect.objectContaining({ id: good.CONFIG_ID, defaultOutgoing: null }),
 			]);
-			await portal.run({ resource: 'line', operation: 'delete', configId: run.json[0].id as number });
+		});
+
+		it('Update says what changed in the same words', async () => {
+			const run = await portal.run(
+				{
+					resource: 'line',
+					operation: 'update',
+					configId: office.CONFIG_ID as number,
+					updateFields: { login: 'user2', server: 'pbx.office.local' },
+				},
+				[{}],
+				V2,
+			);
+			expect(run.json).toEqual([
+				{ id: office.CONFIG_ID, updated: true, updatedFields: ['server', 'login'] },
+			]);
+		});
+
+		it('Create with a wait for registration shows the verdict it waited for', async () => {
+			const run = await portal.run(
+				{
+					resource: 'line',
+					operation: 'create',
+					type: 'cloud',
+					title: 'Waited',
+					server: 'sip.ok.example',
+					login: 'w',
+					password: 'p',
+					options: { waitForRegistration: 30 },
+				},
+				[{}],
+				V2,
+			);
+			expect(run.failure).toBeUndefined();
+			expect(run.json).toEqual([
+				expect.objectContaining({
+					title: 'Waited',
+					type: 'cloud',
+					registration: { status: 'registered', healthy: true, summary: 'Registered' },
+					defaultOutgoing: false,
+				}),
+			]);
+			await portal.run({
+				resource: 'line',
+				operation: 'delete',
+				configId: run.json[0].id as number,
+			});
 		});
 
 		it('Get Default Outgoing names the line in the short form', async () => {
@@ -160,7 +240,11 @@ describe('node version 2', () => {
 				{
 					kind: 'sipLine',
 					description: expect.stringContaining('Good'),
-					line: expect.objectContaining({ id: good.CONFIG_ID, title: 'Good', defaultOutgoing: true }),
+					line: expect.objectContaining({
+						id: good.CONFIG_ID,
+						title: 'Good',
+						defaultOutgoing: true,
+					}),
 				},
 			]);
 		});
@@ -168,7 +252,15 @@ describe('node version 2', () => {
 
 	describe('Registration → Get Status', () => {
 		it('version 2 starts from a line: the picker is all it needs', async () => {
-			const run = await portal.run({ resource: 'registration', operation: 'getStatus', configId: { __rl: true, mode: 'list', value: String(failing.CONFIG_ID) } }, [{}], V2);
+			const run = await portal.run(
+				{
+					resource: 'registration',
+					operation: 'getStatus',
+					configId: { __rl: true, mode: 'list', value: String(failing.CONFIG_ID) },
+				},
+				[{}],
+				V2,
+			);
 			expect(run.failure).toBeUndefined();
 			expect(run.json).toEqual([
 				{
@@ -184,18 +276,47 @@ describe('node version 2', () => {
 		});
 
 		it('version 1 still starts from a Registration ID', async () => {
-			const run = await portal.run({ resource: 'registration', operation: 'getStatus', regId: good.REG_ID as number }, [{}], V1);
-			expect(run.json).toEqual([expect.objectContaining({ REG_ID: good.REG_ID, STATUS_RESULT: 'success' })]);
+			const run = await portal.run(
+				{ resource: 'registration', operation: 'getStatus', regId: good.REG_ID as number },
+				[{}],
+				V1,
+			);
+			expect(run.json).toEqual([
+				expect.objectContaining({ REG_ID: good.REG_ID, STATUS_RESULT: 'success' }),
+			]);
 		});
 
 		it('an empty Registration ID in version 2 counts as not filled in (version 1 defaulted to 0)', async () => {
 			// n8n itself refuses a required field left empty, before the node runs
-			await expect(portal.run({ resource: 'registration', operation: 'getStatus', lookUpBy: 'regId' }, [{}], V2)).rejects.toThrow(/has issues/);
-			const typed = await portal.run({ resource: 'registration', operation: 'getStatus', lookUpBy: 'regId', regId: ` ${good.REG_ID as number} ` }, [{}], V2);
-			expect(typed.json).toEqual([expect.objectContaining({ registrationId: good.REG_ID, status: 'registered' })]);
+			await expect(
+				portal.run(
+					{ resource: 'registration', operation: 'getStatus', lookUpBy: 'regId' },
+					[{}],
+					V2,
+				),
+			).rejects.toThrow(/has issues/);
+			const typed = await portal.run(
+				{
+					resource: 'registration',
+					operation: 'getStatus',
+					lookUpBy: 'regId',
+					regId: ` ${good.REG_ID as number} `,
+				},
+				[{}],
+				V2,
+			);
+			expect(typed.json).toEqual([
+				expect.objectContaining({ registrationId: good.REG_ID, status: 'registered' }),
+			]);
 			portal.sandbox.clearLog();
-			const words = await portal.run({ resource: 'registration', operation: 'getStatus', lookUpBy: 'regId', regId: 'abc' }, [{}], V2);
-			expect(words.failure?.message).toMatch(/Registration ID must be a positive whole number, got "abc"/);
+			const words = await portal.run(
+				{ resource: 'registration', operation: 'getStatus', lookUpBy: 'regId', regId: 'abc' },
+				[{}],
+				V2,
+			);
+			expect(words.failure?.message).toMatch(
+				/Registration ID must be a positive whole number, got "abc"/,
+			);
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 	});
@@ -210,11 +331,19 @@ describe('node version 2', () => {
 				healthy: false,
 				summary: 'SIP 403 Forbidden — check login and password',
 			});
-			expect(run.json[2]).toMatchObject({ type: 'office', registration: { status: 'none', healthy: true }, healthy: true });
+			expect(run.json[2]).toMatchObject({
+				type: 'office',
+				registration: { status: 'none', healthy: true },
+				healthy: true,
+			});
 		});
 
 		it('Leave Out Office Lines checks the cloud lines only', async () => {
-			const run = await portal.run({ resource: 'registration', operation: 'checkAll', options: { excludeOffice: true } }, [{}], V2);
+			const run = await portal.run(
+				{ resource: 'registration', operation: 'checkAll', options: { excludeOffice: true } },
+				[{}],
+				V2,
+			);
 			expect(run.json.map((item) => item.title)).toEqual(['Good', 'Failing']);
 		});
 
@@ -246,29 +375,49 @@ describe('node version 2', () => {
 		});
 
 		it('a Simplify that is not a switch stops the sync before it plans or writes anything', async () => {
-			const run = await portal.run({ resource: 'line', operation: 'sync', simplify: '={{ "maybe" }}' }, rows, V2);
+			const run = await portal.run(
+				{ resource: 'line', operation: 'sync', simplify: '={{ "maybe" }}' },
+				rows,
+				V2,
+			);
 			expect(run.failure?.message).toMatch(/Simplify/);
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 
 		it('version 1 fields stay empty until mapped', async () => {
-			await expect(portal.run({ resource: 'line', operation: 'sync', dryRun: true }, rows, V1)).rejects.toThrow(/has issues/);
+			await expect(
+				portal.run({ resource: 'line', operation: 'sync', dryRun: true }, rows, V1),
+			).rejects.toThrow(/has issues/);
 			expect(portal.sandbox.log).toHaveLength(0);
 		});
 
 		it('an applied sync outputs the line it made in the short form', async () => {
-			const run = await portal.run({ resource: 'line', operation: 'sync' }, [{ title: 'Sync B', server: 'sip.ok.example', login: 'b', password: 'pb' }], V2);
+			const run = await portal.run(
+				{ resource: 'line', operation: 'sync' },
+				[{ title: 'Sync B', server: 'sip.ok.example', login: 'b', password: 'pb' }],
+				V2,
+			);
 			expect(run.json).toEqual([
 				expect.objectContaining({
 					action: 'create',
 					dryRun: false,
 					title: 'Sync B',
 					id: expect.any(Number),
-					line: expect.objectContaining({ title: 'Sync B', type: 'cloud', server: 'sip.ok.example', login: 'b', registration: expect.any(Object) }),
+					line: expect.objectContaining({
+						title: 'Sync B',
+						type: 'cloud',
+						server: 'sip.ok.example',
+						login: 'b',
+						registration: expect.any(Object),
+					}),
 				}),
 			]);
 			expect(run.json[0].line).not.toHaveProperty('PASSWORD');
-			await portal.run({ resource: 'line', operation: 'delete', configId: run.json[0].id as number });
+			await portal.run({
+				resource: 'line',
+				operation: 'delete',
+				configId: run.json[0].id as number,
+			});
 		});
 	});
 });

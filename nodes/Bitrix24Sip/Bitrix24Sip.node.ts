@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as connector from './actions/connector/Connector.resource';
@@ -29,14 +34,25 @@ export class Bitrix24Sip implements INodeType {
 			message:
 				'Manages the SIP lines of a Bitrix24 portal: create, update, delete and list lines, set the default outgoing line, sync lines from a list, and check registrations. For a health check, run Registration → Check All Lines with Only Unhealthy Lines on after a Schedule Trigger, then alert on each item.',
 			relatedNodes: [
-				{ nodeType: 'n8n-nodes-base.scheduleTrigger', relationHint: 'Runs Registration → Check All Lines regularly as a health check' },
-				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger', relationHint: 'Starts a workflow when a line fails, recovers or changes' },
-				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger', relationHint: 'Starts a workflow for each call; this node then reads the line' },
+				{
+					nodeType: 'n8n-nodes-base.scheduleTrigger',
+					relationHint: 'Runs Registration → Check All Lines regularly as a health check',
+				},
+				{
+					nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger',
+					relationHint: 'Starts a workflow when a line fails, recovers or changes',
+				},
+				{
+					nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger',
+					relationHint: 'Starts a workflow for each call; this node then reads the line',
+				},
 			],
 		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' }],
+		credentials: [
+			{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' },
+		],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -44,9 +60,21 @@ export class Bitrix24Sip implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
-					{ name: 'Connector', value: 'connector', description: 'The SIP connector licence of the portal' },
-					{ name: 'Line', value: 'line', description: 'A SIP line (cloud or office PBX connection)' },
-					{ name: 'Registration', value: 'registration', description: 'The SIP registration of a cloud line' },
+					{
+						name: 'Connector',
+						value: 'connector',
+						description: 'The SIP connector licence of the portal',
+					},
+					{
+						name: 'Line',
+						value: 'line',
+						description: 'A SIP line (cloud or office PBX connection)',
+					},
+					{
+						name: 'Registration',
+						value: 'registration',
+						description: 'The SIP registration of a cloud line',
+					},
 				],
 				default: 'line',
 			},

@@ -45,21 +45,29 @@ export class Bitrix24SipCallTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Bitrix24 SIP Call Trigger',
 		name: 'bitrix24SipCallTrigger',
-		icon: { light: 'file:bitrix24SipCallTrigger.svg', dark: 'file:bitrix24SipCallTrigger.dark.svg' },
+		icon: {
+			light: 'file:bitrix24SipCallTrigger.svg',
+			dark: 'file:bitrix24SipCallTrigger.dark.svg',
+		},
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{($parameter["events"] || []).join(", ")}}',
-		description: 'Starts the workflow when a call on a Bitrix24 portal ends (or starts), sent by an outgoing webhook',
+		description:
+			'Starts the workflow when a call on a Bitrix24 portal ends (or starts), sent by an outgoing webhook',
 		defaults: { name: 'Bitrix24 SIP Call Trigger' },
 		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n ignores it)
 		builderHint: {
 			message:
 				'Starts the workflow for each call a Bitrix24 outgoing webhook reports (Call End by default), e.g. to alert on missed or failed calls with the Only Failed Calls filter. The outgoing webhook is made by hand in Bitrix24.',
 			relatedNodes: [
-				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24Sip', relationHint: 'Reads the line of a call or checks its registration' },
+				{
+					nodeType: 'n8n-nodes-bitrix24-sip.bitrix24Sip',
+					relationHint: 'Reads the line of a call or checks its registration',
+				},
 				{
 					nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger',
-					relationHint: 'Watches line health and call failure rates by polling, instead of per call',
+					relationHint:
+						'Watches line health and call failure rates by polling, instead of per call',
 				},
 			],
 		},
@@ -81,12 +89,14 @@ export class Bitrix24SipCallTrigger implements INodeType {
 				displayOptions: { show: { lookUpLines: [true] } },
 			},
 		],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		webhooks: [
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' },
+		],
 		properties: [
 			{
 				// n8n's notice shows plain text in one paragraph (no line breaks): the steps are numbered in words
 				displayName:
-					'Step 1: Open Bitrix24 → Developer resources → Other → Outgoing webhook. Step 2: Paste this node\'s Production URL as the handler address. Step 3: Pick the same events as below. Step 4: Save; put its Application token in the credential above.',
+					"Step 1: Open Bitrix24 → Developer resources → Other → Outgoing webhook. Step 2: Paste this node's Production URL as the handler address. Step 3: Pick the same events as below. Step 4: Save; put its Application token in the credential above.",
 				name: 'setupNotice',
 				type: 'notice',
 				default: '',
@@ -114,7 +124,8 @@ export class Bitrix24SipCallTrigger implements INodeType {
 					},
 				],
 				default: ['ONVOXIMPLANTCALLEND'],
-				description: 'The call events that start the workflow, one item each. Choose the same events in the outgoing webhook in Bitrix24.',
+				description:
+					'The call events that start the workflow, one item each. Choose the same events in the outgoing webhook in Bitrix24.',
 			},
 			{
 				displayName: 'Look Up Lines',
@@ -122,7 +133,7 @@ export class Bitrix24SipCallTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to add the line\'s ID and title to each call, so you can also filter by them. Uses the Bitrix24 Webhook API credential chosen above, under Inbound Webhook.',
+					"Whether to add the line's ID and title to each call, so you can also filter by them. Uses the Bitrix24 Webhook API credential chosen above, under Inbound Webhook.",
 			},
 			{
 				displayName: 'Filters',
@@ -137,14 +148,16 @@ export class Bitrix24SipCallTrigger implements INodeType {
 						type: 'multiOptions',
 						options: CALL_TYPE_OPTIONS,
 						default: [],
-						description: 'Only calls of these types. Call Start events have no type and are left out when this is set.',
+						description:
+							'Only calls of these types. Call Start events have no type and are left out when this is set.',
 					},
 					{
 						displayName: 'Only Failed Calls',
 						name: 'onlyFailed',
 						type: 'boolean',
 						default: false,
-						description: 'Whether to start only for calls that failed (missed, busy, declined …). Call Init and Call Start are left out.',
+						description:
+							'Whether to start only for calls that failed (missed, busy, declined …). Call Init and Call Start are left out.',
 					},
 					{
 						displayName: 'Only SIP Lines',
@@ -208,7 +221,8 @@ export class Bitrix24SipCallTrigger implements INodeType {
 			);
 			answer(res, 401, {
 				error: 'INVALID_TOKEN',
-				message: "auth[application_token] is missing or is not the token of this trigger's credential",
+				message:
+					"auth[application_token] is missing or is not the token of this trigger's credential",
 			});
 			return { noWebhookResponse: true };
 		}
@@ -221,21 +235,28 @@ export class Bitrix24SipCallTrigger implements INodeType {
 		}
 		const { delivery } = reading;
 		if (!settings.events.has(delivery.event)) {
-			answer(res, 200, { result: 'ignored', message: `${delivery.event} is not among this trigger's events` });
+			answer(res, 200, {
+				result: 'ignored',
+				message: `${delivery.event} is not among this trigger's events`,
+			});
 			return { noWebhookResponse: true };
 		}
 
 		// Bitrix24 does not retry and calls slow handlers less often: answer before the lookup
 		answer(res, 200, { result: 'accepted' });
 
-		const knowledge: LineKnowledge = settings.lookUpLines ? await lookUpLines(this) : { lines: null };
+		const knowledge: LineKnowledge = settings.lookUpLines
+			? await lookUpLines(this)
+			: { lines: null };
 		const item = buildCallItem(delivery, knowledge);
 		const verdict = applyFilters(item, settings.filters, {
 			lines: knowledge.lines,
 			lookupFailed: knowledge.lookupError !== undefined,
 		});
 		if (!verdict.keep) {
-			this.logger.debug(`Bitrix24 SIP Call Trigger left out call ${String(item.CALL_ID)}: ${verdict.reason}`);
+			this.logger.debug(
+				`Bitrix24 SIP Call Trigger left out call ${String(item.CALL_ID)}: ${verdict.reason}`,
+			);
 			return { noWebhookResponse: true };
 		}
 		return { workflowData: [this.helpers.returnJsonArray([item])], noWebhookResponse: true };

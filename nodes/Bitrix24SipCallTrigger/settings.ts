@@ -27,7 +27,8 @@ export function readSettings(ctx: Context): CallTriggerSettings {
 	const events = new Set((Array.isArray(chosen) ? chosen : []).map(String).filter(isCallEventName));
 	if (events.size === 0) {
 		throw new NodeOperationError(node, 'No event chosen in "Events"', {
-			description: 'Choose at least one event under "Events" (usually Call End), the same the outgoing webhook in Bitrix24 sends.',
+			description:
+				'Choose at least one event under "Events" (usually Call End), the same the outgoing webhook in Bitrix24 sends.',
 		});
 	}
 	const lookUpLines = readForItem(node, undefined, () =>
@@ -38,7 +39,9 @@ export function readSettings(ctx: Context): CallTriggerSettings {
 		return { events, lookUpLines, filters: readFilters(rawFilters ?? {}, lookUpLines) };
 	} catch (error) {
 		if (error instanceof FilterSettingError) {
-			throw new NodeOperationError(node, `Filters → ${error.field}: ${error.message}`, { description: error.fix });
+			throw new NodeOperationError(node, `Filters → ${error.field}: ${error.message}`, {
+				description: error.fix,
+			});
 		}
 		throw toNodeError(node, error);
 	}
@@ -55,10 +58,14 @@ export async function checkSetup(ctx: IHookFunctions): Promise<CallTriggerSettin
 	const node = ctx.getNode();
 	const token = await ctx.getCredentials(OUTGOING_WEBHOOK_CREDENTIAL);
 	if (typeof token.applicationToken !== 'string' || token.applicationToken.trim() === '') {
-		throw new NodeOperationError(node, 'The Bitrix24 Outgoing Webhook API credential has no application token', {
-			description:
-				'Open the credential and paste the "Application token" from Bitrix24 → Developer resources → Other → Outgoing webhook.',
-		});
+		throw new NodeOperationError(
+			node,
+			'The Bitrix24 Outgoing Webhook API credential has no application token',
+			{
+				description:
+					'Open the credential and paste the "Application token" from Bitrix24 → Developer resources → Other → Outgoing webhook.',
+			},
+		);
 	}
 	if (settings.lookUpLines) {
 		const inbound = await ctx.getCredentials(CREDENTIAL_TYPE);
@@ -66,7 +73,8 @@ export async function checkSetup(ctx: IHookFunctions): Promise<CallTriggerSettin
 			parseWebhookUrl(inbound.webhookUrl);
 		} catch (error) {
 			throw new NodeOperationError(node, `Look Up Lines: ${(error as Error).message}`, {
-				description: 'Fix the Webhook URL in the Bitrix24 Webhook API credential, or turn off "Look Up Lines".',
+				description:
+					'Fix the Webhook URL in the Bitrix24 Webhook API credential, or turn off "Look Up Lines".',
 			});
 		}
 	}

@@ -12,13 +12,25 @@ import type { CallRecord } from '../shared/calls/statistics';
 import { readCalls } from '../shared/calls/statistics';
 import { readDefaultOutgoingValue, resolveDefaultOutgoing } from '../shared/defaultOutgoing';
 import type { LineCheck } from '../shared/health';
-import { lineIdentity, readConnector, readLinesToCheck, readRegistration, readRegistrations } from '../shared/health';
+import {
+	lineIdentity,
+	readConnector,
+	readLinesToCheck,
+	readRegistration,
+	readRegistrations,
+} from '../shared/health';
 import { readForItem, toBoolean, toChoice, toNumber } from '../shared/parameters';
 import { clientOptionsFrom, requestOptions } from '../shared/requestOptions';
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { Bitrix24Client } from '../shared/transport/client';
 import { toNodeError } from '../shared/transport/errors';
-import type { ConnectorReading, DefaultOutgoingReading, LineCalls, TriggerEvent, TriggerSettings } from './changes';
+import type {
+	ConnectorReading,
+	DefaultOutgoingReading,
+	LineCalls,
+	TriggerEvent,
+	TriggerSettings,
+} from './changes';
 import {
 	CALL_EVENTS,
 	callsFailingChanges,
@@ -58,16 +70,40 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 	const under = 'under Options';
 	// a wrong value fails the poll naming the field; a field of an event not chosen is not read
 	return readForItem(ctx.getNode(), undefined, () => {
-		const number = (name: string, label: string, fallback: number, min: number, max?: number, whole = false): number =>
+		const number = (
+			name: string,
+			label: string,
+			fallback: number,
+			min: number,
+			max?: number,
+			whole = false,
+		): number =>
 			toNumber(ctx.getNodeParameter(name, fallback), { label, min, max, whole }, fallback);
 		return {
 			events,
-			pendingAs: toChoice(options.pendingAs, { label: 'Treat Pending Registrations As', where: under }, PENDING_AS, 'unchanged'),
-			minutesThreshold: events.has('connectorMinutesLow') ? number('minutesThreshold', 'Free Minutes Below', 10, 0) : 0,
-			paidWithinDays: events.has('connectorPaidEnding') ? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0) : 0,
-			callWindowHours: calls ? number('callWindowHours', CALL_WINDOW_LABEL, 1, 1, MAX_CALL_WINDOW_HOURS, true) : 0,
-			callFailureRateAbove: calls ? number('callFailureRateAbove', CALL_THRESHOLD_LABEL, 50, 0, 100) : 0,
-			emitOnFirstRun: toBoolean(options.emitOnFirstRun, { label: 'Emit Current State on First Run', where: under }, false),
+			pendingAs: toChoice(
+				options.pendingAs,
+				{ label: 'Treat Pending Registrations As', where: under },
+				PENDING_AS,
+				'unchanged',
+			),
+			minutesThreshold: events.has('connectorMinutesLow')
+				? number('minutesThreshold', 'Free Minutes Below', 10, 0)
+				: 0,
+			paidWithinDays: events.has('connectorPaidEnding')
+				? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0)
+				: 0,
+			callWindowHours: calls
+				? number('callWindowHours', CALL_WINDOW_LABEL, 1, 1, MAX_CALL_WINDOW_HOURS, true)
+				: 0,
+			callFailureRateAbove: calls
+				? number('callFailureRateAbove', CALL_THRESHOLD_LABEL, 50, 0, 100)
+				: 0,
+			emitOnFirstRun: toBoolean(
+				options.emitOnFirstRun,
+				{ label: 'Emit Current State on First Run', where: under },
+				false,
+			),
 		};
 	});
 }
@@ -91,7 +127,11 @@ interface LinesReading {
 }
 
 /** Each line's calls in the window; every line is listed, one without calls with zero counts. */
-function callsByLine(rows: IDataObject[], records: CallRecord[], hours: number): Record<string, LineCalls> {
+function callsByLine(
+	rows: IDataObject[],
+	records: CallRecord[],
+	hours: number,
+): Record<string, LineCalls> {
 	const grouped = groupCalls(records, rows);
 	const byLine: Record<string, LineCalls> = {};
 	for (const row of rows) {
@@ -120,9 +160,14 @@ async function readLines(
 		wantDefault ? readDefaultOutgoingValue(client) : undefined,
 		since ? readCalls(client, since) : undefined,
 	]);
-	const calls = records && callHours !== undefined ? callsByLine(lines, records, callHours) : undefined;
+	const calls =
+		records && callHours !== undefined ? callsByLine(lines, records, callHours) : undefined;
 	if (value === undefined) return { lines: checks, calls };
-	const resolved = await resolveDefaultOutgoing(client, value, { lines, cloud: true, office: true });
+	const resolved = await resolveDefaultOutgoing(client, value, {
+		lines,
+		cloud: true,
+		office: true,
+	});
 	// Bitrix24 does not filter voximplant.sip.status: an unseen cloud line's registration can be read
 	const registration =
 		resolved.kind === 'unknownSipLine' && resolved.regId !== null
@@ -143,7 +188,14 @@ async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promi
 			clientOptionsFrom(ctx.getNodeParameter('requestOptions', {}) as IDataObject),
 		);
 		const [lines, connector] = await Promise.all([
-			wantChecks || wantCalls ? readLines(client, wantChecks, wantDefault, wantCalls ? settings.callWindowHours : undefined) : undefined,
+			wantChecks || wantCalls
+				? readLines(
+						client,
+						wantChecks,
+						wantDefault,
+						wantCalls ? settings.callWindowHours : undefined,
+					)
+				: undefined,
 			wantConnector ? client.call<IDataObject>('voximplant.sip.connector.status') : undefined,
 		]);
 		return {
@@ -165,7 +217,8 @@ export class Bitrix24SipTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{($parameter["events"] || []).join(", ")}}',
-		description: 'Starts the workflow when a Bitrix24 SIP line fails or recovers, lines are added or removed, calls fail, or the connector runs low',
+		description:
+			'Starts the workflow when a Bitrix24 SIP line fails or recovers, lines are added or removed, calls fail, or the connector runs low',
 		defaults: { name: 'Bitrix24 SIP Trigger' },
 		polling: true,
 		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n ignores it)
@@ -173,13 +226,21 @@ export class Bitrix24SipTrigger implements INodeType {
 			message:
 				"Polls a Bitrix24 portal and starts the workflow when a SIP line's registration fails or recovers, a line is added or removed, a line's calls fail too often, or the SIP connector runs low. To react to each single call, use Bitrix24 SIP Call Trigger instead.",
 			relatedNodes: [
-				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24Sip', relationHint: 'Reads or changes the line an event names, e.g. Line → Get or Update' },
-				{ nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger', relationHint: 'Starts a workflow for each call instead of polling for changes' },
+				{
+					nodeType: 'n8n-nodes-bitrix24-sip.bitrix24Sip',
+					relationHint: 'Reads or changes the line an event names, e.g. Line → Get or Update',
+				},
+				{
+					nodeType: 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger',
+					relationHint: 'Starts a workflow for each call instead of polling for changes',
+				},
 			],
 		},
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' }],
+		credentials: [
+			{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' },
+		],
 		properties: [
 			{
 				displayName: 'Events',
@@ -200,9 +261,15 @@ export class Bitrix24SipTrigger implements INodeType {
 					{
 						name: 'Default Outgoing Line Unhealthy',
 						value: 'defaultOutgoingUnhealthy',
-						description: "The portal's default line for outgoing calls stopped registering, or the default moved to a failing line",
+						description:
+							"The portal's default line for outgoing calls stopped registering, or the default moved to a failing line",
 					},
-					{ name: 'Line Added', value: 'lineAdded', description: 'A SIP line appeared on the portal (made by any webhook or in the Bitrix24 UI)' },
+					{
+						name: 'Line Added',
+						value: 'lineAdded',
+						description:
+							'A SIP line appeared on the portal (made by any webhook or in the Bitrix24 UI)',
+					},
 					{
 						name: 'Line Became Unhealthy',
 						value: 'lineUnhealthy',
@@ -219,15 +286,21 @@ export class Bitrix24SipTrigger implements INodeType {
 						value: 'lineRecovered',
 						description: 'The registration of a cloud line that was failing works again',
 					},
-					{ name: 'Line Removed', value: 'lineRemoved', description: 'A SIP line was deleted from the portal' },
+					{
+						name: 'Line Removed',
+						value: 'lineRemoved',
+						description: 'A SIP line was deleted from the portal',
+					},
 					{
 						name: 'Registration Status Changed',
 						value: 'registrationChanged',
-						description: 'The registration of a cloud line changed, e.g. from registered to failing',
+						description:
+							'The registration of a cloud line changed, e.g. from registered to failing',
 					},
 				],
 				default: ['lineUnhealthy', 'lineRecovered'],
-				description: 'What to start the workflow for; each change is one item. The first poll only remembers how things are.',
+				description:
+					'What to start the workflow for; each change is one item. The first poll only remembers how things are.',
 			},
 			{
 				displayName: 'Free Minutes Below',
@@ -235,7 +308,8 @@ export class Bitrix24SipTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 10,
-				description: 'Fires once when the free minutes drop below this number, and again only after they have risen back',
+				description:
+					'Fires once when the free minutes drop below this number, and again only after they have risen back',
 				displayOptions: { show: { events: ['connectorMinutesLow'] } },
 			},
 			{
@@ -262,7 +336,8 @@ export class Bitrix24SipTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 100 },
 				default: 50,
-				description: "Fires once when more than this percentage of a line's calls failed, and again only after it has fallen back",
+				description:
+					"Fires once when more than this percentage of a line's calls failed, and again only after it has fallen back",
 				displayOptions: { show: { events: ['lineCallsFailing'] } },
 			},
 			{
@@ -277,7 +352,8 @@ export class Bitrix24SipTrigger implements INodeType {
 						name: 'emitOnFirstRun',
 						type: 'boolean',
 						default: false,
-						description: 'Whether the first poll outputs how things are now instead of nothing (it has nothing to compare with yet)',
+						description:
+							'Whether the first poll outputs how things are now instead of nothing (it has nothing to compare with yet)',
 					},
 					{
 						displayName: 'Treat Pending Registrations As',
@@ -287,10 +363,19 @@ export class Bitrix24SipTrigger implements INodeType {
 							{
 								name: 'Unchanged',
 								value: 'unchanged',
-								description: 'A line keeps its last verdict while it registers: it recovers only once it is registered again',
+								description:
+									'A line keeps its last verdict while it registers: it recovers only once it is registered again',
 							},
-							{ name: 'Healthy', value: 'healthy', description: 'A line that is still registering counts as healthy' },
-							{ name: 'Unhealthy', value: 'unhealthy', description: 'A line counts as healthy only once it is registered' },
+							{
+								name: 'Healthy',
+								value: 'healthy',
+								description: 'A line that is still registering counts as healthy',
+							},
+							{
+								name: 'Unhealthy',
+								value: 'unhealthy',
+								description: 'A line counts as healthy only once it is registered',
+							},
 						],
 						default: 'unchanged',
 						description: 'How to count a line that is still registering',
@@ -314,12 +399,21 @@ export class Bitrix24SipTrigger implements INodeType {
 		const showLines = chosen(settings, LINE_EVENTS);
 		const staticData = this.getWorkflowStaticData('node');
 		const before = readState(staticData);
-		const lines = reading.lines ? seeLines(reading.lines, before?.lines, settings.pendingAs) : undefined;
+		const lines = reading.lines
+			? seeLines(reading.lines, before?.lines, settings.pendingAs)
+			: undefined;
 		const seenDefault =
 			reading.defaultOutgoing && lines
-				? seeDefaultOutgoing(reading.defaultOutgoing, lines, before?.defaultOutgoing, settings.pendingAs)
+				? seeDefaultOutgoing(
+						reading.defaultOutgoing,
+						lines,
+						before?.defaultOutgoing,
+						settings.pendingAs,
+					)
 				: undefined;
-		const seenCalls = reading.calls ? seeCallsFailing(reading.calls, settings.callFailureRateAbove) : undefined;
+		const seenCalls = reading.calls
+			? seeCallsFailing(reading.calls, settings.callFailureRateAbove)
+			: undefined;
 
 		// a test run in the editor shows what there is to map, and leaves the remembered state alone
 		if (this.getMode() === 'manual') {
@@ -358,12 +452,23 @@ export class Bitrix24SipTrigger implements INodeType {
 					),
 				);
 			} else if (emitCurrent) {
-				items.push(currentDefaultOutgoingItem(reading.defaultOutgoing, seenDefault, lines, detectedAt));
+				items.push(
+					currentDefaultOutgoingItem(reading.defaultOutgoing, seenDefault, lines, detectedAt),
+				);
 			}
 			after.defaultOutgoing = seenDefault;
 		}
 		if (reading.calls && seenCalls) {
-			if (before?.callsFailing) items.push(...callsFailingChanges(before.callsFailing, seenCalls, reading.calls, settings, detectedAt));
+			if (before?.callsFailing)
+				items.push(
+					...callsFailingChanges(
+						before.callsFailing,
+						seenCalls,
+						reading.calls,
+						settings,
+						detectedAt,
+					),
+				);
 			else if (emitCurrent) items.push(...currentCallsItems(reading.calls, settings, detectedAt));
 			after.callsFailing = seenCalls;
 		}

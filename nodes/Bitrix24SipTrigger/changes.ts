@@ -3,7 +3,14 @@ import type { IDataObject } from 'n8n-workflow';
 import type { CallStats } from '../shared/calls/callRates';
 import { failureReasonWords, isOverThreshold, windowWords } from '../shared/calls/callRates';
 import type { DefaultOutgoing } from '../shared/defaultOutgoing';
-import type { ConnectorReading, LineCheck, LineIdentity, PendingAs, Registration, StatusHealth } from '../shared/health';
+import type {
+	ConnectorReading,
+	LineCheck,
+	LineIdentity,
+	PendingAs,
+	Registration,
+	StatusHealth,
+} from '../shared/health';
 import {
 	connectorWords,
 	daysUntil,
@@ -17,7 +24,13 @@ import {
 
 export type { ConnectorReading } from '../shared/health';
 
-export const LINE_EVENTS = ['lineAdded', 'lineRemoved', 'registrationChanged', 'lineUnhealthy', 'lineRecovered'] as const;
+export const LINE_EVENTS = [
+	'lineAdded',
+	'lineRemoved',
+	'registrationChanged',
+	'lineUnhealthy',
+	'lineRecovered',
+] as const;
 export const CONNECTOR_EVENTS = ['connectorMinutesLow', 'connectorPaidEnding'] as const;
 export const DEFAULT_OUTGOING_EVENTS = ['defaultOutgoingUnhealthy'] as const;
 export const CALL_EVENTS = ['lineCallsFailing'] as const;
@@ -29,7 +42,12 @@ export type CallEvent = (typeof CALL_EVENTS)[number];
 export type TriggerEvent = LineEvent | ConnectorEvent | DefaultOutgoingEvent | CallEvent;
 
 /** Every event the trigger handles: the poll reads and compares by these groups. */
-export const TRIGGER_EVENTS: readonly TriggerEvent[] = [...LINE_EVENTS, ...CONNECTOR_EVENTS, ...DEFAULT_OUTGOING_EVENTS, ...CALL_EVENTS];
+export const TRIGGER_EVENTS: readonly TriggerEvent[] = [
+	...LINE_EVENTS,
+	...CONNECTOR_EVENTS,
+	...DEFAULT_OUTGOING_EVENTS,
+	...CALL_EVENTS,
+];
 
 export function isTriggerEvent(value: string): value is TriggerEvent {
 	return (TRIGGER_EVENTS as readonly string[]).includes(value);
@@ -79,7 +97,11 @@ export interface SeenConnector extends ConnectorReading {
  * the verdict it had, so that error → in_progress → error is not reported as a recovery; a new
  * line that is still pending counts as healthy.
  */
-export function seeLines(checks: LineCheck[], before: SeenLines | undefined, pendingAs: TriggerPendingAs): SeenLines {
+export function seeLines(
+	checks: LineCheck[],
+	before: SeenLines | undefined,
+	pendingAs: TriggerPendingAs,
+): SeenLines {
 	const seen: SeenLines = {};
 	for (const { line, registration } of checks) {
 		const { CONFIG_ID: configId, TITLE, TYPE, SERVER, LOGIN, REG_ID } = lineIdentity(line);
@@ -124,7 +146,14 @@ function health(seen: SeenLine | undefined): StatusHealth | null {
 
 function lineItem(input: LineItemInput, detectedAt: string): IDataObject {
 	const { TITLE, TYPE, SERVER, LOGIN, REG_ID } = input.line;
-	const line: LineIdentity = { CONFIG_ID: Number(input.configId), TITLE, TYPE, SERVER, LOGIN, REG_ID };
+	const line: LineIdentity = {
+		CONFIG_ID: Number(input.configId),
+		TITLE,
+		TYPE,
+		SERVER,
+		LOGIN,
+		REG_ID,
+	};
 	const previous = health(input.before);
 	const current = health(input.after);
 	const label = lineLabel(line);
@@ -170,7 +199,8 @@ export function lineChanges(
 		const now = after[configId] as SeenLine | undefined;
 		const emit = (event: LineEvent) => {
 			const line = now ?? old;
-			if (line && events.has(event)) items.push(lineItem({ event, configId, line, before: old, after: now }, detectedAt));
+			if (line && events.has(event))
+				items.push(lineItem({ event, configId, line, before: old, after: now }, detectedAt));
 		};
 		if (!now) {
 			emit('lineRemoved');
@@ -192,7 +222,12 @@ export function lineChanges(
 export function currentLineItems(lines: SeenLines, detectedAt: string): IDataObject[] {
 	return Object.keys(lines)
 		.sort(byConfigId)
-		.map((configId) => lineItem({ event: 'currentState', configId, line: lines[configId], after: lines[configId] }, detectedAt));
+		.map((configId) =>
+			lineItem(
+				{ event: 'currentState', configId, line: lines[configId], after: lines[configId] },
+				detectedAt,
+			),
+		);
 }
 
 /** The default outgoing line as remembered: its raw value and verdict (healthy when it is no SIP line). */
@@ -253,12 +288,20 @@ function defaultOutgoingItem(
 	let line: LineIdentity | null = null;
 	if (configId !== undefined && resolved.line) {
 		line = seenLine
-			? { CONFIG_ID: Number(configId), TITLE: seenLine.TITLE, TYPE: seenLine.TYPE, SERVER: seenLine.SERVER, LOGIN: seenLine.LOGIN, REG_ID: seenLine.REG_ID }
+			? {
+					CONFIG_ID: Number(configId),
+					TITLE: seenLine.TITLE,
+					TYPE: seenLine.TYPE,
+					SERVER: seenLine.SERVER,
+					LOGIN: seenLine.LOGIN,
+					REG_ID: seenLine.REG_ID,
+				}
 			: lineIdentity(resolved.line);
 	}
 	let current: StatusHealth | null = null;
 	if (seenLine) current = health(seenLine);
-	else if (reading.registration !== undefined) current = { ...statusHealth(reading.registration, 'healthy'), healthy: seen.healthy };
+	else if (reading.registration !== undefined)
+		current = { ...statusHealth(reading.registration, 'healthy'), healthy: seen.healthy };
 	const previous = configId !== undefined ? health(beforeLines?.[configId]) : null;
 	const name = defaultName(reading, line);
 	let message: string;
@@ -303,7 +346,17 @@ export function defaultOutgoingChanges(
 ): IDataObject[] {
 	if (!before || now.healthy || !settings.events.has('defaultOutgoingUnhealthy')) return [];
 	if (!before.healthy && before.value === now.value) return [];
-	return [defaultOutgoingItem('defaultOutgoingUnhealthy', reading, now, lines, beforeLines, before.value, detectedAt)];
+	return [
+		defaultOutgoingItem(
+			'defaultOutgoingUnhealthy',
+			reading,
+			now,
+			lines,
+			beforeLines,
+			before.value,
+			detectedAt,
+		),
+	];
 }
 
 export function currentDefaultOutgoingItem(
@@ -328,7 +381,11 @@ function connectorItem(
 		message,
 		connector: { ...current, daysLeft },
 		previous: previous
-			? { FREE_MINUTES: previous.FREE_MINUTES, PAID: previous.PAID, PAID_DATE_END: previous.PAID_DATE_END }
+			? {
+					FREE_MINUTES: previous.FREE_MINUTES,
+					PAID: previous.PAID,
+					PAID_DATE_END: previous.PAID_DATE_END,
+				}
 			: null,
 		detectedAt: now.toISOString(),
 	};
@@ -365,7 +422,12 @@ export function connectorChanges(
 			),
 		);
 	}
-	if (before && ending && before.paidEndingReportedFor !== current.PAID_DATE_END && events.has('connectorPaidEnding')) {
+	if (
+		before &&
+		ending &&
+		before.paidEndingReportedFor !== current.PAID_DATE_END &&
+		events.has('connectorPaidEnding')
+	) {
 		items.push(
 			connectorItem(
 				'connectorPaidEnding',
@@ -400,13 +462,22 @@ export interface LineCalls {
 export type SeenCallsFailing = Record<string, boolean>;
 
 /** Which lines' calls are over the threshold now; a line without calls is not. */
-export function seeCallsFailing(lines: Record<string, LineCalls>, threshold: number): SeenCallsFailing {
+export function seeCallsFailing(
+	lines: Record<string, LineCalls>,
+	threshold: number,
+): SeenCallsFailing {
 	const seen: SeenCallsFailing = {};
-	for (const [configId, { calls }] of Object.entries(lines)) seen[configId] = isOverThreshold(calls, threshold);
+	for (const [configId, { calls }] of Object.entries(lines))
+		seen[configId] = isOverThreshold(calls, threshold);
 	return seen;
 }
 
-function callsItem(event: CallEvent | 'currentState', { line, calls }: LineCalls, settings: TriggerSettings, detectedAt: string): IDataObject {
+function callsItem(
+	event: CallEvent | 'currentState',
+	{ line, calls }: LineCalls,
+	settings: TriggerSettings,
+	detectedAt: string,
+): IDataObject {
 	const label = lineLabel(line);
 	const threshold = settings.callFailureRateAbove;
 	let message: string;
@@ -438,7 +509,11 @@ export function callsFailingChanges(
 		.map((configId) => callsItem('lineCallsFailing', lines[configId], settings, detectedAt));
 }
 
-export function currentCallsItems(lines: Record<string, LineCalls>, settings: TriggerSettings, detectedAt: string): IDataObject[] {
+export function currentCallsItems(
+	lines: Record<string, LineCalls>,
+	settings: TriggerSettings,
+	detectedAt: string,
+): IDataObject[] {
 	return Object.keys(lines)
 		.sort(byConfigId)
 		.map((configId) => callsItem('currentState', lines[configId], settings, detectedAt));

@@ -43,11 +43,14 @@ export function readState(staticData: IDataObject): TriggerState | undefined {
 		lines: isRecord(copy.lines) ? (copy.lines as unknown as SeenLines) : undefined,
 		connector: isRecord(copy.connector) ? (copy.connector as unknown as SeenConnector) : undefined,
 		defaultOutgoing:
-			isRecord(seenDefault) && typeof seenDefault.value === 'string' && typeof seenDefault.healthy === 'boolean'
+			isRecord(seenDefault) &&
+			typeof seenDefault.value === 'string' &&
+			typeof seenDefault.healthy === 'boolean'
 				? { value: seenDefault.value, healthy: seenDefault.healthy }
 				: undefined,
 		callsFailing:
-			isRecord(callsFailing) && Object.values(callsFailing).every((reported) => typeof reported === 'boolean')
+			isRecord(callsFailing) &&
+			Object.values(callsFailing).every((reported) => typeof reported === 'boolean')
 				? (callsFailing as SeenCallsFailing)
 				: undefined,
 	};

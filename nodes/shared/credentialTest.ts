@@ -1,4 +1,8 @@
-import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 
 import type { Envelope } from './transport/answer';
 import { decodeAnswer } from './transport/answer';
@@ -37,7 +41,10 @@ function failed(error: Bitrix24Error, origin: string, secret: string): INodeCred
 			message: `The portal ${origin} could not be reached (${error.code}). Check the address in the webhook URL and that the portal is online.`,
 		};
 	}
-	return { status: 'Error', message: redact(`${error.message}. ${error.description ?? ''}`.trim(), secret) };
+	return {
+		status: 'Error',
+		message: redact(`${error.message}. ${error.description ?? ''}`.trim(), secret),
+	};
 }
 
 /**
@@ -75,11 +82,23 @@ export async function bitrix24WebhookApiTest(
 	}
 
 	// A read-only SIP call shows whether the webhook's user has the telephony permission.
-	const probe = await ask(this, `${webhook.baseUrl}voximplant.sip.connector.status.json`, webhook.secret, ignoreSsl);
+	const probe = await ask(
+		this,
+		`${webhook.baseUrl}voximplant.sip.connector.status.json`,
+		webhook.secret,
+		ignoreSsl,
+	);
 	if ('error' in probe) {
-		if (probe.error.code === 'ACCESS_DENIED' || probe.error.kind === 'api') return failed(probe.error, webhook.origin, webhook.secret);
+		if (probe.error.code === 'ACCESS_DENIED' || probe.error.kind === 'api')
+			return failed(probe.error, webhook.origin, webhook.secret);
 		// the scope call already proved the portal reachable; a passing fault here is not the credential's
-		return { status: 'OK', message: 'Connection successful (the permission check could not be completed)' };
+		return {
+			status: 'OK',
+			message: 'Connection successful (the permission check could not be completed)',
+		};
 	}
-	return { status: 'OK', message: 'Connection successful: the webhook has the telephony scope and permission' };
+	return {
+		status: 'OK',
+		message: 'Connection successful: the webhook has the telephony scope and permission',
+	};
 }

@@ -71,12 +71,14 @@ export async function resolveDefaultOutgoing(
 	const listed = regId !== null ? known.cloud : known.office;
 	if (!line && !listed) {
 		// a number is looked up too: its form is not documented, only the office search id's
-		const filter: IDataObject = regId !== null ? { TYPE: 'cloud', REG_ID: regId } : { TYPE: 'office', INCOMING_LOGIN: value };
+		const filter: IDataObject =
+			regId !== null ? { TYPE: 'cloud', REG_ID: regId } : { TYPE: 'office', INCOMING_LOGIN: value };
 		const found = await fetchLines(client, { FILTER: filter });
 		line = found.find((candidate) => isDefaultOutgoingLine(candidate, value));
 	}
 	if (line) return { value, kind: 'sipLine', line, regId };
-	if (regId !== null || isOfficeSearchId(value)) return { value, kind: 'unknownSipLine', line: null, regId };
+	if (regId !== null || isOfficeSearchId(value))
+		return { value, kind: 'unknownSipLine', line: null, regId };
 	return { value, kind: 'number', line: null, regId: null };
 }
 
@@ -84,7 +86,7 @@ export async function resolveDefaultOutgoing(
 export function describeDefaultOutgoing(resolved: DefaultOutgoing): string {
 	switch (resolved.kind) {
 		case 'none':
-			return 'No SIP default: Bitrix24 has no default outgoing line set and uses the portal\'s base number (LINK_BASE_NUMBER)';
+			return "No SIP default: Bitrix24 has no default outgoing line set and uses the portal's base number (LINK_BASE_NUMBER)";
 		case 'number':
 			return `The number ${resolved.value}, not a SIP line`;
 		case 'restApp':
@@ -112,7 +114,8 @@ export function defaultOutgoingIdentity(resolved: DefaultOutgoing): DefaultOutgo
 		const { CONFIG_ID, TITLE, TYPE, REG_ID } = lineIdentity(resolved.line);
 		return { CONFIG_ID, TITLE, TYPE, REG_ID };
 	}
-	const type = resolved.kind === 'unknownSipLine' ? (resolved.regId !== null ? 'cloud' : 'office') : null;
+	const type =
+		resolved.kind === 'unknownSipLine' ? (resolved.regId !== null ? 'cloud' : 'office') : null;
 	return { CONFIG_ID: null, TITLE: null, TYPE: type, REG_ID: resolved.regId };
 }
 

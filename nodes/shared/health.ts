@@ -43,26 +43,38 @@ const CHECK_CREDENTIALS = 'check login and password';
 export const SIP_CODES: Record<number, SipCodeText> = {
 	401: { reason: 'Unauthorized', advice: CHECK_CREDENTIALS },
 	403: { reason: 'Forbidden', advice: CHECK_CREDENTIALS },
-	404: { reason: 'Not Found', advice: 'the server does not know this login: check the login and the server address' },
+	404: {
+		reason: 'Not Found',
+		advice: 'the server does not know this login: check the login and the server address',
+	},
 	407: { reason: 'Proxy Authentication Required', advice: CHECK_CREDENTIALS },
 	408: {
 		reason: 'Request Timeout',
-		advice: 'the server did not answer in time: check the server address and that it accepts SIP from the internet',
+		advice:
+			'the server did not answer in time: check the server address and that it accepts SIP from the internet',
 	},
 	480: {
 		reason: 'Temporarily Unavailable',
-		advice: 'the SIP account is unavailable at the moment: check that it is active with your SIP provider',
+		advice:
+			'the SIP account is unavailable at the moment: check that it is active with your SIP provider',
 	},
-	500: { reason: 'Server Internal Error', advice: 'the SIP server failed: try again later or ask your SIP provider' },
+	500: {
+		reason: 'Server Internal Error',
+		advice: 'the SIP server failed: try again later or ask your SIP provider',
+	},
 	502: {
 		reason: 'Bad Gateway',
-		advice: 'a server between Bitrix24 and your provider failed: check the server address or ask your SIP provider',
+		advice:
+			'a server between Bitrix24 and your provider failed: check the server address or ask your SIP provider',
 	},
 	503: {
 		reason: 'Service Unavailable',
 		advice: 'the SIP server is down or overloaded: try again later or ask your SIP provider',
 	},
-	504: { reason: 'Server Time-out', advice: 'the SIP server timed out: try again later or ask your SIP provider' },
+	504: {
+		reason: 'Server Time-out',
+		advice: 'the SIP server timed out: try again later or ask your SIP provider',
+	},
 };
 
 /** "SIP 403 Forbidden — check login and password", or undefined for a code without an explanation. */
@@ -77,7 +89,8 @@ const UNRESOLVED_HOST = /resolve|hostname|dns|getaddrinfo|unknown host/i;
 
 /** A short sentence for a person: what the registration's state is and what to do about it. */
 export function summarise(registration: Registration): string {
-	if (registration === null) return 'Office PBX — no registration to check (your PBX connects to Bitrix24)';
+	if (registration === null)
+		return 'Office PBX — no registration to check (your PBX connects to Bitrix24)';
 	if (registration === 'missing') {
 		return 'No SIP registration found for this cloud line — open the line in Bitrix24 and save its settings again';
 	}
@@ -118,7 +131,8 @@ export function readStatus(result: IDataObject): RegistrationStatus {
 }
 
 export function statusHealth(registration: Registration, pendingAs: PendingAs): StatusHealth {
-	const status = typeof registration === 'object' && registration !== null ? registration : undefined;
+	const status =
+		typeof registration === 'object' && registration !== null ? registration : undefined;
 	return {
 		hasRegistration: status !== undefined,
 		STATUS_RESULT: status?.STATUS_RESULT ?? null,
@@ -195,7 +209,10 @@ export function isPending(registration: Registration): boolean {
  * Asks for the status of one cloud line; a registration the portal does not know is a finding, not
  * a failure. Any REG_ID of the portal can be read, a line the webhook cannot see too (spec §3).
  */
-export async function readRegistration(client: Bitrix24Client, line: IDataObject): Promise<Registration> {
+export async function readRegistration(
+	client: Bitrix24Client,
+	line: IDataObject,
+): Promise<Registration> {
 	if (String(line.TYPE) !== 'cloud') return null;
 	const regId = Number(line.REG_ID);
 	if (!Number.isSafeInteger(regId) || regId <= 0) return 'missing';
@@ -204,12 +221,16 @@ export async function readRegistration(client: Bitrix24Client, line: IDataObject
 		(error: unknown) => ({ error }),
 	);
 	if ('status' in outcome) return outcome.status;
-	if (outcome.error instanceof Bitrix24Error && outcome.error.code === 'REG_ID_NOT_FOUND') return 'missing';
+	if (outcome.error instanceof Bitrix24Error && outcome.error.code === 'REG_ID_NOT_FOUND')
+		return 'missing';
 	throw outcome.error;
 }
 
 /** Reads every line a check covers (all pages), in line id order. */
-export async function readLinesToCheck(client: Bitrix24Client, includeOffice: boolean): Promise<IDataObject[]> {
+export async function readLinesToCheck(
+	client: Bitrix24Client,
+	includeOffice: boolean,
+): Promise<IDataObject[]> {
 	const lines = await fetchLines(client, includeOffice ? {} : { FILTER: { TYPE: 'cloud' } });
 	return lines.sort((a, b) => Number(a.CONFIG_ID) - Number(b.CONFIG_ID));
 }
@@ -218,12 +239,20 @@ export async function readLinesToCheck(client: Bitrix24Client, includeOffice: bo
  * Reads the registration status of each cloud line. The status calls are made together, so the
  * client sends them as batches of up to 50, with any other call the caller makes at the same time.
  */
-export async function readRegistrations(client: Bitrix24Client, lines: IDataObject[]): Promise<LineCheck[]> {
-	return await Promise.all(lines.map(async (line) => ({ line, registration: await readRegistration(client, line) })));
+export async function readRegistrations(
+	client: Bitrix24Client,
+	lines: IDataObject[],
+): Promise<LineCheck[]> {
+	return await Promise.all(
+		lines.map(async (line) => ({ line, registration: await readRegistration(client, line) })),
+	);
 }
 
 /** Reads every line the webhook sees (all pages) and the registration status of each cloud line. */
-export async function checkLines(client: Bitrix24Client, includeOffice = true): Promise<LineCheck[]> {
+export async function checkLines(
+	client: Bitrix24Client,
+	includeOffice = true,
+): Promise<LineCheck[]> {
 	return await readRegistrations(client, await readLinesToCheck(client, includeOffice));
 }
 
@@ -240,14 +269,17 @@ export type StoredRegistration =
 	| { state: 'unreadable'; raw: string; message: string };
 
 export function storedRegistration(line: IDataObject): StoredRegistration {
-	const text = (value: unknown) => (value === null || value === undefined ? '' : String(value).trim());
+	const text = (value: unknown) =>
+		value === null || value === undefined ? '' : String(value).trim();
 	const raw = text(line.REGISTRATION_STATUS_CODE);
 	if (raw === '') return { state: 'notChecked' };
 	const code = Number(raw);
 	if (code === 0) return { state: 'registering' };
 	if (code === 200) return { state: 'registered' };
 	const message = text(line.REGISTRATION_ERROR_MESSAGE);
-	return Number.isFinite(code) ? { state: 'refused', code, raw, message } : { state: 'unreadable', raw, message };
+	return Number.isFinite(code)
+		? { state: 'refused', code, raw, message }
+		: { state: 'unreadable', raw, message };
 }
 
 /** voximplant.sip.connector.status, read the same way wherever it is shown. */
@@ -260,9 +292,15 @@ export interface ConnectorReading {
 export function readConnector(result: IDataObject): ConnectorReading {
 	const minutes = Number(result.FREE_MINUTES);
 	return {
-		FREE_MINUTES: result.FREE_MINUTES === undefined || result.FREE_MINUTES === null || !Number.isFinite(minutes) ? null : minutes,
+		FREE_MINUTES:
+			result.FREE_MINUTES === undefined || result.FREE_MINUTES === null || !Number.isFinite(minutes)
+				? null
+				: minutes,
 		PAID: result.PAID === true || result.PAID === 'Y' || result.PAID === 1 || result.PAID === '1',
-		PAID_DATE_END: typeof result.PAID_DATE_END === 'string' && result.PAID_DATE_END !== '' ? result.PAID_DATE_END : null,
+		PAID_DATE_END:
+			typeof result.PAID_DATE_END === 'string' && result.PAID_DATE_END !== ''
+				? result.PAID_DATE_END
+				: null,
 	};
 }
 
@@ -281,6 +319,9 @@ export function connectorWords(connector: ConnectorReading, now: Date): string {
 			? `paid period ${paidEndWords(days, connector.PAID_DATE_END)}`
 			: 'paid'
 		: 'not paid';
-	const minutes = connector.FREE_MINUTES === null ? 'free minutes unknown' : `${connector.FREE_MINUTES} free minutes`;
+	const minutes =
+		connector.FREE_MINUTES === null
+			? 'free minutes unknown'
+			: `${connector.FREE_MINUTES} free minutes`;
 	return `SIP connector: ${minutes}, ${paid}`;
 }

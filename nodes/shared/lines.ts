@@ -11,7 +11,8 @@ const CODE_FIELDS = ['REGISTRATION_STATUS_CODE', 'STATUS_CODE'];
 export const PASSWORD_FIELDS = ['PASSWORD', 'INCOMING_PASSWORD'];
 
 function toNumberOrNull(value: unknown): unknown {
-	if (value === null || value === undefined || value === '') return value === undefined ? undefined : null;
+	if (value === null || value === undefined || value === '')
+		return value === undefined ? undefined : null;
 	const number = Number(value);
 	return Number.isFinite(number) ? number : value;
 }
@@ -41,7 +42,14 @@ export function normaliseStatus(status: IDataObject): IDataObject {
 
 /** Titles as the portal compares them: trimmed, without regard to case (spec §3). */
 export function sameTitle(a: unknown, b: unknown): boolean {
-	return String(a ?? '').trim().toLowerCase() === String(b ?? '').trim().toLowerCase();
+	return (
+		String(a ?? '')
+			.trim()
+			.toLowerCase() ===
+		String(b ?? '')
+			.trim()
+			.toLowerCase()
+	);
 }
 
 export function lineNotFound(configId: number): Bitrix24Error {
@@ -56,9 +64,16 @@ export function lineNotFound(configId: number): Bitrix24Error {
 }
 
 /** Reads one line by its id; undefined when the portal shows no such line. */
-export async function findLine(client: Bitrix24Client, configId: number): Promise<IDataObject | undefined> {
-	const { result } = await client.call<IDataObject[]>('voximplant.sip.get', { FILTER: { CONFIG_ID: configId } });
-	return Array.isArray(result) ? result.find((line) => Number(line.CONFIG_ID) === configId) : undefined;
+export async function findLine(
+	client: Bitrix24Client,
+	configId: number,
+): Promise<IDataObject | undefined> {
+	const { result } = await client.call<IDataObject[]>('voximplant.sip.get', {
+		FILTER: { CONFIG_ID: configId },
+	});
+	return Array.isArray(result)
+		? result.find((line) => Number(line.CONFIG_ID) === configId)
+		: undefined;
 }
 
 /**
@@ -66,14 +81,20 @@ export async function findLine(client: Bitrix24Client, configId: number): Promis
  * filter asks for titles containing it, which the portal also matches without case; the exact
  * match is made here.
  */
-export async function findLineByTitle(client: Bitrix24Client, title: string): Promise<IDataObject | undefined> {
+export async function findLineByTitle(
+	client: Bitrix24Client,
+	title: string,
+): Promise<IDataObject | undefined> {
 	const lines = await fetchLines(client, { FILTER: { '%TITLE': title.trim() } });
 	return lines.find((line) => sameTitle(line.TITLE, title));
 }
 
 function compareValues(field: string, a: IDataObject, b: IDataObject): number {
-	if (field === 'CONFIG_ID' || field === 'REG_ID') return Number(a[field] ?? 0) - Number(b[field] ?? 0);
-	return String(a[field] ?? '').localeCompare(String(b[field] ?? ''), undefined, { sensitivity: 'accent' });
+	if (field === 'CONFIG_ID' || field === 'REG_ID')
+		return Number(a[field] ?? 0) - Number(b[field] ?? 0);
+	return String(a[field] ?? '').localeCompare(String(b[field] ?? ''), undefined, {
+		sensitivity: 'accent',
+	});
 }
 
 /**
@@ -82,7 +103,11 @@ function compareValues(field: string, a: IDataObject, b: IDataObject): number {
  * a line deleted while the pages are read would shift an offset page and hide another line,
  * which a health check or the trigger would then report as removed (spec §3, paging).
  */
-export async function fetchLines(client: Bitrix24Client, query: IDataObject, limit?: number): Promise<IDataObject[]> {
+export async function fetchLines(
+	client: Bitrix24Client,
+	query: IDataObject,
+	limit?: number,
+): Promise<IDataObject[]> {
 	const filter = (query.FILTER as IDataObject | undefined) ?? {};
 	const sortField = typeof query.SORT === 'string' ? query.SORT : 'CONFIG_ID';
 	const descending = String(query.ORDER ?? 'ASC').toUpperCase() === 'DESC';
@@ -112,7 +137,10 @@ export async function fetchLines(client: Bitrix24Client, query: IDataObject, lim
 		after = last;
 	}
 	if (!inIdOrder) {
-		lines.sort((a, b) => compareValues(sortField, a, b) * (descending ? -1 : 1) || compareValues('CONFIG_ID', a, b));
+		lines.sort(
+			(a, b) =>
+				compareValues(sortField, a, b) * (descending ? -1 : 1) || compareValues('CONFIG_ID', a, b),
+		);
 	}
 	return limit === undefined ? lines : lines.slice(0, limit);
 }

@@ -23,13 +23,19 @@ export function describeValue(value: unknown): string {
 	if (value === null) return 'null';
 	let text: string;
 	if (typeof value === 'string') text = JSON.stringify(value);
-	else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
+	else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+		text = String(value);
 	else text = JSON.stringify(value) ?? String(value);
 	text = text.replace(/\s+/g, ' ');
 	return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
-function invalid(place: FieldPlace, value: unknown, expected: string, fix = expected): Bitrix24Error {
+function invalid(
+	place: FieldPlace,
+	value: unknown,
+	expected: string,
+	fix = expected,
+): Bitrix24Error {
 	const where = place.where ? ` ${place.where}` : '';
 	return new Bitrix24Error({
 		kind: 'input',
@@ -71,7 +77,9 @@ export interface NumberRule extends FieldPlace {
 
 function expectedNumber(rule: NumberRule): string {
 	const kind = rule.whole ? 'a whole number' : 'a number';
-	return rule.max === undefined ? `${kind} of at least ${rule.min}` : `${kind} from ${rule.min} to ${rule.max}`;
+	return rule.max === undefined
+		? `${kind} of at least ${rule.min}`
+		: `${kind} from ${rule.min} to ${rule.max}`;
 }
 
 /**
@@ -99,7 +107,12 @@ export function toNumber(value: unknown, rule: NumberRule, fallback?: number): n
  * One of a field's options, as an expression may give it: the option's value, in any case, with
  * spaces around it. `undefined` is the default; a value that is no option is refused.
  */
-export function toChoice<T extends string>(value: unknown, place: FieldPlace, choices: readonly T[], fallback: T): T {
+export function toChoice<T extends string>(
+	value: unknown,
+	place: FieldPlace,
+	choices: readonly T[],
+	fallback: T,
+): T {
 	if (value === undefined) return fallback;
 	if (typeof value === 'string') {
 		const wanted = value.trim().toLowerCase();
@@ -109,7 +122,12 @@ export function toChoice<T extends string>(value: unknown, place: FieldPlace, ch
 	// the values go into the hint: n8n rewrites a message that happens to contain e.g. "EEXIST"
 	// (as "updateExisting" does) into its own words about files
 	const values = choices.map((choice) => `"${choice}"`);
-	throw invalid(place, value, 'one of its options', `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`);
+	throw invalid(
+		place,
+		value,
+		'one of its options',
+		`${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`,
+	);
 }
 
 /** Runs readers for one item; a refusal becomes the node's error for that item (a NodeOperationError). */

@@ -50,9 +50,17 @@ export const waitForRegistrationOption: INodeProperties = {
  * The option's value in seconds; 0 when it was not added. An expression may hand over a numeric
  * string (accepted), or null, NaN or text (refused, naming the field).
  */
-export function readWaitSeconds(ctx: IExecuteFunctions, options: IDataObject, itemIndex: number): number {
+export function readWaitSeconds(
+	ctx: IExecuteFunctions,
+	options: IDataObject,
+	itemIndex: number,
+): number {
 	return readForItem(ctx.getNode(), itemIndex, () =>
-		toNumber(options.waitForRegistration, { label: LABEL, where: 'under Options', min: 0, max: MAX_WAIT_SECONDS }, 0),
+		toNumber(
+			options.waitForRegistration,
+			{ label: LABEL, where: 'under Options', min: 0, max: MAX_WAIT_SECONDS },
+			0,
+		),
 	);
 }
 
@@ -89,11 +97,21 @@ function fromStatus(status: RegistrationStatus, settled: boolean): RegistrationR
 
 /** A cloud line the portal has no registration for: a verdict, as Check All Lines reports it. */
 export function missingRegistration(): RegistrationReport {
-	return { STATUS_RESULT: null, STATUS_CODE: null, ERROR_MESSAGE: null, healthy: false, summary: summarise('missing'), settled: true };
+	return {
+		STATUS_RESULT: null,
+		STATUS_CODE: null,
+		ERROR_MESSAGE: null,
+		healthy: false,
+		summary: summarise('missing'),
+		settled: true,
+	};
 }
 
 /** The status could not be read (the portal kept failing, the wait budget ran out): the write itself stands. */
-export function unreadableRegistration(reason: string, last?: RegistrationStatus): RegistrationReport {
+export function unreadableRegistration(
+	reason: string,
+	last?: RegistrationStatus,
+): RegistrationReport {
 	const lastSeen = last ? ` (last seen: ${summarise(last)})` : '';
 	return {
 		STATUS_RESULT: last?.STATUS_RESULT ?? null,
@@ -163,7 +181,12 @@ class RegistrationPoller {
 			const readAt = Date.now();
 			for (const waiter of round) {
 				if (!this.waiters.has(waiter)) continue;
-				const finished = this.settle(waiter, reads.get(waiter.regId) as Read, readAt, last.has(waiter));
+				const finished = this.settle(
+					waiter,
+					reads.get(waiter.regId) as Read,
+					readAt,
+					last.has(waiter),
+				);
 				if (finished) this.waiters.delete(waiter);
 			}
 		}
@@ -174,7 +197,9 @@ class RegistrationPoller {
 		const reads = await Promise.all(
 			regIds.map(async (regId): Promise<[number, Read]> => {
 				try {
-					const { result } = await this.client.call<IDataObject>('voximplant.sip.status', { REG_ID: regId });
+					const { result } = await this.client.call<IDataObject>('voximplant.sip.status', {
+						REG_ID: regId,
+					});
 					return [regId, { status: readStatus(result ?? {}) }];
 				} catch (error) {
 					return [regId, { error }];
@@ -189,7 +214,8 @@ class RegistrationPoller {
 		if ('error' in read) {
 			const { error } = read;
 			if (mustPropagate(error)) waiter.reject(error);
-			else if (error instanceof Bitrix24Error && error.code === 'REG_ID_NOT_FOUND') waiter.resolve(missingRegistration());
+			else if (error instanceof Bitrix24Error && error.code === 'REG_ID_NOT_FOUND')
+				waiter.resolve(missingRegistration());
 			else waiter.resolve(unreadableRegistration((error as Error).message, waiter.last));
 			return true;
 		}
@@ -278,5 +304,7 @@ export async function awaitLineRegistration(
 
 /** The execution's cancel signal where n8n offers one, for WaitOptions. */
 export function cancelSignalOf(ctx: IExecuteFunctions): AbortSignal | undefined {
-	return typeof ctx.getExecutionCancelSignal === 'function' ? ctx.getExecutionCancelSignal() : undefined;
+	return typeof ctx.getExecutionCancelSignal === 'function'
+		? ctx.getExecutionCancelSignal()
+		: undefined;
 }

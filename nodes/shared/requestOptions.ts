@@ -24,7 +24,8 @@ export const requestOptions: INodeProperties = {
 			name: 'batching',
 			type: 'boolean',
 			default: true,
-			description: "Whether to send the calls of many items together, up to 50 per request. Keeps large runs well under Bitrix24's rate limit.",
+			description:
+				"Whether to send the calls of many items together, up to 50 per request. Keeps large runs well under Bitrix24's rate limit.",
 		},
 		{
 			displayName: 'Max Wait (Seconds)',
@@ -61,7 +62,8 @@ export const requestOptions: INodeProperties = {
 				{ name: 'Enterprise (5 Requests/s, Bursts of 250)', value: 'enterprise' },
 			],
 			default: 'standard',
-			description: "Bitrix24's request limit for your plan; the node paces its requests to stay under it",
+			description:
+				"Bitrix24's request limit for your plan; the node paces its requests to stay under it",
 		},
 		{
 			displayName: 'Timeout (Seconds)',
@@ -69,7 +71,8 @@ export const requestOptions: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: MAX_TIMEOUT_SECONDS },
 			default: 60,
-			description: 'How long to wait for one answer from the portal, from 1 to 600 seconds. Bitrix24 cloud itself ends a request after 60 s.',
+			description:
+				'How long to wait for one answer from the portal, from 1 to 600 seconds. Bitrix24 cloud itself ends a request after 60 s.',
 		},
 	],
 };
@@ -89,17 +92,33 @@ function seconds(value: unknown, label: string, min: number, max: number): numbe
  */
 export function clientOptionsFrom(options: IDataObject): Partial<ClientOptions> {
 	const result: Partial<ClientOptions> = {};
-	if (options.batching !== undefined) result.batching = toBoolean(options.batching, { label: 'Batch Requests', where: UNDER }, true);
+	if (options.batching !== undefined)
+		result.batching = toBoolean(options.batching, { label: 'Batch Requests', where: UNDER }, true);
 	if (options.mergeExecutions !== undefined) {
-		result.mergeExecutions = toBoolean(options.mergeExecutions, { label: 'Merge Concurrent Executions', where: UNDER }, true);
+		result.mergeExecutions = toBoolean(
+			options.mergeExecutions,
+			{ label: 'Merge Concurrent Executions', where: UNDER },
+			true,
+		);
 	}
 	if (options.rateLimit !== undefined) {
-		const plan = toChoice(options.rateLimit, { label: 'Rate Limit', where: UNDER }, ['standard', 'enterprise'], 'standard');
+		const plan = toChoice(
+			options.rateLimit,
+			{ label: 'Rate Limit', where: UNDER },
+			['standard', 'enterprise'],
+			'standard',
+		);
 		result.rateLimit = plan === 'enterprise' ? ENTERPRISE_PLAN : STANDARD_PLAN;
 	}
 	const timeoutMs = seconds(options.timeout, 'Timeout (Seconds)', 1, MAX_TIMEOUT_SECONDS);
 	if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
-	const processes = toNumber(options.processes, { label: 'Processes Sharing the Portal', where: UNDER, min: 1, max: MAX_PROCESSES, whole: true });
+	const processes = toNumber(options.processes, {
+		label: 'Processes Sharing the Portal',
+		where: UNDER,
+		min: 1,
+		max: MAX_PROCESSES,
+		whole: true,
+	});
 	if (processes !== undefined) result.processes = processes;
 	const maxWaitMs = seconds(options.maxWait, 'Max Wait (Seconds)', 0, MAX_WAIT_SECONDS);
 	if (maxWaitMs !== undefined) result.maxWaitMs = maxWaitMs;

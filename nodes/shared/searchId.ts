@@ -82,10 +82,19 @@ export function resolveSearchId(value: string, lines: IDataObject[]): ResolvedSe
 	const regId = cloudRegId(trimmed);
 	const line = lines.find((candidate) => lineHasSearchId(candidate, trimmed)) ?? null;
 	if (line) {
-		return { value: trimmed, kind: 'sipLine', line, type: String(line.TYPE) === 'office' ? 'office' : 'cloud', regId };
+		return {
+			value: trimmed,
+			kind: 'sipLine',
+			line,
+			type: String(line.TYPE) === 'office' ? 'office' : 'cloud',
+			regId,
+		};
 	}
-	if (regId !== null) return { value: trimmed, kind: 'unknownSipLine', line: null, type: 'cloud', regId };
-	if (isOfficeSearchId(trimmed)) return { value: trimmed, kind: 'unknownSipLine', line: null, type: 'office', regId: null };
-	if (isRestAppSearchId(trimmed)) return { value: trimmed, kind: 'restApp', line: null, type: null, regId: null };
+	if (regId !== null)
+		return { value: trimmed, kind: 'unknownSipLine', line: null, type: 'cloud', regId };
+	if (isOfficeSearchId(trimmed))
+		return { value: trimmed, kind: 'unknownSipLine', line: null, type: 'office', regId: null };
+	if (isRestAppSearchId(trimmed))
+		return { value: trimmed, kind: 'restApp', line: null, type: null, regId: null };
 	return { value: trimmed, kind: 'number', line: null, type: null, regId: null };
 }

@@ -41,7 +41,9 @@ export function buildBefore(commitish = BEFORE_COMMIT): BeforeBuild {
 	try {
 		commit = run('git', ['rev-parse', '--verify', `${commitish}^{commit}`], PACKAGE_ROOT).trim();
 	} catch (error) {
-		return { skipped: `git does not know commit ${commitish}: ${(error as Error).message.split('\n')[0]}` };
+		return {
+			skipped: `git does not know commit ${commitish}: ${(error as Error).message.split('\n')[0]}`,
+		};
 	}
 	const root = path.join(os.tmpdir(), `n8n-nodes-bitrix24-sip-bench-${commit.slice(0, 12)}`);
 	const marker = path.join(root, '.bench-built');
@@ -53,7 +55,10 @@ export function buildBefore(commitish = BEFORE_COMMIT): BeforeBuild {
 	try {
 		rmSync(root, { recursive: true, force: true });
 		mkdirSync(root, { recursive: true });
-		const archive = execFileSync('git', ['archive', '--format=tar', commit], { cwd: PACKAGE_ROOT, maxBuffer: 256 * 2 ** 20 });
+		const archive = execFileSync('git', ['archive', '--format=tar', commit], {
+			cwd: PACKAGE_ROOT,
+			maxBuffer: 256 * 2 ** 20,
+		});
 		execFileSync('tar', ['-x', '-C', root], { input: archive });
 		linkNodeModules(root);
 		run('npm', ['run', '--silent', 'build'], root);
@@ -61,7 +66,12 @@ export function buildBefore(commitish = BEFORE_COMMIT): BeforeBuild {
 		return { root, commit };
 	} catch (error) {
 		const failure = error as Error & { stderr?: string; stdout?: string };
-		const detail = [failure.stderr, failure.stdout, failure.message].find((text) => text && text.trim() !== '') ?? '';
-		return { skipped: `building ${commit.slice(0, 7)} in ${root} failed: ${detail.trim().split('\n').slice(0, 5).join(' / ')}` };
+		const detail =
+			[failure.stderr, failure.stdout, failure.message].find(
+				(text) => text && text.trim() !== '',
+			) ?? '';
+		return {
+			skipped: `building ${commit.slice(0, 7)} in ${root} failed: ${detail.trim().split('\n').slice(0, 5).join(' / ')}`,
+		};
 	}
 }

@@ -10,7 +10,18 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { PACKAGE_ROOT } from '../../test/harness/package';
 import { BEFORE_COMMIT, buildBefore } from './before';
 import type { Seed } from './common';
-import { envWholeNumber, LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, NODE, nodeWorkflow, printTable, RATE_LIMIT, seconds, withPortal } from './common';
+import {
+	envWholeNumber,
+	LATENCY_MS,
+	markdownTable,
+	MAX_WAIT_SECONDS,
+	NODE,
+	nodeWorkflow,
+	printTable,
+	RATE_LIMIT,
+	seconds,
+	withPortal,
+} from './common';
 import type { ExecutionsRequest, ExecutionsResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
@@ -52,13 +63,21 @@ interface Mode {
 }
 
 const MODES: Mode[] = [
-	{ label: 'merging on (default)', build: 'current', requestOptions: { batching: true, maxWait: MAX_WAIT_SECONDS } },
+	{
+		label: 'merging on (default)',
+		build: 'current',
+		requestOptions: { batching: true, maxWait: MAX_WAIT_SECONDS },
+	},
 	{
 		label: 'merging off',
 		build: 'current',
 		requestOptions: { batching: true, maxWait: MAX_WAIT_SECONDS, [MERGE_OPTION]: false },
 	},
-	{ label: `before (${BEFORE_COMMIT})`, build: 'before', requestOptions: { batching: true, maxWait: MAX_WAIT_SECONDS } },
+	{
+		label: `before (${BEFORE_COMMIT})`,
+		build: 'before',
+		requestOptions: { batching: true, maxWait: MAX_WAIT_SECONDS },
+	},
 ];
 
 interface Row {
@@ -78,11 +97,18 @@ function executions(): number {
  * another. A warm-up execution through another webhook user (so not in the same bucket) loads
  * and compiles the code first; the portal's bucket and log are emptied after it.
  */
-async function measure(operation: Operation, mode: Mode, root: string, count: number): Promise<Row> {
+async function measure(
+	operation: Operation,
+	mode: Mode,
+	root: string,
+	count: number,
+): Promise<Row> {
 	const row: Row = { operation: operation.label, mode: mode.label };
 	return await withPortal(1, async (sandbox, [worker], urls) => {
 		const seed = await sandbox.call<Seed>('seed');
-		const { requestOptions } = await worker.call<{ requestOptions: string[] }>('load', { packageRoot: root });
+		const { requestOptions } = await worker.call<{ requestOptions: string[] }>('load', {
+			packageRoot: root,
+		});
 		// without the option, "merging on" would measure the old behaviour under a new name
 		if (mode.build === 'current' && !requestOptions.includes(MERGE_OPTION)) {
 			row.skipped = `the build in ${root}/dist has no "${MERGE_OPTION}" request option yet (run npm run build after the transport change)`;
@@ -113,9 +139,20 @@ function bucketMinimumMs(accepted: number): number {
 }
 
 function table(rows: Row[]): string[] {
-	const header = ['Operation', 'Mode', 'HTTP requests', 'Calls in them', 'Largest batch', '503s', 'Failed items', 'Wall time', 'Bucket minimum'];
+	const header = [
+		'Operation',
+		'Mode',
+		'HTTP requests',
+		'Calls in them',
+		'Largest batch',
+		'503s',
+		'Failed items',
+		'Wall time',
+		'Bucket minimum',
+	];
 	const cells = rows.map((row) => {
-		if (!row.stats || !row.result) return [row.operation, row.mode, 'skipped', '', '', '', '', '', ''];
+		if (!row.stats || !row.result)
+			return [row.operation, row.mode, 'skipped', '', '', '', '', '', ''];
 		return [
 			row.operation,
 			row.mode,
@@ -134,7 +171,9 @@ function table(rows: Row[]): string[] {
 /** Runs the scenario; resolves with false when an item failed in a merging mode (the before build may fail items). */
 export async function burstScenario(): Promise<boolean> {
 	const count = executions();
-	console.log(`## Burst: ${count} executions of a one-item workflow started at once in one n8n process`);
+	console.log(
+		`## Burst: ${count} executions of a one-item workflow started at once in one n8n process`,
+	);
 	console.log('');
 	console.log(
 		`Sandbox (own process): rate limit bursts of ${RATE_LIMIT.burst}, ${RATE_LIMIT.perSecond} requests/s; ${LATENCY_MS} ms latency; Max Wait ${MAX_WAIT_SECONDS} s; 10 seeded cloud lines.`,
@@ -146,8 +185,15 @@ export async function burstScenario(): Promise<boolean> {
 	for (const operation of OPERATIONS) {
 		for (const mode of MODES) {
 			let row: Row;
-			if (mode.build === 'before' && 'skipped' in before) row = { operation: operation.label, mode: mode.label, skipped: before.skipped };
-			else row = await measure(operation, mode, mode.build === 'before' && 'root' in before ? before.root : PACKAGE_ROOT, count);
+			if (mode.build === 'before' && 'skipped' in before)
+				row = { operation: operation.label, mode: mode.label, skipped: before.skipped };
+			else
+				row = await measure(
+					operation,
+					mode,
+					mode.build === 'before' && 'root' in before ? before.root : PACKAGE_ROOT,
+					count,
+				);
 			rows.push(row);
 			if (row.skipped) {
 				console.log(`  ${operation.label}, ${mode.label}: skipped — ${row.skipped}`);
@@ -158,8 +204,12 @@ export async function burstScenario(): Promise<boolean> {
 				`  ${operation.label}, ${mode.label}: ${stats.requests} requests (${stats.calls} calls), ${stats.refused} × 503, ${result.failed} failed, ${seconds(result.wallMs)}`,
 			);
 			const other = Object.entries(stats.otherErrors);
-			if (other.length > 0) console.log(`    other error statuses: ${other.map(([status, n]) => `${n} × ${status}`).join(', ')}`);
-			for (const [message, n] of Object.entries(result.errors)) console.log(`    ${n} × ${message}`);
+			if (other.length > 0)
+				console.log(
+					`    other error statuses: ${other.map(([status, n]) => `${n} × ${status}`).join(', ')}`,
+				);
+			for (const [message, n] of Object.entries(result.errors))
+				console.log(`    ${n} × ${message}`);
 		}
 	}
 	printTable(table(rows));
@@ -170,5 +220,7 @@ export async function burstScenario(): Promise<boolean> {
 		`Targets (reported, not asserted): merging on — at most 10 HTTP requests, no 503, no failed item, within 2 s; merging off — no 503 and about as long as the rate limit demands (${count} requests: ~${Math.round(bucketMinimumMs(count) / 1000)} s).`,
 	);
 	console.log('');
-	return rows.every((row) => row.result === undefined || row.mode.startsWith('before') || row.result.failed === 0);
+	return rows.every(
+		(row) => row.result === undefined || row.mode.startsWith('before') || row.result.failed === 0,
+	);
 }

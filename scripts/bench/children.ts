@@ -22,7 +22,10 @@ interface Reply {
 
 export class Child {
 	private nextId = 0;
-	private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+	private readonly pending = new Map<
+		number,
+		{ resolve(value: unknown): void; reject(error: Error): void }
+	>();
 	private exited?: Error;
 
 	private constructor(private readonly process: ChildProcess) {
@@ -34,7 +37,9 @@ export class Child {
 			else waiting.resolve(message.result);
 		});
 		process.on('exit', (code, signal) => {
-			this.exited = new Error(`child ${path.basename(String(process.spawnfile))} exited (code ${code}, signal ${signal})`);
+			this.exited = new Error(
+				`child ${path.basename(String(process.spawnfile))} exited (code ${code}, signal ${signal})`,
+			);
 			for (const waiting of this.pending.values()) waiting.reject(this.exited);
 			this.pending.clear();
 		});
@@ -72,7 +77,10 @@ export class Child {
 type Handlers = Record<string, (payload: never) => Promise<unknown>>;
 
 /** The child's side: answers each request with its handler; ends when the parent disconnects. */
-export function serve(handlers: Handlers, onEnd: () => Promise<void> | void = () => undefined): void {
+export function serve(
+	handlers: Handlers,
+	onEnd: () => Promise<void> | void = () => undefined,
+): void {
 	process.on('message', (message: Request) => {
 		const handler = handlers[message.type];
 		const answer = handler
@@ -80,7 +88,8 @@ export function serve(handlers: Handlers, onEnd: () => Promise<void> | void = ()
 			: Promise.reject(new Error(`unknown request ${message.type}`));
 		answer.then(
 			(result) => process.send?.({ id: message.id, result } satisfies Reply),
-			(error: Error) => process.send?.({ id: message.id, error: error.stack ?? String(error) } satisfies Reply),
+			(error: Error) =>
+				process.send?.({ id: message.id, error: error.stack ?? String(error) } satisfies Reply),
 		);
 	});
 	process.on('disconnect', () => {

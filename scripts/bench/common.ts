@@ -28,7 +28,8 @@ export function envWholeNumber(name: string, fallback: number, min: number): num
 	const text = process.env[name]?.trim();
 	if (!text) return fallback;
 	const value = Number(text);
-	if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min}; got "${text}"`);
+	if (!Number.isInteger(value) || value < min)
+		throw new Error(`${name} must be a whole number of at least ${min}; got "${text}"`);
 	return value;
 }
 
@@ -38,8 +39,14 @@ export interface Seed {
 }
 
 /** Start → Bitrix24 SIP (the tests' workflow); failed items become error items, so that they can be counted. */
-export function nodeWorkflow(parameters: INodeParameters, requestOptions: IDataObject): WorkflowJson {
-	return sipWorkflow({ ...parameters, requestOptions: requestOptions as INodeParameters }, { continueOnFail: true });
+export function nodeWorkflow(
+	parameters: INodeParameters,
+	requestOptions: IDataObject,
+): WorkflowJson {
+	return sipWorkflow(
+		{ ...parameters, requestOptions: requestOptions as INodeParameters },
+		{ continueOnFail: true },
+	);
 }
 
 export const NOOP = 'No Operation';
@@ -53,7 +60,14 @@ export function noOpWorkflow(): WorkflowJson {
 		nodes: [
 			// the same Start as the node's workflow, so that only the second node differs
 			sipWorkflow({}).nodes[0],
-			{ id: 'noop', name: NOOP, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
+			{
+				id: 'noop',
+				name: NOOP,
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: {},
+			},
 		],
 	};
 }
@@ -62,7 +76,10 @@ export function noOpWorkflow(): WorkflowJson {
 export function failedItems(result: RunResult, nodeName: string, items: number): number {
 	if (result.nodeError(nodeName) !== undefined || result.error !== undefined) return items;
 	const output = result.output(nodeName);
-	return output.filter((item) => item.json.error !== undefined).length + Math.max(0, items - output.length);
+	return (
+		output.filter((item) => item.json.error !== undefined).length +
+		Math.max(0, items - output.length)
+	);
 }
 
 /** The first error message of a run, to show why items failed. */
@@ -93,10 +110,16 @@ export async function seedLines(webhookUrl: string, count = SEED_LINES): Promise
 		headers: { 'Content-Type': 'application/json' },
 		body: JSON.stringify({ halt: 1, cmd }),
 	});
-	const body = (await answer.json()) as { result?: { result?: Record<string, { CONFIG_ID: string; REG_ID: number }> } };
+	const body = (await answer.json()) as {
+		result?: { result?: Record<string, { CONFIG_ID: string; REG_ID: number }> };
+	};
 	const lines = Object.values(body.result?.result ?? {});
-	if (lines.length !== count) throw new Error(`seeding the sandbox failed: ${JSON.stringify(body).slice(0, 300)}`);
-	return { configIds: lines.map((line) => Number(line.CONFIG_ID)), regIds: lines.map((line) => Number(line.REG_ID)) };
+	if (lines.length !== count)
+		throw new Error(`seeding the sandbox failed: ${JSON.stringify(body).slice(0, 300)}`);
+	return {
+		configIds: lines.map((line) => Number(line.CONFIG_ID)),
+		regIds: lines.map((line) => Number(line.REG_ID)),
+	};
 }
 
 export function seconds(ms: number): string {
@@ -155,8 +178,16 @@ export function trickles(name: string, fallback: Trickle[]): Trickle[] {
 		.filter(Boolean)
 		.map((part) => {
 			const [count, over, rest] = part.split('/').map(Number);
-			if (rest !== undefined || !Number.isInteger(count) || count < 1 || !Number.isFinite(over) || over < 0) {
-				throw new Error(`${name} must be executions/seconds pairs separated by commas, e.g. 100/12,1000/60; got "${text}"`);
+			if (
+				rest !== undefined ||
+				!Number.isInteger(count) ||
+				count < 1 ||
+				!Number.isFinite(over) ||
+				over < 0
+			) {
+				throw new Error(
+					`${name} must be executions/seconds pairs separated by commas, e.g. 100/12,1000/60; got "${text}"`,
+				);
 			}
 			return { count, seconds: over };
 		});
@@ -181,9 +212,16 @@ const WARM_UP_ONE_BY_ONE = 5;
  * Then waits until the requests this made have drained from the node's copy of the bucket, which
  * the portal's reset does not empty, and resets the portal's bucket and log.
  */
-export async function warmUp(workers: Child[], sandbox: Child, request: ExecutionsRequest): Promise<void> {
+export async function warmUp(
+	workers: Child[],
+	sandbox: Child,
+	request: ExecutionsRequest,
+): Promise<void> {
 	for (const worker of workers) {
-		await worker.call('executions', { ...request, inputs: Array.from({ length: WARM_UP_AT_ONCE }, () => request.inputs[0]) } satisfies ExecutionsRequest);
+		await worker.call('executions', {
+			...request,
+			inputs: Array.from({ length: WARM_UP_AT_ONCE }, () => request.inputs[0]),
+		} satisfies ExecutionsRequest);
 		await worker.call('trickle', {
 			...request,
 			inputs: Array.from({ length: WARM_UP_ONE_BY_ONE }, () => request.inputs[0]),
@@ -192,7 +230,9 @@ export async function warmUp(workers: Child[], sandbox: Child, request: Executio
 	}
 	const { requests } = await sandbox.call<SandboxStats>('stats');
 	// each process's copy holds at most all of them; a little more, as the node keeps one place of slack
-	await new Promise((resolve) => setTimeout(resolve, (requests / RATE_LIMIT.perSecond) * 1000 + 250));
+	await new Promise((resolve) =>
+		setTimeout(resolve, (requests / RATE_LIMIT.perSecond) * 1000 + 250),
+	);
 	await sandbox.call('reset', RATE_LIMIT);
 }
 
@@ -213,7 +253,10 @@ export async function withPortal<T>(
 	const sandbox = Child.start('sandboxHost.ts');
 	const workers = Array.from({ length: engines }, () => Child.start('engineWorker.ts'));
 	try {
-		const urls = await sandbox.call<PortalUrls>('start', { rateLimit: RATE_LIMIT, latencyMs: LATENCY_MS });
+		const urls = await sandbox.call<PortalUrls>('start', {
+			rateLimit: RATE_LIMIT,
+			latencyMs: LATENCY_MS,
+		});
 		return await measure(sandbox, workers, urls);
 	} finally {
 		await Promise.all(workers.map(async (worker) => await worker.stop()));

@@ -86,7 +86,10 @@ function credentials(webhookUrl: string): Record<string, ICredentialDataDecrypte
 }
 
 /** The items that failed, and how many failed with each message. */
-function tally(results: RunResult[], nodeName: string): Pick<ExecutionsResult, 'failed' | 'errors'> {
+function tally(
+	results: RunResult[],
+	nodeName: string,
+): Pick<ExecutionsResult, 'failed' | 'errors'> {
 	const errors: Record<string, number> = {};
 	let failed = 0;
 	for (const result of results) {
@@ -111,7 +114,11 @@ interface Timed<T> {
  * (sub-millisecond: a lone execution's added latency is a few ms); the epoch times are for lining
  * up with other processes and the portal's log.
  */
-async function spread<T>(origin: number, offsetsMs: number[], work: (index: number) => Promise<T>): Promise<Array<Timed<T>>> {
+async function spread<T>(
+	origin: number,
+	offsetsMs: number[],
+	work: (index: number) => Promise<T>,
+): Promise<Array<Timed<T>>> {
 	return await Promise.all(
 		offsetsMs.map(
 			async (offset, index) =>
@@ -123,7 +130,13 @@ async function spread<T>(origin: number, offsetsMs: number[], work: (index: numb
 							const started = performance.now();
 							work(index).then((value) => {
 								const durationMs = performance.now() - started;
-								resolve({ value, startedAt, durationMs, finishedAt: Date.now(), lateMs: startedAt - due });
+								resolve({
+									value,
+									startedAt,
+									durationMs,
+									finishedAt: Date.now(),
+									lateMs: startedAt - due,
+								});
 							}, reject);
 						},
 						Math.max(0, due - Date.now()),
@@ -133,7 +146,9 @@ async function spread<T>(origin: number, offsetsMs: number[], work: (index: numb
 	);
 }
 
-function timings<T>(timed: Array<Timed<T>>): Pick<TrickleResult, 'wallMs' | 'durationsMs' | 'firstStartAt' | 'lastFinishAt' | 'maxLateMs'> {
+function timings<T>(
+	timed: Array<Timed<T>>,
+): Pick<TrickleResult, 'wallMs' | 'durationsMs' | 'firstStartAt' | 'lastFinishAt' | 'maxLateMs'> {
 	const firstStartAt = Math.min(...timed.map((entry) => entry.startedAt));
 	const lastFinishAt = Math.max(...timed.map((entry) => entry.finishedAt));
 	return {
@@ -157,8 +172,13 @@ serve(
 		load: async ({ packageRoot }: { packageRoot: string }) => {
 			engine = new Engine(loadPackage(packageRoot));
 			const node = Object.values(engine.loaded.nodes)[0];
-			const options = node.description.properties.find((property) => property.name === 'requestOptions');
-			return { requestOptions: (options?.options as INodeProperties[] | undefined)?.map((option) => option.name) ?? [] };
+			const options = node.description.properties.find(
+				(property) => property.name === 'requestOptions',
+			);
+			return {
+				requestOptions:
+					(options?.options as INodeProperties[] | undefined)?.map((option) => option.name) ?? [],
+			};
 		},
 
 		executions: async (request: ExecutionsRequest): Promise<ExecutionsResult> => {
@@ -179,10 +199,17 @@ serve(
 
 		/** Executions that arrive one by one, as webhooks and schedules start them in real n8n. */
 		trickle: async (request: TrickleRequest): Promise<TrickleResult> => {
-			const timed = await spread(request.startAt ?? Date.now(), request.startOffsetsMs, async (index) => {
-				const input = [{ json: request.inputs[index] }];
-				return await loaded().run(request.workflow, { input, credentials: credentials(request.webhookUrl) });
-			});
+			const timed = await spread(
+				request.startAt ?? Date.now(),
+				request.startOffsetsMs,
+				async (index) => {
+					const input = [{ json: request.inputs[index] }];
+					return await loaded().run(request.workflow, {
+						input,
+						credentials: credentials(request.webhookUrl),
+					});
+				},
+			);
 			return {
 				...tally(
 					timed.map((entry) => entry.value),
@@ -204,7 +231,8 @@ serve(
 			});
 			const failed = timed.filter((entry) => entry.value !== 200).length;
 			const errors: Record<string, number> = {};
-			for (const { value } of timed) if (value !== 200) errors[`HTTP ${value}`] = (errors[`HTTP ${value}`] ?? 0) + 1;
+			for (const { value } of timed)
+				if (value !== 200) errors[`HTTP ${value}`] = (errors[`HTTP ${value}`] ?? 0) + 1;
 			return { failed, errors, ...timings(timed) };
 		},
 
@@ -216,7 +244,10 @@ serve(
 			const rssBeforeBytes = process.memoryUsage().rss;
 			const cpu = process.cpuUsage();
 			const started = process.hrtime.bigint();
-			const result = await loaded().run(request.workflow, { input, credentials: credentials(request.webhookUrl) });
+			const result = await loaded().run(request.workflow, {
+				input,
+				credentials: credentials(request.webhookUrl),
+			});
 			const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
 			const used = process.cpuUsage(cpu);
 			return {

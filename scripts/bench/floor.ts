@@ -9,7 +9,17 @@
 import { PACKAGE_ROOT } from '../../test/harness/package';
 import { Child } from './children';
 import type { Seed } from './common';
-import { LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, median, NODE, nodeWorkflow, NOOP, noOpWorkflow, seconds } from './common';
+import {
+	LATENCY_MS,
+	markdownTable,
+	MAX_WAIT_SECONDS,
+	median,
+	NODE,
+	nodeWorkflow,
+	NOOP,
+	noOpWorkflow,
+	seconds,
+} from './common';
 import type { MeasureRequest, MeasureResult } from './engineWorker';
 import type { SandboxStats } from './sandboxHost';
 
@@ -33,7 +43,10 @@ interface Sample extends MeasureResult {
 function positiveList(name: string, fallback: number[]): number[] {
 	const text = process.env[name]?.trim();
 	if (!text) return fallback;
-	const parsed = text.split(/[\s,]+/).filter(Boolean).map(Number);
+	const parsed = text
+		.split(/[\s,]+/)
+		.filter(Boolean)
+		.map(Number);
 	if (parsed.some((value) => !Number.isInteger(value) || value < 1)) {
 		throw new Error(`${name} must be positive whole numbers separated by commas; got "${text}"`);
 	}
@@ -42,7 +55,8 @@ function positiveList(name: string, fallback: number[]): number[] {
 
 /** "fixed" shows how much of the node's cost is n8n resolving the parameter's expression per item. */
 function request(kind: Kind, items: number, webhookUrl: string, seed: Seed): MeasureRequest {
-	if (kind === 'noop') return { workflow: noOpWorkflow(), nodeName: NOOP, webhookUrl, items, regIds: seed.regIds };
+	if (kind === 'noop')
+		return { workflow: noOpWorkflow(), nodeName: NOOP, webhookUrl, items, regIds: seed.regIds };
 	const regId = kind === 'node' ? '={{ $json.regId }}' : seed.regIds[0];
 	return {
 		workflow: nodeWorkflow(
@@ -68,12 +82,18 @@ async function sample(kind: Kind, items: number): Promise<Sample> {
 	const sandbox = Child.start('sandboxHost.ts');
 	const worker = Child.start('engineWorker.ts', { exposeGc: true });
 	try {
-		const { webhookUrl } = await sandbox.call<{ webhookUrl: string }>('start', { rateLimit: false, latencyMs: LATENCY_MS });
+		const { webhookUrl } = await sandbox.call<{ webhookUrl: string }>('start', {
+			rateLimit: false,
+			latencyMs: LATENCY_MS,
+		});
 		const seed = await sandbox.call<Seed>('seed');
 		await worker.call('load', { packageRoot: PACKAGE_ROOT });
 		await worker.call<MeasureResult>('measure', request(kind, WARM_UP_ITEMS, webhookUrl, seed));
 		await sandbox.call('reset', false);
-		const result = await worker.call<MeasureResult>('measure', request(kind, items, webhookUrl, seed));
+		const result = await worker.call<MeasureResult>(
+			'measure',
+			request(kind, items, webhookUrl, seed),
+		);
 		const { requests } = await sandbox.call<SandboxStats>('stats');
 		return { ...result, requests };
 	} finally {
@@ -107,10 +127,20 @@ function summarise(kind: Kind, items: number, samples: Sample[]): Summary {
 }
 
 function table(summaries: Summary[]): string[] {
-	const header = ['Workflow', 'Items', 'CPU per item', 'Peak RSS', 'RSS before the run', 'HTTP requests', 'Failed items', 'Wall time'];
+	const header = [
+		'Workflow',
+		'Items',
+		'CPU per item',
+		'Peak RSS',
+		'RSS before the run',
+		'HTTP requests',
+		'Failed items',
+		'Wall time',
+	];
 	const rows: string[][] = [];
 	for (const items of [...new Set(summaries.map((entry) => entry.items))]) {
-		const of = (kind: Kind): Summary | undefined => summaries.find((entry) => entry.items === items && entry.kind === kind);
+		const of = (kind: Kind): Summary | undefined =>
+			summaries.find((entry) => entry.items === items && entry.kind === kind);
 		const [node, fixed, noop] = [of('node'), of('fixed'), of('noop')];
 		for (const entry of [node, fixed, noop]) {
 			if (!entry) continue;
@@ -182,7 +212,9 @@ export async function floorScenario(): Promise<boolean> {
 	console.log('');
 	for (const line of table(summaries)) console.log(line);
 	console.log('');
-	console.log('Target (reported, not asserted): the node adds under 200 µs CPU per item over the engine floor.');
+	console.log(
+		'Target (reported, not asserted): the node adds under 200 µs CPU per item over the engine floor.',
+	);
 	console.log('');
 	return summaries.every((entry) => entry.failed === 0);
 }

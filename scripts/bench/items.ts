@@ -8,7 +8,17 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { Engine, shutdownEngine } from '../../test/harness/engine';
 import { Bitrix24Sandbox } from '../../test/sandbox';
 import type { Seed } from './common';
-import { failedItems, LATENCY_MS, markdownTable, MAX_WAIT_SECONDS, NODE, nodeWorkflow, RATE_LIMIT, seconds, seedLines } from './common';
+import {
+	failedItems,
+	LATENCY_MS,
+	markdownTable,
+	MAX_WAIT_SECONDS,
+	NODE,
+	nodeWorkflow,
+	RATE_LIMIT,
+	seconds,
+	seedLines,
+} from './common';
 
 const DEFAULT_SIZES = [1, 10, 50, 200, 1000];
 
@@ -34,7 +44,10 @@ const OPERATIONS: Operation[] = [
 			type: 'cloud',
 			updateFields: { login: '={{ $json.login }}' },
 		},
-		input: (index, seed) => ({ configId: seed.configIds[index % seed.configIds.length], login: `bench_user_${index}` }),
+		input: (index, seed) => ({
+			configId: seed.configIds[index % seed.configIds.length],
+			login: `bench_user_${index}`,
+		}),
 	},
 ];
 
@@ -51,26 +64,41 @@ interface Measure {
 function sizes(): number[] {
 	const text = process.env.BENCH_SIZES?.trim();
 	if (!text) return DEFAULT_SIZES;
-	const parsed = text.split(/[\s,]+/).filter(Boolean).map(Number);
+	const parsed = text
+		.split(/[\s,]+/)
+		.filter(Boolean)
+		.map(Number);
 	if (parsed.some((size) => !Number.isInteger(size) || size < 1)) {
-		throw new Error(`BENCH_SIZES must be positive whole numbers separated by commas, e.g. 1,10,50; got "${text}"`);
+		throw new Error(
+			`BENCH_SIZES must be positive whole numbers separated by commas, e.g. 1,10,50; got "${text}"`,
+		);
 	}
 	return parsed;
 }
 
 /** Each measurement gets a fresh portal seeded with the cloud lines, its bucket and log emptied after seeding. */
-async function measure(engine: Engine, operation: Operation, items: number, batching: boolean): Promise<Measure> {
+async function measure(
+	engine: Engine,
+	operation: Operation,
+	items: number,
+	batching: boolean,
+): Promise<Measure> {
 	const sandbox = await Bitrix24Sandbox.start({ rateLimit: RATE_LIMIT, latencyMs: LATENCY_MS });
 	try {
 		const lines = await seedLines(sandbox.webhook.url);
 		sandbox.setRateLimit(RATE_LIMIT);
 		sandbox.clearLog();
-		const input = Array.from({ length: items }, (_, index) => ({ json: operation.input(index, lines) }));
+		const input = Array.from({ length: items }, (_, index) => ({
+			json: operation.input(index, lines),
+		}));
 		const started = Date.now();
-		const result = await engine.run(nodeWorkflow(operation.parameters, { batching, maxWait: MAX_WAIT_SECONDS }), {
-			input,
-			credentials: { bitrix24WebhookApi: { webhookUrl: sandbox.webhook.url } },
-		});
+		const result = await engine.run(
+			nodeWorkflow(operation.parameters, { batching, maxWait: MAX_WAIT_SECONDS }),
+			{
+				input,
+				credentials: { bitrix24WebhookApi: { webhookUrl: sandbox.webhook.url } },
+			},
+		);
 		const wallMs = Date.now() - started;
 		return {
 			operation: operation.label,
@@ -87,10 +115,25 @@ async function measure(engine: Engine, operation: Operation, items: number, batc
 }
 
 function table(measures: Measure[]): string[] {
-	const header = ['Operation', 'Items', 'Mode', 'HTTP requests', '503s', 'Failed items', 'Wall time', 'Unbatched ÷ batched'];
+	const header = [
+		'Operation',
+		'Items',
+		'Mode',
+		'HTTP requests',
+		'503s',
+		'Failed items',
+		'Wall time',
+		'Unbatched ÷ batched',
+	];
 	const rows = measures.map((entry) => {
-		const batched = measures.find((other) => other.operation === entry.operation && other.items === entry.items && other.batching);
-		const ratio = !entry.batching && batched ? `${(entry.wallMs / Math.max(1, batched.wallMs)).toFixed(1)}×` : '';
+		const batched = measures.find(
+			(other) =>
+				other.operation === entry.operation && other.items === entry.items && other.batching,
+		);
+		const ratio =
+			!entry.batching && batched
+				? `${(entry.wallMs / Math.max(1, batched.wallMs)).toFixed(1)}×`
+				: '';
 		return [
 			entry.operation,
 			String(entry.items),

@@ -68,11 +68,18 @@ interface Row {
  */
 async function measure(mode: Mode, root: string, trickle: Trickle): Promise<Measured> {
 	return await withPortal(PROCESSES, async (sandbox, workers, urls) => {
-		await Promise.all(workers.map(async (worker) => await worker.call('load', { packageRoot: root })));
+		await Promise.all(
+			workers.map(async (worker) => await worker.call('load', { packageRoot: root })),
+		);
 		const requestOptions: IDataObject = { batching: true, maxWait: MAX_WAIT_SECONDS };
 		if (mode.processes !== undefined) requestOptions.processes = mode.processes;
 		const workflow = nodeWorkflow(TRICKLE_OPERATION, requestOptions);
-		await warmUp(workers, sandbox, { workflow, nodeName: NODE, webhookUrl: urls.warmUpWebhookUrl, inputs: [{}] });
+		await warmUp(workers, sandbox, {
+			workflow,
+			nodeName: NODE,
+			webhookUrl: urls.warmUpWebhookUrl,
+			inputs: [{}],
+		});
 		const offsets = evenOffsets(trickle);
 		const startAt = Date.now() + START_LEAD_MS;
 		const results = await Promise.all(
@@ -95,7 +102,10 @@ async function measure(mode: Mode, root: string, trickle: Trickle): Promise<Meas
 
 /** From the first start in either process to the last finish in either. */
 function wallMs({ results }: Measured): number {
-	return Math.max(...results.map((result) => result.lastFinishAt)) - Math.min(...results.map((result) => result.firstStartAt));
+	return (
+		Math.max(...results.map((result) => result.lastFinishAt)) -
+		Math.min(...results.map((result) => result.firstStartAt))
+	);
 }
 
 /** When the last 503 came, in ms after the trickles started; undefined without any. */
@@ -163,10 +173,14 @@ function report(row: Row): void {
 		console.log(
 			`    process ${index + 1}: ${result.failed} failed, ${seconds(result.wallMs)}, latest start ${result.maxLateMs.toFixed(1)} ms late`,
 		);
-		for (const [message, n] of Object.entries(result.errors)) console.log(`      ${n} × ${message}`);
+		for (const [message, n] of Object.entries(result.errors))
+			console.log(`      ${n} × ${message}`);
 	});
 	const other = Object.entries(stats.otherErrors);
-	if (other.length > 0) console.log(`    other error statuses: ${other.map(([status, n]) => `${n} × ${status}`).join(', ')}`);
+	if (other.length > 0)
+		console.log(
+			`    other error statuses: ${other.map(([status, n]) => `${n} × ${status}`).join(', ')}`,
+		);
 }
 
 /** Runs the scenario; resolves with false when an item of the current build failed (the before build may fail items). */
@@ -186,7 +200,12 @@ export async function processesScenario(): Promise<boolean> {
 	for (const mode of MODES) {
 		const row: Row = { mode };
 		if (mode.build === 'before' && 'skipped' in before) row.skipped = before.skipped;
-		else row.measured = await measure(mode, mode.build === 'before' && 'root' in before ? before.root : PACKAGE_ROOT, trickle);
+		else
+			row.measured = await measure(
+				mode,
+				mode.build === 'before' && 'root' in before ? before.root : PACKAGE_ROOT,
+				trickle,
+			);
 		rows.push(row);
 		report(row);
 	}
@@ -198,5 +217,7 @@ export async function processesScenario(): Promise<boolean> {
 		"Target (reported, not asserted): with the option left at 1, no 503 after the first few seconds, and together within the portal's rate.",
 	);
 	console.log('');
-	return rows.every((row) => row.mode.build !== 'current' || !row.measured || failed(row.measured) === 0);
+	return rows.every(
+		(row) => row.mode.build !== 'current' || !row.measured || failed(row.measured) === 0,
+	);
 }

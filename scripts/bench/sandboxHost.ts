@@ -42,7 +42,10 @@ function started(): Bitrix24Sandbox {
 serve(
 	{
 		start: async (options: SandboxStartOptions) => {
-			sandbox = await Bitrix24Sandbox.start({ rateLimit: options.rateLimit, latencyMs: options.latencyMs });
+			sandbox = await Bitrix24Sandbox.start({
+				rateLimit: options.rateLimit,
+				latencyMs: options.latencyMs,
+			});
 			// another user's webhook for warm-up runs: the node keys its pacing by portal and user
 			const warmUp = sandbox.addWebhook({ userId: 2 });
 			resetAt = Date.now();
@@ -60,18 +63,25 @@ serve(
 			const log = started().log;
 			const otherErrors: Record<string, number> = {};
 			for (const entry of log) {
-				if (entry.status >= 400 && entry.status !== 503) otherErrors[entry.status] = (otherErrors[entry.status] ?? 0) + 1;
+				if (entry.status >= 400 && entry.status !== 503)
+					otherErrors[entry.status] = (otherErrors[entry.status] ?? 0) + 1;
 			}
 			const sizes = log.map((entry) => entry.batchCommands?.length ?? 1);
 			return {
 				requests: log.length,
 				refused: log.filter((entry) => entry.status === 503).length,
 				calls: sizes.reduce((sum, size) => sum + size, 0),
-				largestBatch: Math.max(0, ...log.filter((entry) => entry.batchCommands).map((entry) => entry.batchCommands?.length ?? 0)),
+				largestBatch: Math.max(
+					0,
+					...log
+						.filter((entry) => entry.batchCommands)
+						.map((entry) => entry.batchCommands?.length ?? 0),
+				),
 				otherErrors,
 				resetAt,
 				refusedAtMs: log.filter((entry) => entry.status === 503).map((entry) => entry.at - resetAt),
-				lastRequestAtMs: log.reduce((latest, entry) => Math.max(latest, entry.at), resetAt) - resetAt,
+				lastRequestAtMs:
+					log.reduce((latest, entry) => Math.max(latest, entry.at), resetAt) - resetAt,
 			};
 		},
 	},

@@ -79,16 +79,31 @@ function loneCount(): number {
 async function measure(kind: Kind, root: string, offsets: number[]): Promise<Measured> {
 	return await withPortal(1, async (sandbox, [worker], urls) => {
 		if (kind === 'bare') {
-			const url = (webhookUrl: string): string => `${webhookUrl}voximplant.sip.connector.status.json`;
-			await worker.call('fetches', { url: url(urls.warmUpWebhookUrl), startOffsetsMs: [0, 100, 200, 300, 400] } satisfies FetchesRequest);
+			const url = (webhookUrl: string): string =>
+				`${webhookUrl}voximplant.sip.connector.status.json`;
+			await worker.call('fetches', {
+				url: url(urls.warmUpWebhookUrl),
+				startOffsetsMs: [0, 100, 200, 300, 400],
+			} satisfies FetchesRequest);
 			await sandbox.call('reset', RATE_LIMIT);
-			const result = await worker.call<TrickleResult>('fetches', { url: url(urls.webhookUrl), startOffsetsMs: offsets } satisfies FetchesRequest);
+			const result = await worker.call<TrickleResult>('fetches', {
+				url: url(urls.webhookUrl),
+				startOffsetsMs: offsets,
+			} satisfies FetchesRequest);
 			return { stats: await sandbox.call<SandboxStats>('stats'), result };
 		}
 		await worker.call('load', { packageRoot: root });
-		const workflow = kind === 'floor' ? noOpWorkflow() : nodeWorkflow(TRICKLE_OPERATION, { batching: true, maxWait: MAX_WAIT_SECONDS });
+		const workflow =
+			kind === 'floor'
+				? noOpWorkflow()
+				: nodeWorkflow(TRICKLE_OPERATION, { batching: true, maxWait: MAX_WAIT_SECONDS });
 		const nodeName = kind === 'floor' ? NOOP : NODE;
-		await warmUp([worker], sandbox, { workflow, nodeName, webhookUrl: urls.warmUpWebhookUrl, inputs: [{}] });
+		await warmUp([worker], sandbox, {
+			workflow,
+			nodeName,
+			webhookUrl: urls.warmUpWebhookUrl,
+			inputs: [{}],
+		});
 		const result = await worker.call<TrickleResult>('trickle', {
 			workflow,
 			nodeName,
@@ -103,7 +118,8 @@ async function measure(kind: Kind, root: string, offsets: number[]): Promise<Mea
 
 /** Each execution's duration less the floor's median execution: what the node added to it. */
 function addedLatencies(row: Row, floor: Row | undefined): number[] | undefined {
-	if (!row.measured || !floor?.measured || row.kind === 'floor' || row.kind === 'bare') return undefined;
+	if (!row.measured || !floor?.measured || row.kind === 'floor' || row.kind === 'bare')
+		return undefined;
 	const floorMedian = median(floor.measured.result.durationsMs);
 	return row.measured.result.durationsMs.map((duration) => duration - floorMedian);
 }
@@ -133,7 +149,9 @@ function table(rows: Row[]): string[] {
 		const floor = floorOf(rows, row);
 		const added = addedLatencies(row, floor);
 		const addedWall =
-			(row.kind === 'current' || row.kind === 'before') && !row.lone && floor?.measured ? seconds(result.wallMs - floor.measured.result.wallMs) : '—';
+			(row.kind === 'current' || row.kind === 'before') && !row.lone && floor?.measured
+				? seconds(result.wallMs - floor.measured.result.wallMs)
+				: '—';
 		return [
 			row.run,
 			row.build,
@@ -195,7 +213,10 @@ function report(row: Row): void {
 		`  ${row.run}, ${row.build}: ${stats.requests} requests (${stats.calls} calls), ${stats.refused} × 503, ${result.failed} failed, ${seconds(result.wallMs)}, execution median ${milliseconds(median(result.durationsMs))}, latest start ${milliseconds(result.maxLateMs)} late`,
 	);
 	const other = Object.entries(stats.otherErrors);
-	if (other.length > 0) console.log(`    other error statuses: ${other.map(([status, n]) => `${n} × ${status}`).join(', ')}`);
+	if (other.length > 0)
+		console.log(
+			`    other error statuses: ${other.map(([status, n]) => `${n} × ${status}`).join(', ')}`,
+		);
 	for (const [message, n] of Object.entries(result.errors)) console.log(`    ${n} × ${message}`);
 }
 
@@ -206,7 +227,9 @@ export async function trickleScenario(): Promise<boolean> {
 		{ count: 1000, seconds: 60 },
 	]);
 	const lone = loneCount();
-	console.log(`## Trickle: executions of ${TRICKLE_OPERATION_LABEL} whose starts are spread evenly over some seconds, in one n8n process`);
+	console.log(
+		`## Trickle: executions of ${TRICKLE_OPERATION_LABEL} whose starts are spread evenly over some seconds, in one n8n process`,
+	);
 	console.log('');
 	console.log(
 		`Sandbox (own process, fresh per row): rate limit bursts of ${RATE_LIMIT.burst}, ${RATE_LIMIT.perSecond} requests/s; ${LATENCY_MS} ms latency; Max Wait ${MAX_WAIT_SECONDS} s. Runs: ${runs.map(trickleLabel).join(', ')}${lone > 0 ? `; a lone execution ${lone} times, ${LONE_GAP_MS / 1000} s apart` : ''}.`,
@@ -234,10 +257,16 @@ export async function trickleScenario(): Promise<boolean> {
 		});
 	}
 	// the lone execution's figure is a few ms: the portal's round trip is measured too, to take it out
-	const bare: Build = { kind: 'bare', build: 'bare HTTP request (fetch, no n8n)', root: PACKAGE_ROOT };
+	const bare: Build = {
+		kind: 'bare',
+		build: 'bare HTTP request (fetch, no n8n)',
+		root: PACKAGE_ROOT,
+	};
 	const rows: Row[] = [];
 	for (const plan of plans) {
-		for (const { kind, build, root, skipped } of plan.lone ? [builds[0], bare, ...builds.slice(1)] : builds) {
+		for (const { kind, build, root, skipped } of plan.lone
+			? [builds[0], bare, ...builds.slice(1)]
+			: builds) {
 			const row: Row = { run: plan.run, kind, build, lone: plan.lone };
 			if (root === undefined) row.skipped = skipped;
 			else row.measured = await measure(kind, root, plan.offsets);
@@ -252,5 +281,7 @@ export async function trickleScenario(): Promise<boolean> {
 	console.log('Targets (reported, not asserted):');
 	for (const line of targets(rows, runs, lone)) console.log(line);
 	console.log('');
-	return rows.every((row) => row.kind !== 'current' || !row.measured || row.measured.result.failed === 0);
+	return rows.every(
+		(row) => row.kind !== 'current' || !row.measured || row.measured.result.failed === 0,
+	);
 }

@@ -93,12 +93,19 @@ export class Editor {
 	}
 
 	/** The editor's own REST API from inside the page (with its cookie and browser id). */
-	async rest(method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+	async rest(
+		method: string,
+		route: string,
+		body?: unknown,
+	): Promise<{ status: number; json: unknown }> {
 		return await this.page.evaluate(
 			async (method, route, body) => {
 				const response = await fetch(route, {
 					method,
-					headers: { 'content-type': 'application/json', 'browser-id': localStorage.getItem('n8n-browserId') ?? '' },
+					headers: {
+						'content-type': 'application/json',
+						'browser-id': localStorage.getItem('n8n-browserId') ?? '',
+					},
 					body: body === undefined ? undefined : JSON.stringify(body),
 				});
 				const text = await response.text();
@@ -118,8 +125,13 @@ export class Editor {
 
 	/** Opens a workflow with one node's panel open (n8n's /workflow/<id>/<node id> route). */
 	async openNode(workflowId: string, nodeId: string): Promise<void> {
-		await this.page.goto(`${this.baseUrl}/workflow/${workflowId}/${nodeId}`, { waitUntil: 'domcontentloaded' });
-		await this.page.waitForSelector('[data-test-id="ndv"] [data-test-id="node-parameters"] [data-test-id="parameter-item"]', { visible: true });
+		await this.page.goto(`${this.baseUrl}/workflow/${workflowId}/${nodeId}`, {
+			waitUntil: 'domcontentloaded',
+		});
+		await this.page.waitForSelector(
+			'[data-test-id="ndv"] [data-test-id="node-parameters"] [data-test-id="parameter-item"]',
+			{ visible: true },
+		);
 		// the panel fills in over a few frames (credentials, locators); wait until its text stops changing
 		let previous = '';
 		await until(async () => {
@@ -131,7 +143,10 @@ export class Editor {
 	}
 
 	async textOf(selector: string): Promise<string> {
-		return await this.page.evaluate((selector) => (document.querySelector(selector) as PageElement | null)?.innerText ?? '', selector);
+		return await this.page.evaluate(
+			(selector) => (document.querySelector(selector) as PageElement | null)?.innerText ?? '',
+			selector,
+		);
 	}
 
 	async screenshot(file: string, selector = '[data-test-id="ndv"]'): Promise<void> {
@@ -145,34 +160,51 @@ export class Editor {
 	async readPanel(): Promise<PanelReading> {
 		return await this.page.evaluate((expressionAreas) => {
 			const pane = document.querySelector('[data-test-id="node-parameters"]') as PageElement;
-			const visible = (element: PageElement) => (element as PageElement).checkVisibility({ checkOpacity: true, checkVisibilityCSS: true });
+			const visible = (element: PageElement) =>
+				(element as PageElement).checkVisibility({ checkOpacity: true, checkVisibilityCSS: true });
 			const inExpression = (element: PageElement) => element.closest(expressionAreas) !== null;
 			// top-level items only: those of a collection or fixed collection sit inside another item
 			const items = [...pane.querySelectorAll('[data-test-id="parameter-item"]')].filter(
-				(item) => visible(item) && item.parentElement?.closest('[data-test-id="parameter-item"]') === null,
+				(item) =>
+					visible(item) && item.parentElement?.closest('[data-test-id="parameter-item"]') === null,
 			);
 			const parameters = items.flatMap((item) => {
 				// n8n may render the Credential slot inside the first parameter's item: skip its label
 				const label = [...item.querySelectorAll('[data-test-id="input-label"] label')].find(
-					(candidate) => candidate.closest('[data-test-id="node-credentials-slot"]') === null && candidate.closest('[data-test-id="parameter-item"]') === item,
+					(candidate) =>
+						candidate.closest('[data-test-id="node-credentials-slot"]') === null &&
+						candidate.closest('[data-test-id="parameter-item"]') === item,
 				);
 				if (!label) return [];
-				const title = (label.querySelector('.n8n-text') as PageElement | null)?.innerText ?? (label as PageElement).innerText;
+				const title =
+					(label.querySelector('.n8n-text') as PageElement | null)?.innerText ??
+					(label as PageElement).innerText;
 				const name = label.getAttribute('for') ?? '';
 				const input = item.querySelector('[data-test-id="parameter-input"]') ?? item;
 				const isExpression = input.querySelector(expressionAreas) !== null;
 				const values = [...input.querySelectorAll('input, textarea')]
-					.filter((field) => visible(field) && !inExpression(field) && (field as PageElement).placeholder !== 'Mode...')
+					.filter(
+						(field) =>
+							visible(field) &&
+							!inExpression(field) &&
+							(field as PageElement).placeholder !== 'Mode...',
+					)
 					.map((field) => (field as PageElement).value);
-				const tags = [...input.querySelectorAll('.el-select__tags-text, .el-tag')].filter(visible).map((tag) => (tag as PageElement).innerText);
-				const expression = [...input.querySelectorAll('.cm-content')].map((editor) => (editor as PageElement).innerText);
+				const tags = [...input.querySelectorAll('.el-select__tags-text, .el-tag')]
+					.filter(visible)
+					.map((tag) => (tag as PageElement).innerText);
+				const expression = [...input.querySelectorAll('.cm-content')].map(
+					(editor) => (editor as PageElement).innerText,
+				);
 				return [
 					{
 						name,
 						label: title.replace(/\s*\*\s*$/, '').trim(),
 						hasIssues: item.querySelector('[data-test-id="parameter-issues"]') !== null,
 						value: [...values, ...tags, ...expression].join(' ').trim(),
-						isNumber: input.querySelector('[data-test-id="input-number"], input[role="spinbutton"]') !== null,
+						isNumber:
+							input.querySelector('[data-test-id="input-number"], input[role="spinbutton"]') !==
+							null,
 						isExpression,
 					},
 				];
@@ -182,34 +214,55 @@ export class Editor {
 			const walker = document.createTreeWalker(pane, NodeFilter.SHOW_TEXT);
 			for (let node = walker.nextNode(); node; node = walker.nextNode()) {
 				const parent = node.parentElement;
-				if (!parent || !node.textContent?.trim() || inExpression(parent) || !visible(parent)) continue;
+				if (!parent || !node.textContent?.trim() || inExpression(parent) || !visible(parent))
+					continue;
 				texts.push(node.textContent.trim());
 			}
 			for (const field of pane.querySelectorAll('input, textarea')) {
 				const input = field as PageElement;
-				if (input.type !== 'password' && visible(input) && !inExpression(input) && input.value) texts.push(input.value);
+				if (input.type !== 'password' && visible(input) && !inExpression(input) && input.value)
+					texts.push(input.value);
 			}
-			const notices = [...pane.querySelectorAll('.notice, .n8n-notice, [data-test-id="parameter-input-hint"]')].filter(visible).map((notice) => (notice as PageElement).innerText.trim());
-			return { labels: parameters.map((parameter) => parameter.label), parameters, plainText: texts.join('\n'), notices };
+			const notices = [
+				...pane.querySelectorAll('.notice, .n8n-notice, [data-test-id="parameter-input-hint"]'),
+			]
+				.filter(visible)
+				.map((notice) => (notice as PageElement).innerText.trim());
+			return {
+				labels: parameters.map((parameter) => parameter.label),
+				parameters,
+				plainText: texts.join('\n'),
+				notices,
+			};
 		}, EXPRESSION_AREAS);
 	}
 
 	/** Hovers each top-level parameter's help icon and reads the tooltip n8n opens for it. */
 	async tooltips(): Promise<Array<{ label: string; text: string }>> {
 		const found: Array<{ label: string; text: string }> = [];
-		const items = await this.page.$$('[data-test-id="node-parameters"] [data-test-id="parameter-item"]');
+		const items = await this.page.$$(
+			'[data-test-id="node-parameters"] [data-test-id="parameter-item"]',
+		);
 		for (const item of items) {
-			const top = await item.evaluate((element: PageElement) => element.checkVisibility() && element.parentElement?.closest('[data-test-id="parameter-item"]') === null);
+			const top = await item.evaluate(
+				(element: PageElement) =>
+					element.checkVisibility() &&
+					element.parentElement?.closest('[data-test-id="parameter-item"]') === null,
+			);
 			if (!top) continue;
 			const label = (
 				await item.evaluateHandle((element: PageElement) =>
 					[...element.querySelectorAll('[data-test-id="input-label"] label')].find(
-						(candidate) => candidate.closest('[data-test-id="node-credentials-slot"]') === null && candidate.closest('[data-test-id="parameter-item"]') === element,
+						(candidate) =>
+							candidate.closest('[data-test-id="node-credentials-slot"]') === null &&
+							candidate.closest('[data-test-id="parameter-item"]') === element,
 					),
 				)
 			).asElement() as ElementHandle | null;
 			if (!label) continue;
-			const title = await label.evaluate((element) => ((element.querySelector('.n8n-text') as PageElement | null)?.innerText ?? '').trim());
+			const title = await label.evaluate((element) =>
+				((element.querySelector('.n8n-text') as PageElement | null)?.innerText ?? '').trim(),
+			);
 			await label.scrollIntoView();
 			// the icon shows only while the label is hovered
 			await label.hover();
@@ -240,10 +293,20 @@ export class Editor {
 	}
 
 	/** The first visible element matching `selector` whose text is `text`. */
-	async byText(selector: string, text: string | RegExp | ((shown: string) => boolean)): Promise<ElementHandle | undefined> {
+	async byText(
+		selector: string,
+		text: string | RegExp | ((shown: string) => boolean),
+	): Promise<ElementHandle | undefined> {
 		for (const element of await this.page.$$(selector)) {
-			const shown = await element.evaluate((e: PageElement) => ((e as PageElement).checkVisibility() ? (e as PageElement).innerText.trim() : ''));
-			const match = typeof text === 'string' ? shown === text : text instanceof RegExp ? text.test(shown) : text(shown);
+			const shown = await element.evaluate((e: PageElement) =>
+				(e as PageElement).checkVisibility() ? (e as PageElement).innerText.trim() : '',
+			);
+			const match =
+				typeof text === 'string'
+					? shown === text
+					: text instanceof RegExp
+						? text.test(shown)
+						: text(shown);
 			if (shown !== '' && match) return element;
 		}
 		return undefined;

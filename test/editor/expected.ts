@@ -29,7 +29,15 @@ export const TOOLTIP_MAX = 250;
 export const NOTICE_MAX = 300;
 
 /** The columns of Line → Get Many's simplified output (version 2). */
-export const SIMPLIFIED_LINE_COLUMNS = ['id', 'title', 'type', 'server', 'login', 'registration', 'defaultOutgoing'];
+export const SIMPLIFIED_LINE_COLUMNS = [
+	'id',
+	'title',
+	'type',
+	'server',
+	'login',
+	'registration',
+	'defaultOutgoing',
+];
 
 /** The Bitrix24 SIP node versions the panels are written for; the node must offer each. */
 export const SIP_VERSIONS = [1, 2];
@@ -43,7 +51,16 @@ const sipV1: Record<string, Record<string, string[]>> = {
 		getMany: ['Return All', 'Limit', 'Filters', 'Sort', 'Options'],
 		setDefaultOutgoing: ['Line ID'],
 		getDefaultOutgoing: ['Options'],
-		sync: ['Dry Run', 'PBX Type', 'Title', 'Server', 'Login', 'Password', 'Delete Lines Not Listed', 'Options'],
+		sync: [
+			'Dry Run',
+			'PBX Type',
+			'Title',
+			'Server',
+			'Login',
+			'Password',
+			'Delete Lines Not Listed',
+			'Options',
+		],
 	},
 	registration: {
 		getStatus: ['Look Up By', 'Registration ID'],
@@ -64,7 +81,17 @@ const sipV2: Record<string, Record<string, string[]>> = {
 		getMany: ['Return All', 'Limit', 'Filters', 'Sort', 'Simplify', 'Options'],
 		setDefaultOutgoing: ['Line ID'],
 		getDefaultOutgoing: ['Simplify', 'Options'],
-		sync: ['Dry Run', 'PBX Type', 'Title', 'Server', 'Login', 'Password', 'Delete Lines Not Listed', 'Simplify', 'Options'],
+		sync: [
+			'Dry Run',
+			'PBX Type',
+			'Title',
+			'Server',
+			'Login',
+			'Password',
+			'Delete Lines Not Listed',
+			'Simplify',
+			'Options',
+		],
 	},
 	registration: {
 		getStatus: ['Look Up By', 'Line ID', 'Simplify'],
@@ -84,11 +111,17 @@ function sipCases(version: number, table: Record<string, Record<string, string[]
 			operation,
 			// every operation starts with Resource and Operation and ends with Request Options
 			labels: ['Resource', 'Operation', ...own, 'Request Options'],
-			expressionFields: version >= 2 && resource === 'line' && operation === 'sync' ? ['Title', 'Server', 'Login', 'Password'] : undefined,
+			expressionFields:
+				version >= 2 && resource === 'line' && operation === 'sync'
+					? ['Title', 'Server', 'Login', 'Password']
+					: undefined,
 			// version 2 starts empty; version 1 keeps 0 so that saved workflows read what they always read
 			keptDefaults:
 				version === 1 && resource === 'registration' && operation === 'getStatus'
-					? { 'Registration ID': 'version 1 keeps its 0 default; new nodes are version 2, which starts empty' }
+					? {
+							'Registration ID':
+								'version 1 keeps its 0 default; new nodes are version 2, which starts empty',
+						}
 					: undefined,
 		})),
 	);
@@ -108,7 +141,13 @@ const TRIGGER_EVENTS_ALL = [
 
 /** The triggers have one version; the polling trigger once as it opens and once with every event (its conditional fields). */
 const TRIGGERS: PanelCase[] = [
-	{ node: 'bitrix24SipTrigger', version: 1, resource: 'trigger', operation: 'default', labels: ['Poll Times', 'Events', 'Options', 'Request Options'] },
+	{
+		node: 'bitrix24SipTrigger',
+		version: 1,
+		resource: 'trigger',
+		operation: 'default',
+		labels: ['Poll Times', 'Events', 'Options', 'Request Options'],
+	},
 	{
 		node: 'bitrix24SipTrigger',
 		version: 1,
@@ -126,7 +165,13 @@ const TRIGGERS: PanelCase[] = [
 			'Request Options',
 		],
 	},
-	{ node: 'bitrix24SipCallTrigger', version: 1, resource: 'callTrigger', operation: 'default', labels: ['Events', 'Look Up Lines', 'Filters'] },
+	{
+		node: 'bitrix24SipCallTrigger',
+		version: 1,
+		resource: 'callTrigger',
+		operation: 'default',
+		labels: ['Events', 'Look Up Lines', 'Filters'],
+	},
 ];
 
 /** Every panel to open, for the Bitrix24 SIP versions n8n offers. */

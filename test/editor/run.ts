@@ -40,25 +40,46 @@ async function run(checks: Checks, shots: string): Promise<void> {
 		try {
 			({ n8n, work } = await startN8n(sandbox));
 		} catch (error) {
-			checks.that(`${TARGET.label} starts with the packed package and the credentials`, false, (error as Error).message);
+			checks.that(
+				`${TARGET.label} starts with the packed package and the credentials`,
+				false,
+				(error as Error).message,
+			);
 			return;
 		}
 		checks.that(`${TARGET.label} starts with the packed package and the credentials`, true);
 
 		const types = await servedNodeTypes(n8n);
 		const sipVersions = versionsOf(types, 'bitrix24Sip');
-		checks.that(`Bitrix24 SIP offers versions ${SIP_VERSIONS.join(', ')}`, SIP_VERSIONS.every((version) => sipVersions.includes(version)), { offered: sipVersions });
+		checks.that(
+			`Bitrix24 SIP offers versions ${SIP_VERSIONS.join(', ')}`,
+			SIP_VERSIONS.every((version) => sipVersions.includes(version)),
+			{ offered: sipVersions },
+		);
 
 		try {
 			editor = await Editor.launch(n8n.baseUrl);
 			await editor.signIn(OWNER.email, OWNER.password);
 		} catch (error) {
-			checks.that('Chromium starts and signs in through the sign-in page', false, (error as Error).stack);
+			checks.that(
+				'Chromium starts and signs in through the sign-in page',
+				false,
+				(error as Error).stack,
+			);
 			return;
 		}
 		checks.that('Chromium starts and signs in through the sign-in page', true);
 
-		const context: EditorContext = { n8n, editor, checks, sandbox, lines: started.lines, secret: secretOf(sandbox.webhook.url), shots, sipVersions };
+		const context: EditorContext = {
+			n8n,
+			editor,
+			checks,
+			sandbox,
+			lines: started.lines,
+			secret: secretOf(sandbox.webhook.url),
+			shots,
+			sipVersions,
+		};
 		// EDITOR_TEST_GROUPS=picker,credentials runs only those groups while one works on them
 		const wanted = process.env.EDITOR_TEST_GROUPS?.split(',').map((group) => group.trim());
 		const groups: Array<[string, () => Promise<void>]> = [
@@ -68,13 +89,18 @@ async function run(checks: Checks, shots: string): Promise<void> {
 			['credentials', async () => await credentialChecks(context)],
 		];
 		for (const [name, body] of groups) if (!wanted || wanted.includes(name)) await body();
-		checks.that('nothing n8n logged holds the webhook secret', !n8n.output.includes(context.secret), n8n.output.slice(-1000));
+		checks.that(
+			'nothing n8n logged holds the webhook secret',
+			!n8n.output.includes(context.secret),
+			n8n.output.slice(-1000),
+		);
 	} finally {
 		await editor?.close();
 		await n8n?.stop();
 		await sandbox?.close();
 		if (work) {
-			if (checks.failed === 0 && !process.env.N8N_TEST_KEEP) rmSync(work, { recursive: true, force: true });
+			if (checks.failed === 0 && !process.env.N8N_TEST_KEEP)
+				rmSync(work, { recursive: true, force: true });
 			else process.stdout.write(`n8n files kept in ${work}\n`);
 		}
 	}
@@ -93,9 +119,19 @@ async function main(): Promise<void> {
 	} catch (error) {
 		checks.that('the editor test ran to its end', false, (error as Error).stack ?? String(error));
 	}
-	writeFileSync(path.join(out, 'editor.json'), JSON.stringify({ passed: checks.passed, failed: checks.failed, failures: checks.failures }, null, 2));
-	if (checks.failures.length) process.stdout.write(`failed:\n${checks.failures.map((name) => `  ${name}`).join('\n')}\n`);
-	process.stdout.write(`editor: ${((Date.now() - started) / 1000).toFixed(0)} s, screenshots in ${path.relative(PACKAGE_ROOT, shots)}\n`);
+	writeFileSync(
+		path.join(out, 'editor.json'),
+		JSON.stringify(
+			{ passed: checks.passed, failed: checks.failed, failures: checks.failures },
+			null,
+			2,
+		),
+	);
+	if (checks.failures.length)
+		process.stdout.write(`failed:\n${checks.failures.map((name) => `  ${name}`).join('\n')}\n`);
+	process.stdout.write(
+		`editor: ${((Date.now() - started) / 1000).toFixed(0)} s, screenshots in ${path.relative(PACKAGE_ROOT, shots)}\n`,
+	);
 	process.stdout.write(`editor tests: ${checks.passed} passed, ${checks.failed} failed\n`);
 	process.exitCode = checks.failed === 0 ? 0 : 1;
 }

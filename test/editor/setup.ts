@@ -18,7 +18,10 @@ import { PACKAGE_ROOT } from '../n8n/workflows';
 export const TARGET: Target = TARGETS.find((target) => target.version.startsWith('2.')) as Target;
 
 export const CREDENTIAL = { bitrix24: '1', outgoing: '2' } as const;
-export const CREDENTIAL_NAME = { bitrix24: 'Bitrix24 account', outgoing: 'Bitrix24 outgoing webhook' } as const;
+export const CREDENTIAL_NAME = {
+	bitrix24: 'Bitrix24 account',
+	outgoing: 'Bitrix24 outgoing webhook',
+} as const;
 /** The owner N8nInstance.rest sets up; the browser signs in with the same. */
 export const OWNER = { email: 'owner@example.com', password: 'Passw0rd-for-tests' } as const;
 
@@ -38,7 +41,10 @@ export interface Setup {
 }
 
 export function tarballPath(): string {
-	const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+	const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+		name: string;
+		version: string;
+	};
 	return path.join(PACKAGE_ROOT, `${manifest.name}-${manifest.version}.tgz`);
 }
 
@@ -46,16 +52,42 @@ export function tarballPath(): string {
 export async function startSandbox(): Promise<{ sandbox: Bitrix24Sandbox; lines: SandboxLines }> {
 	// no rate limit: the editor asks for the line list often, and pacing is not what is tested here
 	const sandbox = await Bitrix24Sandbox.start({ rateLimit: false });
-	const registered = sandbox.addLineByHand({ type: 'cloud', title: 'Main trunk', server: 'sip.provider.com', login: '100', password: 'pa55-main' });
-	const failing = sandbox.addLineByHand({ type: 'cloud', title: 'Backup trunk', server: 'sip.backup.example', login: '300', password: 'pa55-backup' });
-	const office = sandbox.addLineByHand({ type: 'office', title: 'Branch office', server: 'pbx.branch.example', login: '200' });
-	sandbox.setRegistration(registered.regId as number, { STATUS_RESULT: 'success', STATUS_CODE: 200 });
-	sandbox.setRegistration(failing.regId as number, { STATUS_RESULT: 'error', STATUS_CODE: 401, ERROR_MESSAGE: 'Unauthorized' });
+	const registered = sandbox.addLineByHand({
+		type: 'cloud',
+		title: 'Main trunk',
+		server: 'sip.provider.com',
+		login: '100',
+		password: 'pa55-main',
+	});
+	const failing = sandbox.addLineByHand({
+		type: 'cloud',
+		title: 'Backup trunk',
+		server: 'sip.backup.example',
+		login: '300',
+		password: 'pa55-backup',
+	});
+	const office = sandbox.addLineByHand({
+		type: 'office',
+		title: 'Branch office',
+		server: 'pbx.branch.example',
+		login: '200',
+	});
+	sandbox.setRegistration(registered.regId as number, {
+		STATUS_RESULT: 'success',
+		STATUS_CODE: 200,
+	});
+	sandbox.setRegistration(failing.regId as number, {
+		STATUS_RESULT: 'error',
+		STATUS_CODE: 401,
+		ERROR_MESSAGE: 'Unauthorized',
+	});
 	return { sandbox, lines: { registered, failing, office } };
 }
 
 /** Installs, imports the credentials and starts n8n; throws with n8n's output when a step fails. */
-export async function startN8n(sandbox: Bitrix24Sandbox): Promise<{ n8n: N8nInstance; work: string }> {
+export async function startN8n(
+	sandbox: Bitrix24Sandbox,
+): Promise<{ n8n: N8nInstance; work: string }> {
 	const work = mkdtempSync(path.join(tmpdir(), `n8n-editor-${TARGET.version}-`));
 	const installed = ensureN8n(TARGET);
 	installPackage(work, tarballPath());
@@ -64,16 +96,28 @@ export async function startN8n(sandbox: Bitrix24Sandbox): Promise<{ n8n: N8nInst
 	mkdirSync(dir, { recursive: true });
 	const imported = await n8n.importCredentials(
 		[
-			{ id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24, type: 'bitrix24WebhookApi', data: { webhookUrl: sandbox.webhook.url } },
-			{ id: CREDENTIAL.outgoing, name: CREDENTIAL_NAME.outgoing, type: 'bitrix24OutgoingWebhookApi', data: { applicationToken: 'editor-test-application-token' } },
+			{
+				id: CREDENTIAL.bitrix24,
+				name: CREDENTIAL_NAME.bitrix24,
+				type: 'bitrix24WebhookApi',
+				data: { webhookUrl: sandbox.webhook.url },
+			},
+			{
+				id: CREDENTIAL.outgoing,
+				name: CREDENTIAL_NAME.outgoing,
+				type: 'bitrix24OutgoingWebhookApi',
+				data: { applicationToken: 'editor-test-application-token' },
+			},
 		],
 		path.join(dir, 'credentials.json'),
 	);
-	if (imported.code !== 0) throw new Error(`n8n import:credentials failed:\n${imported.output.slice(-2000)}`);
+	if (imported.code !== 0)
+		throw new Error(`n8n import:credentials failed:\n${imported.output.slice(-2000)}`);
 	await n8n.start();
 	// the owner exists from here on; the browser signs in as the owner through the sign-in form
 	const owner = await n8n.rest('GET', '/rest/login');
-	if (owner.status !== 200) throw new Error(`the owner cannot sign in: ${owner.status} ${owner.text.slice(0, 300)}`);
+	if (owner.status !== 200)
+		throw new Error(`the owner cannot sign in: ${owner.status} ${owner.text.slice(0, 300)}`);
 	return { n8n, work };
 }
 

@@ -7,7 +7,9 @@ export const NODE_ID = 'node-under-test';
 
 const CREDENTIALS: Record<string, Record<string, { id: string; name: string }>> = {
 	bitrix24Sip: { bitrix24WebhookApi: { id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24 } },
-	bitrix24SipTrigger: { bitrix24WebhookApi: { id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24 } },
+	bitrix24SipTrigger: {
+		bitrix24WebhookApi: { id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24 },
+	},
 	bitrix24SipCallTrigger: {
 		bitrix24OutgoingWebhookApi: { id: CREDENTIAL.outgoing, name: CREDENTIAL_NAME.outgoing },
 		bitrix24WebhookApi: { id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24 },
@@ -15,7 +17,13 @@ const CREDENTIALS: Record<string, Record<string, { id: string; name: string }>> 
 };
 
 /** Creates a workflow holding only `node` with its credential; returns the workflow id. */
-export async function createWorkflow(n8n: N8nInstance, name: string, node: string, version: number, parameters: Record<string, unknown>): Promise<string> {
+export async function createWorkflow(
+	n8n: N8nInstance,
+	name: string,
+	node: string,
+	version: number,
+	parameters: Record<string, unknown>,
+): Promise<string> {
 	const answer = await n8n.rest('POST', '/rest/workflows', {
 		name,
 		active: false,
@@ -31,12 +39,17 @@ export async function createWorkflow(n8n: N8nInstance, name: string, node: strin
 				parameters,
 				credentials: CREDENTIALS[node],
 				// the call trigger's webhook needs an id of its own, as the editor gives it
-				...(node === 'bitrix24SipCallTrigger' ? { webhookId: 'c0ffee00-0000-4000-8000-000000000001' } : {}),
+				...(node === 'bitrix24SipCallTrigger'
+					? { webhookId: 'c0ffee00-0000-4000-8000-000000000001' }
+					: {}),
 			},
 		],
 	});
 	const id = (answer.json as { data?: { id?: string } } | undefined)?.data?.id;
-	if (!id) throw new Error(`cannot create workflow "${name}": ${answer.status} ${answer.text.slice(0, 300)}`);
+	if (!id)
+		throw new Error(
+			`cannot create workflow "${name}": ${answer.status} ${answer.text.slice(0, 300)}`,
+		);
 	return id;
 }
 
@@ -60,12 +73,15 @@ export interface ServedNodeType {
 /** Our node types as n8n's editor loads them (/types/nodes.json). */
 export async function servedNodeTypes(n8n: N8nInstance): Promise<ServedNodeType[]> {
 	const answer = await n8n.rest('GET', '/types/nodes.json');
-	if (!Array.isArray(answer.json)) throw new Error(`cannot read n8n's node list: ${answer.status} ${answer.text.slice(0, 300)}`);
+	if (!Array.isArray(answer.json))
+		throw new Error(`cannot read n8n's node list: ${answer.status} ${answer.text.slice(0, 300)}`);
 	return (answer.json as ServedNodeType[]).filter((type) => type.name.startsWith(`${PACKAGE}.`));
 }
 
 export function versionsOf(types: ServedNodeType[], node: string): number[] {
-	const versions = types.filter((type) => type.name === `${PACKAGE}.${node}`).flatMap((type) => (Array.isArray(type.version) ? type.version : [type.version]));
+	const versions = types
+		.filter((type) => type.name === `${PACKAGE}.${node}`)
+		.flatMap((type) => (Array.isArray(type.version) ? type.version : [type.version]));
 	return [...new Set(versions)].sort((a, b) => a - b);
 }
 
@@ -75,21 +91,38 @@ function admits(allowed: unknown[], value: unknown): boolean {
 		if (entry && typeof entry === 'object' && '_cnd' in entry) {
 			const [[op, bound]] = Object.entries((entry as { _cnd: Record<string, number> })._cnd);
 			const number = Number(value);
-			return op === 'gte' ? number >= bound : op === 'lte' ? number <= bound : op === 'gt' ? number > bound : op === 'lt' ? number < bound : op === 'eq' ? number === bound : false;
+			return op === 'gte'
+				? number >= bound
+				: op === 'lte'
+					? number <= bound
+					: op === 'gt'
+						? number > bound
+						: op === 'lt'
+							? number < bound
+							: op === 'eq'
+								? number === bound
+								: false;
 		}
 		return entry === value;
 	});
 }
 
 /** The properties n8n shows for these parameter values: a small copy of its displayParameter for plain show/hide. */
-export function shownProperties(type: ServedNodeType, version: number, parameters: Record<string, unknown>): ServedProperty[] {
+export function shownProperties(
+	type: ServedNodeType,
+	version: number,
+	parameters: Record<string, unknown>,
+): ServedProperty[] {
 	const values: Record<string, unknown> = { '@version': version };
-	for (const property of type.properties) if (!(property.name in values)) values[property.name] = property.default;
+	for (const property of type.properties)
+		if (!(property.name in values)) values[property.name] = property.default;
 	Object.assign(values, parameters);
 	return type.properties.filter((property) => {
 		const { show, hide } = property.displayOptions ?? {};
-		if (show && !Object.entries(show).every(([key, allowed]) => admits(allowed, values[key]))) return false;
-		if (hide && Object.entries(hide).some(([key, hidden]) => admits(hidden, values[key]))) return false;
+		if (show && !Object.entries(show).every(([key, allowed]) => admits(allowed, values[key])))
+			return false;
+		if (hide && Object.entries(hide).some(([key, hidden]) => admits(hidden, values[key])))
+			return false;
 		return true;
 	});
 }

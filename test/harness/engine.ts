@@ -195,11 +195,16 @@ export class Engine {
 			staticData: workflowData.staticData ?? undefined,
 		});
 		const startNode =
-			workflowData.nodes.find((node) => this.nodeTypes.getByNameAndVersion(node.type).description.inputs.length === 0) ??
-			workflowData.nodes[0];
+			workflowData.nodes.find(
+				(node) => this.nodeTypes.getByNameAndVersion(node.type).description.inputs.length === 0,
+			) ?? workflowData.nodes[0];
 
 		const executionId = options.executionId ?? `test-${++executionCounter}`;
-		const hooks = new ExecutionLifecycleHooks(options.mode ?? 'manual', executionId, workflowData as IWorkflowBase);
+		const hooks = new ExecutionLifecycleHooks(
+			options.mode ?? 'manual',
+			executionId,
+			workflowData as IWorkflowBase,
+		);
 		const done = createDeferredPromise<IRun>();
 		hooks.addHandler('workflowExecuteAfter', (fullRunData) => done.resolve(fullRunData));
 

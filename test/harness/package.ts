@@ -27,7 +27,8 @@ export function loadPackage(root = PACKAGE_ROOT): LoadedPackage {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const exported = require(path.join(root, file)) as Record<string, new () => T>;
 		const Class = exported[className];
-		if (typeof Class !== 'function') throw new Error(`${file} does not export a class ${className}`);
+		if (typeof Class !== 'function')
+			throw new Error(`${file} does not export a class ${className}`);
 		return new Class();
 	};
 	const nodes: Record<string, INodeType> = {};

@@ -51,8 +51,17 @@ export class PollRunner {
 		const node = workflow.getNode(this.node.name);
 		if (!node) throw new Error(`No node ${this.node.name}`);
 		// polls run outside an execution: n8n gives them no execution id
-		const data = { ...additionalData(this.engine.loaded, this.credentials), executionId: undefined };
-		const context = getExecutePollFunctions(workflow, node, data, mode, mode === 'manual' ? 'manual' : 'activate');
+		const data = {
+			...additionalData(this.engine.loaded, this.credentials),
+			executionId: undefined,
+		};
+		const context = getExecutePollFunctions(
+			workflow,
+			node,
+			data,
+			mode,
+			mode === 'manual' ? 'manual' : 'activate',
+		);
 		const type = this.engine.nodeTypes.getByNameAndVersion(node.type);
 		if (!type.poll) throw new Error(`${node.type} has no poll()`);
 		const result = await type.poll.call(context);

@@ -53,7 +53,9 @@ class PassThrough implements INodeType {
 	constructor(readonly description: INodeTypeDescription) {}
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } }))];
+		return [
+			this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } })),
+		];
 	}
 }
 
@@ -77,7 +79,12 @@ class NoOp implements INodeType {
  */
 const SET_PROPERTIES: INodeProperties[] = [
 	{ displayName: 'Fields to Set', name: 'assignments', type: 'assignmentCollection', default: {} },
-	{ displayName: 'Include Other Input Fields', name: 'includeOtherFields', type: 'boolean', default: false },
+	{
+		displayName: 'Include Other Input Fields',
+		name: 'includeOtherFields',
+		type: 'boolean',
+		default: false,
+	},
 	{
 		displayName: 'Input Fields to Include',
 		name: 'include',
@@ -93,7 +100,12 @@ const SET_PROPERTIES: INodeProperties[] = [
 		default: {},
 		options: [
 			{ displayName: 'Support Dot Notation', name: 'dotNotation', type: 'boolean', default: true },
-			{ displayName: 'Ignore Type Conversion Errors', name: 'ignoreConversionErrors', type: 'boolean', default: false },
+			{
+				displayName: 'Ignore Type Conversion Errors',
+				name: 'ignoreConversionErrors',
+				type: 'boolean',
+				default: false,
+			},
 		],
 	},
 ];
@@ -120,12 +132,25 @@ class SetStandIn implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return [
 			this.getInputData().map((item, itemIndex) => {
-				const collection = this.getNodeParameter('assignments', itemIndex, {}) as AssignmentCollectionValue;
-				const includeOtherFields = this.getNodeParameter('includeOtherFields', itemIndex, false) as boolean;
+				const collection = this.getNodeParameter(
+					'assignments',
+					itemIndex,
+					{},
+				) as AssignmentCollectionValue;
+				const includeOtherFields = this.getNodeParameter(
+					'includeOtherFields',
+					itemIndex,
+					false,
+				) as boolean;
 				const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 				const json: IDataObject = includeOtherFields ? deepCopy(item.json) : {};
 				for (const { name, value, type } of collection.assignments ?? []) {
-					setPath(json, name, convert(this, name, value, type as FieldType, itemIndex, options), options.dotNotation !== false);
+					setPath(
+						json,
+						name,
+						convert(this, name, value, type as FieldType, itemIndex, options),
+						options.dotNotation !== false,
+					);
 				}
 				return { json, pairedItem: { item: itemIndex } };
 			}),
@@ -143,11 +168,14 @@ function convert(
 	options: IDataObject,
 ): unknown {
 	if (value === undefined || value === null) return null;
-	const given = type === 'string' ? (typeof value === 'object' ? JSON.stringify(value) : String(value)) : value;
+	const given =
+		type === 'string' ? (typeof value === 'object' ? JSON.stringify(value) : String(value)) : value;
 	const result = validateFieldType(name, given, type);
 	if (result.valid) return result.newValue ?? null;
 	if (options.ignoreConversionErrors === true) return given;
-	throw new NodeOperationError(ctx.getNode(), `${result.errorMessage} [item ${itemIndex}]`, { itemIndex });
+	throw new NodeOperationError(ctx.getNode(), `${result.errorMessage} [item ${itemIndex}]`, {
+		itemIndex,
+	});
 }
 
 /**
@@ -155,7 +183,13 @@ function convert(
  * defaults and display rules as n8n 1.123 and 2.40 declare them.
  */
 const SPLIT_OUT_PROPERTIES: INodeProperties[] = [
-	{ displayName: 'Fields To Split Out', name: 'fieldToSplitOut', type: 'string', default: '', required: true },
+	{
+		displayName: 'Fields To Split Out',
+		name: 'fieldToSplitOut',
+		type: 'string',
+		default: '',
+		required: true,
+	},
 	{
 		displayName: 'Include',
 		name: 'include',
@@ -180,8 +214,18 @@ const SPLIT_OUT_PROPERTIES: INodeProperties[] = [
 		type: 'collection',
 		default: {},
 		options: [
-			{ displayName: 'Disable Dot Notation', name: 'disableDotNotation', type: 'boolean', default: false },
-			{ displayName: 'Destination Field Name', name: 'destinationFieldName', type: 'string', default: '' },
+			{
+				displayName: 'Disable Dot Notation',
+				name: 'disableDotNotation',
+				type: 'boolean',
+				default: false,
+			},
+			{
+				displayName: 'Destination Field Name',
+				name: 'destinationFieldName',
+				type: 'string',
+				default: '',
+			},
 			{ displayName: 'Include Binary', name: 'includeBinary', type: 'boolean', default: false },
 		],
 	},
@@ -219,8 +263,15 @@ class SplitOutStandIn implements INodeType {
 				.filter((field) => field !== '');
 			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 			const include = this.getNodeParameter('include', itemIndex, 'noOtherFields') as string;
-			if (fields.includes('$binary') || include === 'selectedOtherFields' || options.includeBinary === true) {
-				throw new NodeOperationError(this.getNode(), 'The Split Out stand-in does not do $binary, Selected Other Fields or Include Binary');
+			if (
+				fields.includes('$binary') ||
+				include === 'selectedOtherFields' ||
+				options.includeBinary === true
+			) {
+				throw new NodeOperationError(
+					this.getNode(),
+					'The Split Out stand-in does not do $binary, Selected Other Fields or Include Binary',
+				);
 			}
 			const dotNotation = options.disableDotNotation !== true;
 			const destinations = String(options.destinationFieldName ?? '')
@@ -228,7 +279,10 @@ class SplitOutStandIn implements INodeType {
 				.map((field) => field.trim())
 				.filter((field) => field !== '');
 			if (destinations.length > 0 && destinations.length !== fields.length) {
-				throw new NodeOperationError(this.getNode(), 'If multiple fields to split out are given, the same number of destination fields must be given');
+				throw new NodeOperationError(
+					this.getNode(),
+					'If multiple fields to split out are given, the same number of destination fields must be given',
+				);
 			}
 			const item = { ...items[itemIndex].json };
 			const split: INodeExecutionData[] = [];
@@ -236,11 +290,22 @@ class SplitOutStandIn implements INodeType {
 				const destination = destinations[fieldIndex] ?? '';
 				let entity = getPath(item, field, dotNotation) ?? [];
 				if (typeof entity !== 'object' || entity === null) entity = [entity];
-				const elements = Array.isArray(entity) ? (entity as unknown[]) : Object.values(entity as IDataObject);
+				const elements = Array.isArray(entity)
+					? (entity as unknown[])
+					: Object.values(entity as IDataObject);
 				for (const [elementIndex, element] of elements.entries()) {
 					split[elementIndex] ??= { json: {}, pairedItem: { item: itemIndex } };
-					const spreads = typeof element === 'object' && element !== null && include === 'noOtherFields' && destination === '' && fields.length === 1;
-					if (spreads) split[elementIndex] = { json: { ...split[elementIndex].json, ...(element as IDataObject) }, pairedItem: { item: itemIndex } };
+					const spreads =
+						typeof element === 'object' &&
+						element !== null &&
+						include === 'noOtherFields' &&
+						destination === '' &&
+						fields.length === 1;
+					if (spreads)
+						split[elementIndex] = {
+							json: { ...split[elementIndex].json, ...(element as IDataObject) },
+							pairedItem: { item: itemIndex },
+						};
 					else split[elementIndex].json[destination || field] = element as IDataObject[string];
 				}
 			}
@@ -260,13 +325,18 @@ class SplitOutStandIn implements INodeType {
 function unsetPath(target: IDataObject, name: string, dotNotation: boolean): void {
 	const keys = dotNotation ? name.split('.') : [name];
 	const parent = keys.length > 1 ? getPath(target, keys.slice(0, -1).join('.'), true) : target;
-	if (typeof parent === 'object' && parent !== null) delete (parent as IDataObject)[keys[keys.length - 1]];
+	if (typeof parent === 'object' && parent !== null)
+		delete (parent as IDataObject)[keys[keys.length - 1]];
 }
 
 export function standIns(): Record<string, INodeType> {
 	return {
-		'n8n-nodes-base.manualTrigger': new PassThrough(describe('manualTrigger', 'Manual Trigger', ['trigger'])),
-		'n8n-nodes-base.scheduleTrigger': new PassThrough(describe('scheduleTrigger', 'Schedule Trigger', ['trigger', 'schedule'])),
+		'n8n-nodes-base.manualTrigger': new PassThrough(
+			describe('manualTrigger', 'Manual Trigger', ['trigger']),
+		),
+		'n8n-nodes-base.scheduleTrigger': new PassThrough(
+			describe('scheduleTrigger', 'Schedule Trigger', ['trigger', 'schedule']),
+		),
 		'n8n-nodes-base.webhook': new PassThrough(describe('webhook', 'Webhook', ['trigger'])),
 		'n8n-nodes-base.noOp': new NoOp(),
 		'n8n-nodes-base.set': new SetStandIn(),

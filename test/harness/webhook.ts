@@ -127,13 +127,19 @@ export class WebhookHarness {
 			socket.on('close', () => this.sockets.delete(socket));
 		});
 		server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-			const handled = this.handle(req as ParsedRequest, res).catch((error: Error) => send(res, 500, { message: error.message }));
+			const handled = this.handle(req as ParsedRequest, res).catch((error: Error) =>
+				send(res, 500, { message: error.message }),
+			);
 			this.pending.add(handled);
 			void handled.finally(() => this.pending.delete(handled));
 		});
 	}
 
-	static async start(engine: Engine, node: INode, options: WebhookHarnessOptions): Promise<WebhookHarness> {
+	static async start(
+		engine: Engine,
+		node: INode,
+		options: WebhookHarnessOptions,
+	): Promise<WebhookHarness> {
 		const server = createServer();
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', reject);
@@ -141,7 +147,13 @@ export class WebhookHarness {
 		});
 		const { port } = server.address() as AddressInfo;
 		const path = (options.mode ?? 'webhook') === 'manual' ? 'webhook-test' : 'webhook';
-		return new WebhookHarness(engine, server, node, options, `http://127.0.0.1:${port}/${path}/${node.webhookId ?? 'test'}/webhook`);
+		return new WebhookHarness(
+			engine,
+			server,
+			node,
+			options,
+			`http://127.0.0.1:${port}/${path}/${node.webhookId ?? 'test'}/webhook`,
+		);
 	}
 
 	private get workflowJson(): Pick<WorkflowJson, 'nodes' | 'connections'> {
@@ -201,13 +213,20 @@ export class WebhookHarness {
 	private async handle(req: ParsedRequest, res: ServerResponse): Promise<void> {
 		const raw = await readBody(req);
 		const start = performance.now();
-		const request: WebhookRequest = { seq: ++this.seq, status: 0, responseText: '', answeredMs: -1, webhookMs: -1 };
+		const request: WebhookRequest = {
+			seq: ++this.seq,
+			status: 0,
+			responseText: '',
+			answeredMs: -1,
+			webhookMs: -1,
+		};
 		this.requests.push(request);
 		const chunks: Buffer[] = [];
 		const end = res.end.bind(res);
 		// records what is answered, whoever answers (the node itself, or the harness as n8n would)
 		res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-			if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) chunks.push(Buffer.from(chunk as string));
+			if (typeof chunk === 'string' || Buffer.isBuffer(chunk))
+				chunks.push(Buffer.from(chunk as string));
 			return (end as (...args: unknown[]) => ServerResponse)(chunk, ...rest);
 		}) as ServerResponse['end'];
 		res.on('finish', () => {
@@ -225,7 +244,11 @@ export class WebhookHarness {
 		} catch (error) {
 			// n8n: UnprocessableRequestError "Failed to parse request body", before the node sees anything
 			request.webhookMs = performance.now() - start;
-			send(res, 422, { code: 422, message: 'Failed to parse request body', hint: (error as Error).message });
+			send(res, 422, {
+				code: 422,
+				message: 'Failed to parse request body',
+				hint: (error as Error).message,
+			});
 			return;
 		}
 
@@ -235,7 +258,15 @@ export class WebhookHarness {
 		const data = additionalData(this.engine.loaded, this.options.credentials);
 		data.httpRequest = req as unknown as IWorkflowExecuteAdditionalData['httpRequest'];
 		data.httpResponse = res as unknown as IWorkflowExecuteAdditionalData['httpResponse'];
-		const context = new WebhookContext(workflow, node, data, this.mode, this.webhookData(workflow, data), [], null);
+		const context = new WebhookContext(
+			workflow,
+			node,
+			data,
+			this.mode,
+			this.webhookData(workflow, data),
+			[],
+			null,
+		);
 		const type = this.engine.nodeTypes.getByNameAndVersion(this.node.type);
 		if (!type.webhook) throw new Error(`${this.node.type} has no webhook()`);
 
@@ -289,7 +320,8 @@ export class WebhookHarness {
 		const deadline = Date.now() + timeoutMs;
 		while (this.runs.length < count) {
 			const left = deadline - Date.now();
-			if (left <= 0) throw new Error(`waited ${timeoutMs} ms for ${count} runs, got ${this.runs.length}`);
+			if (left <= 0)
+				throw new Error(`waited ${timeoutMs} ms for ${count} runs, got ${this.runs.length}`);
 			await new Promise<void>((resolve) => {
 				const timer = setTimeout(resolve, left);
 				this.waiters.push(() => {

@@ -14,13 +14,23 @@ export interface NodeSettings {
 }
 
 /** Manual trigger → Bitrix24 SIP, with the given parameters. */
-export function sipWorkflow(parameters: INodeParameters, settings: NodeSettings = {}): WorkflowJson {
+export function sipWorkflow(
+	parameters: INodeParameters,
+	settings: NodeSettings = {},
+): WorkflowJson {
 	return {
 		id: 'wf',
 		name: 'Bitrix24 SIP test',
 		connections: { Start: { main: [[{ node: NODE, type: 'main', index: 0 }]] } },
 		nodes: [
-			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'start',
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			{
 				id: 'sip',
 				name: NODE,

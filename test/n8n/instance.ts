@@ -22,7 +22,14 @@ export interface RunData {
 	data: {
 		resultData: {
 			error?: { message?: string; description?: string; name?: string; httpCode?: string };
-			runData: Record<string, Array<{ executionStatus?: string; error?: { message?: string; description?: string }; data?: { main: Array<Array<{ json: Record<string, unknown> }> | null> } }>>;
+			runData: Record<
+				string,
+				Array<{
+					executionStatus?: string;
+					error?: { message?: string; description?: string };
+					data?: { main: Array<Array<{ json: Record<string, unknown> }> | null> };
+				}>
+			>;
 		};
 	};
 }
@@ -118,7 +125,9 @@ export class N8nInstance {
 	/** Imports several workflows with one CLI run (each run boots n8n, which takes seconds). */
 	async importFolder(workflows: object[], folder: string): Promise<CliResult> {
 		mkdirSync(folder, { recursive: true });
-		workflows.forEach((workflow, index) => writeFileSync(path.join(folder, `${index}.json`), JSON.stringify(workflow, null, 2)));
+		workflows.forEach((workflow, index) =>
+			writeFileSync(path.join(folder, `${index}.json`), JSON.stringify(workflow, null, 2)),
+		);
 		return await this.cli(['import:workflow', '--separate', `--input=${folder}`]);
 	}
 
@@ -143,11 +152,18 @@ export class N8nInstance {
 			env: this.env({ N8N_PORT: String(this.port), N8N_RUNNERS_BROKER_PORT: brokerPort }),
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
-		this.server.stdout?.on('data', (chunk: Buffer) => (this.serverOutput += chunk.toString('utf8')));
-		this.server.stderr?.on('data', (chunk: Buffer) => (this.serverOutput += chunk.toString('utf8')));
+		this.server.stdout?.on(
+			'data',
+			(chunk: Buffer) => (this.serverOutput += chunk.toString('utf8')),
+		);
+		this.server.stderr?.on(
+			'data',
+			(chunk: Buffer) => (this.serverOutput += chunk.toString('utf8')),
+		);
 		const deadline = Date.now() + 180_000;
 		while (Date.now() < deadline) {
-			if (this.server.exitCode !== null) throw new Error(`n8n start exited:\n${this.serverOutput.slice(-3000)}`);
+			if (this.server.exitCode !== null)
+				throw new Error(`n8n start exited:\n${this.serverOutput.slice(-3000)}`);
 			try {
 				const response = await fetch(`${this.baseUrl}/healthz/readiness`);
 				if (response.status === 200 && /Editor is now accessible/.test(this.serverOutput)) return;
@@ -181,7 +197,11 @@ export class N8nInstance {
 	}
 
 	/** The editor's REST API, signed in as the owner (set up on first use). */
-	async rest(method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
+	async rest(
+		method: string,
+		route: string,
+		body?: unknown,
+	): Promise<{ status: number; json: unknown; text: string }> {
 		if (!this.cookie && route !== '/rest/owner/setup') await this.setUpOwner();
 		const response = await fetch(`${this.baseUrl}${route}`, {
 			method,
@@ -213,15 +233,19 @@ export class N8nInstance {
 			lastName: 'Owner',
 			password: 'Passw0rd-for-tests',
 		});
-		if (!this.cookie) throw new Error(`owner setup failed: ${answer.status} ${answer.text.slice(0, 300)}`);
+		if (!this.cookie)
+			throw new Error(`owner setup failed: ${answer.status} ${answer.text.slice(0, 300)}`);
 	}
 
 	/** Finished executions of one workflow, as the editor's execution list shows them. */
 	async executions(workflowId: string): Promise<Array<{ id: string; status: string }>> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
 		const answer = await this.rest('GET', `/rest/executions?filter=${filter}`);
-		const data = (answer.json as { data?: { results?: Array<{ id: string; status: string }> } } | undefined)?.data;
-		if (!data?.results) throw new Error(`cannot list executions: ${answer.status} ${answer.text.slice(0, 300)}`);
+		const data = (
+			answer.json as { data?: { results?: Array<{ id: string; status: string }> } } | undefined
+		)?.data;
+		if (!data?.results)
+			throw new Error(`cannot list executions: ${answer.status} ${answer.text.slice(0, 300)}`);
 		return data.results;
 	}
 }
@@ -231,7 +255,10 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Waits until `ready()` holds, checking every quarter second; false when the time runs out. */
-export async function until(ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+export async function until(
+	ready: () => boolean | Promise<boolean>,
+	timeoutMs: number,
+): Promise<boolean> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if (await ready()) return true;

@@ -26,7 +26,10 @@ import { CALL_TOKEN } from './scenarios/callTrigger';
 import { serverScenarios } from './scenarios/server';
 
 function tarballPath(): string {
-	const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+	const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+		name: string;
+		version: string;
+	};
 	return path.join(PACKAGE_ROOT, `${manifest.name}-${manifest.version}.tgz`);
 }
 
@@ -52,19 +55,41 @@ async function runTarget(target: Target, tarball: string, total: Checks): Promis
 		mkdirSync(dir, { recursive: true });
 		const imported = await n8n.importCredentials(
 			[
-				{ id: CREDENTIAL.bitrix24, name: 'Bitrix24 account', type: 'bitrix24WebhookApi', data: { webhookUrl: sandbox.webhook.url } },
-				{ id: CREDENTIAL.header, name: 'Provisioning webhook header', type: 'httpHeaderAuth', data: { name: 'X-Provisioning-Token', value: headerToken } },
+				{
+					id: CREDENTIAL.bitrix24,
+					name: 'Bitrix24 account',
+					type: 'bitrix24WebhookApi',
+					data: { webhookUrl: sandbox.webhook.url },
+				},
+				{
+					id: CREDENTIAL.header,
+					name: 'Provisioning webhook header',
+					type: 'httpHeaderAuth',
+					data: { name: 'X-Provisioning-Token', value: headerToken },
+				},
 				{
 					id: CREDENTIAL.wrongWebhook,
 					name: 'Bitrix24 wrong webhook',
 					type: 'bitrix24WebhookApi',
 					data: { webhookUrl: sandbox.webhook.url.replace(secret, 'wrongcode1234567') },
 				},
-				{ id: CREDENTIAL.callToken, name: 'Bitrix24 outgoing webhook', type: 'bitrix24OutgoingWebhookApi', data: { applicationToken: CALL_TOKEN } },
+				{
+					id: CREDENTIAL.callToken,
+					name: 'Bitrix24 outgoing webhook',
+					type: 'bitrix24OutgoingWebhookApi',
+					data: { applicationToken: CALL_TOKEN },
+				},
 			],
 			path.join(dir, 'credentials.json'),
 		);
-		if (!checks.that('credentials import with n8n import:credentials', imported.code === 0, imported.output.slice(-2000))) return;
+		if (
+			!checks.that(
+				'credentials import with n8n import:credentials',
+				imported.code === 0,
+				imported.output.slice(-2000),
+			)
+		)
+			return;
 
 		const context: Context = { n8n, sandbox, checks, dir, secret, headerToken };
 		await cliScenarios(context);
@@ -75,7 +100,8 @@ async function runTarget(target: Target, tarball: string, total: Checks): Promis
 		total.passed += checks.passed;
 		total.failed += checks.failed;
 		total.failures.push(...checks.failures);
-		if (checks.failed === 0 && !process.env.N8N_TEST_KEEP) rmSync(work, { recursive: true, force: true });
+		if (checks.failed === 0 && !process.env.N8N_TEST_KEEP)
+			rmSync(work, { recursive: true, force: true });
 		else process.stdout.write(`${target.label}: files kept in ${work}\n`);
 	}
 }
@@ -89,13 +115,28 @@ async function main(): Promise<void> {
 	for (const target of targets) {
 		const targetStarted = Date.now();
 		await runTarget(target, tarball, total);
-		process.stdout.write(`${target.label}: ${((Date.now() - targetStarted) / 1000).toFixed(0)} s\n`);
+		process.stdout.write(
+			`${target.label}: ${((Date.now() - targetStarted) / 1000).toFixed(0)} s\n`,
+		);
 	}
-	if (targets.length === 0) total.that(`N8N_TEST_VERSIONS names a known target (${TARGETS.map((t) => t.version).join(', ')})`, false, wanted);
+	if (targets.length === 0)
+		total.that(
+			`N8N_TEST_VERSIONS names a known target (${TARGETS.map((t) => t.version).join(', ')})`,
+			false,
+			wanted,
+		);
 	const out = path.join(PACKAGE_ROOT, '.ci', 'out');
 	mkdirSync(out, { recursive: true });
-	writeFileSync(path.join(out, 'n8n.json'), JSON.stringify({ passed: total.passed, failed: total.failed, failures: total.failures }, null, 2));
-	if (total.failures.length) process.stdout.write(`failed:\n${total.failures.map((name) => `  ${name}`).join('\n')}\n`);
+	writeFileSync(
+		path.join(out, 'n8n.json'),
+		JSON.stringify(
+			{ passed: total.passed, failed: total.failed, failures: total.failures },
+			null,
+			2,
+		),
+	);
+	if (total.failures.length)
+		process.stdout.write(`failed:\n${total.failures.map((name) => `  ${name}`).join('\n')}\n`);
 	process.stdout.write(`real n8n: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 	process.stdout.write(`n8n tests: ${total.passed} passed, ${total.failed} failed\n`);
 	process.exitCode = total.failed === 0 ? 0 : 1;

@@ -9,7 +9,12 @@ export const TRIGGER_NODE = 'n8n-nodes-bitrix24-sip.bitrix24SipTrigger';
 export const CALL_TRIGGER_NODE = 'n8n-nodes-bitrix24-sip.bitrix24SipCallTrigger';
 
 /** Credential ids the examples refer to. */
-export const CREDENTIAL = { bitrix24: '1', header: '2', wrongWebhook: '3', callToken: '4' } as const;
+export const CREDENTIAL = {
+	bitrix24: '1',
+	header: '2',
+	wrongWebhook: '3',
+	callToken: '4',
+} as const;
 
 export interface WorkflowNode {
 	id?: string;
@@ -27,7 +32,10 @@ export interface Workflow {
 	name: string;
 	active?: boolean;
 	nodes: WorkflowNode[];
-	connections: Record<string, { main: Array<Array<{ node: string; type: string; index: number }>> }>;
+	connections: Record<
+		string,
+		{ main: Array<Array<{ node: string; type: string; index: number }>> }
+	>;
 	settings?: Record<string, unknown>;
 	pinData?: Record<string, unknown>;
 	[key: string]: unknown;
@@ -35,7 +43,9 @@ export interface Workflow {
 
 /** An example as shipped, with the id the test imports it under (n8n ids are at most 16 characters). */
 export function example(file: string, id: string): Workflow {
-	const workflow = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'examples', file), 'utf8')) as Workflow;
+	const workflow = JSON.parse(
+		readFileSync(path.join(PACKAGE_ROOT, 'examples', file), 'utf8'),
+	) as Workflow;
 	return { ...workflow, id };
 }
 
@@ -50,7 +60,12 @@ export function sipNodes(workflow: Workflow): WorkflowNode[] {
 }
 
 /** A copy of the workflow with one node's parameters changed, as a user would fill them in. */
-export function withParameters(workflow: Workflow, nodeName: string, parameters: Record<string, unknown>, id: string): Workflow {
+export function withParameters(
+	workflow: Workflow,
+	nodeName: string,
+	parameters: Record<string, unknown>,
+	id: string,
+): Workflow {
 	const copy = JSON.parse(JSON.stringify(workflow)) as Workflow;
 	const node = copy.nodes.find((candidate) => candidate.name === nodeName);
 	if (!node) throw new Error(`workflow "${workflow.name}" has no node "${nodeName}"`);
@@ -59,7 +74,10 @@ export function withParameters(workflow: Workflow, nodeName: string, parameters:
 }
 
 const credentials = (id: string = CREDENTIAL.bitrix24) => ({
-	bitrix24WebhookApi: { id, name: id === CREDENTIAL.wrongWebhook ? 'Bitrix24 wrong webhook' : 'Bitrix24 account' },
+	bitrix24WebhookApi: {
+		id,
+		name: id === CREDENTIAL.wrongWebhook ? 'Bitrix24 wrong webhook' : 'Bitrix24 account',
+	},
 });
 
 /** Manual Trigger → (optional item source nodes) → Bitrix24 SIP with the given parameters. */
@@ -70,7 +88,13 @@ export function sipWorkflow(
 	options: { credentialId?: string; before?: WorkflowNode[]; typeVersion?: number } = {},
 ): Workflow {
 	const chain: WorkflowNode[] = [
-		{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+		{
+			name: 'Start',
+			type: 'n8n-nodes-base.manualTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+		},
 		...(options.before ?? []),
 		{
 			name: 'Bitrix24 SIP',
@@ -98,7 +122,9 @@ export function itemsOf(field: string, values: number[]): WorkflowNode[] {
 			position: [200, 0],
 			parameters: {
 				assignments: {
-					assignments: [{ id: 'values', name: field, value: `={{ ${JSON.stringify(values)} }}`, type: 'array' }],
+					assignments: [
+						{ id: 'values', name: field, value: `={{ ${JSON.stringify(values)} }}`, type: 'array' },
+					],
 				},
 				options: {},
 			},

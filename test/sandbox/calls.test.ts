@@ -91,7 +91,6 @@ const enc = (text: string): string =>
 		.replace(/%20/g, '+')
 		.replace(/[!'()*~]/g, (ch) => '%' + ch.charCodeAt(0).toString(16).toUpperCase());
 
-
 const stats = async (webhook: Webhook, body: unknown = {}): Promise<Answer> =>
 	call(webhook, 'voximplant.statistic.get', body);
 
@@ -775,7 +774,10 @@ describe('outgoing webhooks: the delivery body', () => {
 			CALLER_ID: '+79990001133',
 		});
 		// the statistics row and CallEnd still name the client in PHONE_NUMBER
-		expect(incoming.row).toMatchObject({ PHONE_NUMBER: '+79990001133', PORTAL_NUMBER: `sip${office.configId}` });
+		expect(incoming.row).toMatchObject({
+			PHONE_NUMBER: '+79990001133',
+			PORTAL_NUMBER: `sip${office.configId}`,
+		});
 		expect(data(target.received[2])).toEqual({
 			CALL_ID: app.callId,
 			CALL_TYPE: '1',
@@ -792,8 +794,12 @@ describe('outgoing webhooks: the delivery body', () => {
 	it('CallInit carries CALL_TYPE 1 or 2 only; redirected, callback and infocall show at CallEnd', async () => {
 		const sb = await start();
 		const target = await receiver();
-		sb.addOutgoingWebhook({ url: target.url, events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'] });
-		for (const type of [1, 2, 3, 4, 5]) await sb.placeCall({ portalNumber: 'reg7', type, code: '304' });
+		sb.addOutgoingWebhook({
+			url: target.url,
+			events: ['ONVOXIMPLANTCALLINIT', 'ONVOXIMPLANTCALLEND'],
+		});
+		for (const type of [1, 2, 3, 4, 5])
+			await sb.placeCall({ portalNumber: 'reg7', type, code: '304' });
 		// a REST app's call carries the type the app registered, 3-5 too
 		await sb.placeCall({ portalNumber: 'REST_APP:12', type: 4, code: '304' });
 		const types = target.received.map((r) => [r.fields.event, r.fields['data[CALL_TYPE]']]);

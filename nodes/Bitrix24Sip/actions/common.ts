@@ -19,7 +19,8 @@ export const lineIdField: INodeProperties = {
 	name: 'configId',
 	type: 'resourceLocator',
 	default: { mode: 'list', value: '' },
-	description: 'The SIP line. Pick it from the list, or enter its ID (CONFIG_ID in the output of Get Many).',
+	description:
+		'The SIP line. Pick it from the list, or enter its ID (CONFIG_ID in the output of Get Many).',
 	modes: [
 		{
 			displayName: 'From List',
@@ -37,7 +38,10 @@ export const lineIdField: INodeProperties = {
 				{
 					type: 'regex',
 					// empty passes here so that the node's own message, naming the field, explains it
-					properties: { regex: '(\\s*\\d*[1-9]\\d*\\s*)?', errorMessage: 'Line ID must be a positive whole number, e.g. 5' },
+					properties: {
+						regex: '(\\s*\\d*[1-9]\\d*\\s*)?',
+						errorMessage: 'Line ID must be a positive whole number, e.g. 5',
+					},
 				},
 			],
 		},
@@ -63,7 +67,8 @@ export const serverField: INodeProperties = {
 	required: true,
 	default: '',
 	placeholder: 'e.g. sip.provider.com',
-	description: "Your SIP provider's server (for an office PBX: its address), at most 100 characters",
+	description:
+		"Your SIP provider's server (for an office PBX: its address), at most 100 characters",
 };
 
 export const loginField: INodeProperties = {
@@ -82,7 +87,8 @@ export const passwordField: INodeProperties = {
 	type: 'string',
 	typeOptions: { password: true },
 	default: '',
-	description: 'Your password at the SIP server, at most 100 characters. A line without one does not register.',
+	description:
+		'Your password at the SIP server, at most 100 characters. A line without one does not register.',
 };
 
 export const includePasswordsOption: INodeProperties = {
@@ -111,7 +117,11 @@ export function readIncludePasswords(ctx: IExecuteFunctions, itemIndex: number):
 
 /** Include Passwords from an Options collection already read. */
 export function includePasswordsFrom(options: IDataObject): boolean {
-	return toBoolean(options.includePasswords, { label: 'Include Passwords', where: 'under Options' }, false);
+	return toBoolean(
+		options.includePasswords,
+		{ label: 'Include Passwords', where: 'under Options' },
+		false,
+	);
 }
 
 export function outputLine(line: IDataObject, includePasswords: boolean): IDataObject {

@@ -30,7 +30,12 @@ type Prepared = { run: ItemRun } | { error: NodeApiError | NodeOperationError };
 type Outcome = { data: IDataObject[] } | { error: NodeApiError | NodeOperationError };
 
 /** Simplify (node version 2) for this item; version 1 nodes have no such switch and never simplify. */
-export function readSimplify(ctx: IExecuteFunctions, resource: string, operation: string, itemIndex: number): boolean {
+export function readSimplify(
+	ctx: IExecuteFunctions,
+	resource: string,
+	operation: string,
+	itemIndex: number,
+): boolean {
 	if (ctx.getNode().typeVersion < 2 || !isSimplified(resource, operation)) return false;
 	return readForItem(ctx.getNode(), itemIndex, () =>
 		toBoolean(ctx.getNodeParameter('simplify', itemIndex, true), { label: 'Simplify' }, true),
@@ -48,7 +53,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const chosen = resources[resource]?.[operation];
 	if (!chosen) {
-		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operation}" of "${resource}" is not supported`,
+		);
 	}
 	// an operation that plans over all items at once (Line → Sync) runs them itself
 	if ('executeRun' in chosen) {
@@ -57,7 +65,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const output = await chosen.executeRun.call(this);
 		if (!simplifyRun) return [output];
 		// Sync's failed lines keep the error item they are; its plan and results are simplified
-		return [output.map((item) => ('action' in item.json ? { ...item, json: simplify(resource, operation, item.json, {}) } : item))];
+		return [
+			output.map((item) =>
+				'action' in item.json
+					? { ...item, json: simplify(resource, operation, item.json, {}) }
+					: item,
+			),
+		];
 	}
 	const continueOnFail = this.continueOnFail();
 
@@ -90,7 +104,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	// read once for the run (joined with merged runs' read in flight), with the items' first calls
 	const runnable = prepared.some((entry, itemIndex) => 'run' in entry && simplified[itemIndex]);
 	const defaultOutgoing =
-		client && runnable && NEEDS_DEFAULT_OUTGOING.has(`${resource}.${operation}`) ? readDefaultOutgoingOnce(client) : undefined;
+		client && runnable && NEEDS_DEFAULT_OUTGOING.has(`${resource}.${operation}`)
+			? readDefaultOutgoingOnce(client)
+			: undefined;
 
 	const outcomes: Outcome[] = await Promise.all(
 		prepared.map(async (entry, itemIndex): Promise<Outcome> => {
@@ -99,7 +115,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			try {
 				const data = await entry.run(client);
 				if (!simplified[itemIndex]) return { data };
-				const simplifyContext: SimplifyContext = defaultOutgoing ? { defaultOutgoing: await defaultOutgoing } : {};
+				const simplifyContext: SimplifyContext = defaultOutgoing
+					? { defaultOutgoing: await defaultOutgoing }
+					: {};
 				return { data: data.map((raw) => simplify(resource, operation, raw, simplifyContext)) };
 			} catch (error) {
 				return { error: toNodeError(this.getNode(), error, itemIndex) };
@@ -122,9 +140,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			output.push(errorItem(outcome.error, itemIndex));
 			return;
 		}
-		const executionData = this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(outcome.data), {
-			itemData: { item: itemIndex },
-		});
+		const executionData = this.helpers.constructExecutionMetaData(
+			this.helpers.returnJsonArray(outcome.data),
+			{
+				itemData: { item: itemIndex },
+			},
+		);
 		output.push(...executionData);
 	});
 	return [output];

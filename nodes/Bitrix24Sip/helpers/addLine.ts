@@ -51,7 +51,10 @@ export async function addLine(creation: Creation): Promise<IDataObject> {
 	for (let attempt = 1; ; attempt++) {
 		const outcome = await client
 			.call<IDataObject>('voximplant.sip.add', fields, { idempotent: false })
-			.then(({ result }) => ({ line: result }), (error: unknown) => ({ error }));
+			.then(
+				({ result }) => ({ line: result }),
+				(error: unknown) => ({ error }),
+			);
 		if (attempt === 1) {
 			if ('line' in outcome) creation.settleFirstAdd({ created: Number(outcome.line.CONFIG_ID) });
 			else creation.settleFirstAdd(mayHaveRun(outcome.error) ? 'unknown' : 'notCreated');
@@ -64,14 +67,19 @@ export async function addLine(creation: Creation): Promise<IDataObject> {
 			return await useExisting(client, fields, title, ifTitleExists, error);
 		}
 		if (!titleTaken && !mayHaveRun(error)) {
-			if (title && unreadableRefusal(error)) return await afterUnreadableRefusal(creation, error, lost);
+			if (title && unreadableRefusal(error))
+				return await afterUnreadableRefusal(creation, error, lost);
 			throw error;
 		}
 		// The add may have run although its answer was lost (or an earlier, lost attempt ran late and
 		// now holds the title). Titles are unique, so the title tells whether the line exists; without
 		// one, repeating the add could create a second line.
 		lost ??= error as Bitrix24Error;
-		if (!title) throw mayOrMayNot(lost, 'Give lines a Title: then the node checks and recovers from a lost answer by itself.');
+		if (!title)
+			throw mayOrMayNot(
+				lost,
+				'Give lines a Title: then the node checks and recovers from a lost answer by itself.',
+			);
 		const found = await lookUp(creation, lost);
 		if (found) return await claim(creation, found, lost);
 		if (titleTaken) {
@@ -80,7 +88,8 @@ export async function addLine(creation: Creation): Promise<IDataObject> {
 				'The title is now held by a telephony connection this webhook cannot see (a rented number, or a line of an OAuth application). Check the lines in Bitrix24 before running again.',
 			);
 		}
-		if (attempt >= MAX_CREATE_ATTEMPTS) throw mayOrMayNot(lost, 'Check the lines in Bitrix24 before running again.');
+		if (attempt >= MAX_CREATE_ATTEMPTS)
+			throw mayOrMayNot(lost, 'Check the lines in Bitrix24 before running again.');
 	}
 }
 
@@ -98,11 +107,18 @@ function unreadableRefusal(error: unknown): error is Bitrix24Error {
 }
 
 /** After an unreadable refusal, the title tells whether it was TITLE_EXISTS: a visible line holding it. */
-async function afterUnreadableRefusal(creation: Creation, refusal: Bitrix24Error, lost: Bitrix24Error | undefined): Promise<IDataObject> {
+async function afterUnreadableRefusal(
+	creation: Creation,
+	refusal: Bitrix24Error,
+	lost: Bitrix24Error | undefined,
+): Promise<IDataObject> {
 	const { client, fields, title, ifTitleExists } = creation;
 	// an earlier attempt of this item may have run late: then the lost-answer rules decide
-	const line = lost ? await lookUp(creation, lost) : await findLineByTitle(client, title).catch(() => undefined);
-	if (!line) throw lost ? mayOrMayNot(lost, 'Check the lines in Bitrix24 before running again.') : refusal;
+	const line = lost
+		? await lookUp(creation, lost)
+		: await findLineByTitle(client, title).catch(() => undefined);
+	if (!line)
+		throw lost ? mayOrMayNot(lost, 'Check the lines in Bitrix24 before running again.') : refusal;
 	if (lost) return await claim(creation, line, lost);
 	if (ifTitleExists !== 'error') return await useLine(client, fields, ifTitleExists, line);
 	const configId = Number(line.CONFIG_ID);
@@ -134,7 +150,10 @@ async function lookUp(creation: Creation, lost: Bitrix24Error): Promise<IDataObj
 		return await findLineByTitle(creation.client, creation.title);
 	} catch (lookupError) {
 		const reason = lookupError instanceof Error ? lookupError.message : String(lookupError);
-		throw mayOrMayNot(lost, `Looking the line up by its title failed as well (${reason}). Check the lines in Bitrix24 before running again.`);
+		throw mayOrMayNot(
+			lost,
+			`Looking the line up by its title failed as well (${reason}). Check the lines in Bitrix24 before running again.`,
+		);
 	}
 }
 
@@ -152,7 +171,11 @@ function sameFields(line: IDataObject, fields: IDataObject): boolean {
  * title (of this run, or of another execution sharing its read) may have made it. Otherwise the
  * item says what it knows, with the line's id.
  */
-async function claim(creation: Creation, line: IDataObject, lost: Bitrix24Error): Promise<IDataObject> {
+async function claim(
+	creation: Creation,
+	line: IDataObject,
+	lost: Bitrix24Error,
+): Promise<IDataObject> {
 	const { fields, title, ifTitleExists, own, run } = creation;
 	const configId = Number(line.CONFIG_ID);
 	const highestIdBefore = run.highestIdBefore ? await run.highestIdBefore : undefined;
@@ -160,14 +183,21 @@ async function claim(creation: Creation, line: IDataObject, lost: Bitrix24Error)
 	const siblings = (run.round ?? [run])
 		.flatMap((member) => member.byTitle.get(title.toLowerCase()) ?? [])
 		.filter((other) => other !== own);
-	const outcomes = await Promise.all(siblings.map(async (other) => ({ other, first: await other.firstAdd })));
-	const madeBySibling = outcomes.some(({ first }) => typeof first === 'object' && first.created === configId);
-	const maybeBySibling = outcomes.some(({ other, first }) => first === 'unknown' && sameFields(line, other.fields));
+	const outcomes = await Promise.all(
+		siblings.map(async (other) => ({ other, first: await other.firstAdd })),
+	);
+	const madeBySibling = outcomes.some(
+		({ first }) => typeof first === 'object' && first.created === configId,
+	);
+	const maybeBySibling = outcomes.some(
+		({ other, first }) => first === 'unknown' && sameFields(line, other.fields),
+	);
 	const existedBefore = highestIdBefore !== undefined && configId <= highestIdBefore;
 
 	if (existedBefore || madeBySibling || !sameFields(line, fields)) {
 		// certainly not this item's line: the title was taken, which "If Title Exists" decides
-		if (ifTitleExists !== 'error') return await useLine(creation.client, fields, ifTitleExists, line);
+		if (ifTitleExists !== 'error')
+			return await useLine(creation.client, fields, ifTitleExists, line);
 		throw new Bitrix24Error({
 			kind: 'api',
 			code: 'TITLE_EXISTS',
@@ -212,7 +242,12 @@ async function useExisting(
 }
 
 /** "Return Existing Line" or "Update Existing Line" for the line that holds the title. */
-async function useLine(client: Bitrix24Client, fields: IDataObject, ifTitleExists: IfTitleExists, existing: IDataObject): Promise<IDataObject> {
+async function useLine(
+	client: Bitrix24Client,
+	fields: IDataObject,
+	ifTitleExists: IfTitleExists,
+	existing: IDataObject,
+): Promise<IDataObject> {
 	if (ifTitleExists === 'returnExisting') return existing;
 	const configId = Number(existing.CONFIG_ID);
 	if (String(existing.TYPE) !== fields.TYPE) {
@@ -232,4 +267,3 @@ async function useLine(client: Bitrix24Client, fields: IDataObject, ifTitleExist
 	const updated = await findLineByTitle(client, String(existing.TITLE ?? ''));
 	return updated ?? { ...existing, ...changes };
 }
-

@@ -28,8 +28,13 @@ const SENDER_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
 
 async function readHighestId(client: Bitrix24Client): Promise<Read> {
 	try {
-		const { result } = await client.call<IDataObject[]>('voximplant.sip.get', { SORT: 'CONFIG_ID', ORDER: 'DESC' });
-		const ids = (Array.isArray(result) ? result : []).map((line) => Number(line.CONFIG_ID)).filter(Number.isFinite);
+		const { result } = await client.call<IDataObject[]>('voximplant.sip.get', {
+			SORT: 'CONFIG_ID',
+			ORDER: 'DESC',
+		});
+		const ids = (Array.isArray(result) ? result : [])
+			.map((line) => Number(line.CONFIG_ID))
+			.filter(Number.isFinite);
 		return { highest: ids.length > 0 ? Math.max(...ids) : 0 };
 	} catch (error) {
 		return { failed: error };

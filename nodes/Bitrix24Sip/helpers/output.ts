@@ -6,7 +6,11 @@ import { NodeApiError } from 'n8n-workflow';
  * the HTTP status, the hint and any facts the error carries (e.g. the id of a line whose creation
  * could not be confirmed), paired to its input item.
  */
-export function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number, extra: IDataObject = {}): INodeExecutionData {
+export function errorItem(
+	error: NodeApiError | NodeOperationError,
+	itemIndex: number,
+	extra: IDataObject = {},
+): INodeExecutionData {
 	const json: IDataObject = { ...extra, error: error.message };
 	const code = error.context?.bitrix24Code;
 	if (typeof code === 'string') json.code = code;

@@ -59,7 +59,11 @@ const STATUS_WORDS: Record<string, string> = {
 
 /** From a voximplant.sip.status reading (Get Status, Check All Lines) or a wait's report. */
 function fromStatus(result: unknown, healthy: boolean, summary: string): SimpleRegistration {
-	return { status: STATUS_WORDS[String(result)] ?? (result ? String(result) : 'unknown'), healthy, summary };
+	return {
+		status: STATUS_WORDS[String(result)] ?? (result ? String(result) : 'unknown'),
+		healthy,
+		summary,
+	};
 }
 
 function numberOrNull(value: unknown): number | null {
@@ -90,7 +94,9 @@ export function registrationOfRow(row: IDataObject): SimpleRegistration {
 			return {
 				status: 'failed',
 				healthy: false,
-				summary: explainSipCode(stored.code) ?? `SIP ${stored.code}${stored.message ? ` ${stored.message}` : ''}`,
+				summary:
+					explainSipCode(stored.code) ??
+					`SIP ${stored.code}${stored.message ? ` ${stored.message}` : ''}`,
 			};
 		default:
 			return { status: 'unknown', healthy: null, summary: 'Registration not checked yet' };
@@ -101,7 +107,8 @@ export function registrationOfRow(row: IDataObject): SimpleRegistration {
 function registrationOfReport(report: IDataObject): SimpleRegistration {
 	const result = report.STATUS_RESULT;
 	const simple = fromStatus(result, report.healthy === true, String(report.summary ?? ''));
-	if (result === null || result === undefined) simple.status = report.settled === true ? 'missing' : 'unknown';
+	if (result === null || result === undefined)
+		simple.status = report.settled === true ? 'missing' : 'unknown';
 	return simple;
 }
 
@@ -116,7 +123,8 @@ export function simpleLine(row: IDataObject, defaultOutgoing?: string | null): I
 		registration: registrationOfRow(row),
 	};
 	if (defaultOutgoing !== undefined) {
-		line.defaultOutgoing = defaultOutgoing === null ? null : isDefaultOutgoingLine(row, defaultOutgoing);
+		line.defaultOutgoing =
+			defaultOutgoing === null ? null : isDefaultOutgoingLine(row, defaultOutgoing);
 	}
 	return line;
 }
@@ -154,7 +162,8 @@ function registrationOfStatus(status: RegistrationStatus): SimpleRegistration {
 function checkedLine(raw: IDataObject): IDataObject {
 	const line = simpleLine(raw);
 	if (raw.TYPE === 'office') line.registration = officeRegistration();
-	else if (raw.hasRegistration !== true) line.registration = { status: 'missing', healthy: false, summary: summarise('missing') };
+	else if (raw.hasRegistration !== true)
+		line.registration = { status: 'missing', healthy: false, summary: summarise('missing') };
 	else line.registration = registrationOfStatus(statusOf(raw));
 	line.defaultOutgoing = raw.isDefaultOutgoing === true;
 	return {
@@ -180,7 +189,9 @@ const SIMPLIFIERS: Record<string, (raw: IDataObject, context: SimplifyContext) =
 		id: raw.CONFIG_ID,
 		updated: raw.updated,
 		updatedFields: lowerFields(raw.updatedFields),
-		...(raw.registration ? { registration: registrationOfReport(raw.registration as IDataObject) } : {}),
+		...(raw.registration
+			? { registration: registrationOfReport(raw.registration as IDataObject) }
+			: {}),
 	}),
 	'line.getDefaultOutgoing': (raw) => ({
 		kind: raw.kind,
@@ -200,7 +211,15 @@ const SIMPLIFIERS: Record<string, (raw: IDataObject, context: SimplifyContext) =
 			line: raw.line ? withReport(simpleLine(raw.line as IDataObject), raw) : null,
 		};
 		// what a failed line or a type change adds: its error and the line it replaced
-		for (const key of ['error', 'code', 'httpCode', 'description', 'previousConfigId', 'previousType', 'deletedConfigId']) {
+		for (const key of [
+			'error',
+			'code',
+			'httpCode',
+			'description',
+			'previousConfigId',
+			'previousType',
+			'deletedConfigId',
+		]) {
 			if (raw[key] !== undefined) item[key] = raw[key];
 		}
 		return item;
@@ -216,7 +235,12 @@ const SIMPLIFIERS: Record<string, (raw: IDataObject, context: SimplifyContext) =
 };
 
 /** The simplified item, or the raw one for an operation Simplify does not change. */
-export function simplify(resource: string, operation: string, raw: IDataObject, context: SimplifyContext): IDataObject {
+export function simplify(
+	resource: string,
+	operation: string,
+	raw: IDataObject,
+	context: SimplifyContext,
+): IDataObject {
 	const simplifier = SIMPLIFIERS[`${resource}.${operation}`];
 	return simplifier ? simplifier(raw, context) : raw;
 }

@@ -38,7 +38,8 @@ function afterOldLineDeleted(error: unknown, entry: PlanEntry): unknown {
 function oldLineNotDeleted(error: unknown, entry: PlanEntry): unknown {
 	if (!(error instanceof Bitrix24Error)) return error;
 	const oldId = Number(entry.existing?.CONFIG_ID);
-	const state = error.delivery === 'unknown' ? 'it may or may not have been deleted' : 'it is unchanged';
+	const state =
+		error.delivery === 'unknown' ? 'it may or may not have been deleted' : 'it is unchanged';
 	return error.with({
 		message: `Changing the type of line ${oldId} failed: deleting it failed (${error.message}); ${state}, and no new line was created`,
 		details: { ...(error.details ?? {}), configId: oldId },
@@ -47,7 +48,12 @@ function oldLineNotDeleted(error: unknown, entry: PlanEntry): unknown {
 
 /** TITLE_EXISTS although the sync saw no line with the title: a connection the webhook cannot see holds it. */
 function explainTitleTaken(error: unknown, entry: PlanEntry): unknown {
-	if (!(error instanceof Bitrix24Error) || error.code !== 'TITLE_EXISTS' || error.delivery === 'unknown') return error;
+	if (
+		!(error instanceof Bitrix24Error) ||
+		error.code !== 'TITLE_EXISTS' ||
+		error.delivery === 'unknown'
+	)
+		return error;
 	if (error.details?.configId !== undefined) return error;
 	return error.with({
 		message: `The title "${entry.title}" is taken by a telephony connection this webhook cannot see`,
@@ -71,7 +77,12 @@ function afterUpdate(entry: PlanEntry): IDataObject {
 	return line;
 }
 
-async function create(client: Bitrix24Client, entry: PlanEntry, run: RunTitles, settle: (outcome: FirstAdd) => void): Promise<IDataObject> {
+async function create(
+	client: Bitrix24Client,
+	entry: PlanEntry,
+	run: RunTitles,
+	settle: (outcome: FirstAdd) => void,
+): Promise<IDataObject> {
 	try {
 		return await addLine({
 			client,
@@ -93,12 +104,19 @@ async function create(client: Bitrix24Client, entry: PlanEntry, run: RunTitles, 
  * on every deletion it kept; one that failed (or may not have run) frees no place, so additions
  * beyond the limit are refused here, with nothing sent, instead of being sent for MAX_CLOUD_PBX.
  */
-function refusedAfterRemovals(todo: PlanEntry[], removed: Map<PlanEntry, unknown>, visibleCloud: number): Set<PlanEntry> {
+function refusedAfterRemovals(
+	todo: PlanEntry[],
+	removed: Map<PlanEntry, unknown>,
+	visibleCloud: number,
+): Set<PlanEntry> {
 	const frees = todo.filter(freesCloudPlace);
 	const freed = frees.filter((entry) => removed.get(entry) === undefined).length;
 	if (freed === frees.length) return new Set();
 	// a type change whose delete failed adds nothing either
-	const adding = todo.filter((entry) => addsCloudLine(entry) && (entry.action === 'create' || removed.get(entry) === undefined));
+	const adding = todo.filter(
+		(entry) =>
+			addsCloudLine(entry) && (entry.action === 'create' || removed.get(entry) === undefined),
+	);
 	const failed = frees.length - freed;
 	const why = `, but ${failed} deletion(s) the sync counted on did not go through`;
 	return new Set(refuseOverLimit(adding, visibleCloud, freed, why));
@@ -139,7 +157,9 @@ export async function applyPlan(
 		);
 	}
 	const removed = new Map<PlanEntry, unknown>();
-	await Promise.all([...removals].map(async ([entry, outcome]) => removed.set(entry, await outcome)));
+	await Promise.all(
+		[...removals].map(async ([entry, outcome]) => removed.set(entry, await outcome)),
+	);
 	const overLimit = refusedAfterRemovals(todo, removed, visibleCloud);
 
 	// 2. everything else, together
@@ -147,7 +167,11 @@ export async function applyPlan(
 		todo.map(async (entry): Promise<Applied> => {
 			if (overLimit.has(entry)) {
 				settle(entry)('notCreated');
-				return { entry, error: entry.action === 'replace' ? afterOldLineDeleted(entry.problem, entry) : entry.problem };
+				return {
+					entry,
+					error:
+						entry.action === 'replace' ? afterOldLineDeleted(entry.problem, entry) : entry.problem,
+				};
 			}
 			try {
 				switch (entry.action) {

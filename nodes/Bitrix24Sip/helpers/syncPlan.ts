@@ -59,7 +59,12 @@ export function titleKey(title: unknown): string {
 }
 
 /** A check that failed before anything was sent. */
-export function problem(code: string, message: string, hint: string, details?: IDataObject): Bitrix24Error {
+export function problem(
+	code: string,
+	message: string,
+	hint: string,
+	details?: IDataObject,
+): Bitrix24Error {
 	return new Bitrix24Error({ kind: 'api', code, message, hint, delivery: 'notSent', details });
 }
 
@@ -83,16 +88,24 @@ export function isManaged(line: IDataObject, settings: SyncSettings): boolean {
 export type DeletionBlock = Bitrix24Error | undefined;
 
 /** The fields of an existing line that differ from the desired ones, and what update gets. */
-function differences(existing: IDataObject, desired: DesiredLine, settings: SyncSettings): { changes: string[]; notes: string[] } {
+function differences(
+	existing: IDataObject,
+	desired: DesiredLine,
+	settings: SyncSettings,
+): { changes: string[]; notes: string[] } {
 	const changes: string[] = [];
 	const notes: string[] = [];
 	if (String(existing.SERVER ?? '') !== desired.server) {
 		changes.push('SERVER');
-		notes.push(`server ${JSON.stringify(String(existing.SERVER ?? ''))} → ${JSON.stringify(desired.server)}`);
+		notes.push(
+			`server ${JSON.stringify(String(existing.SERVER ?? ''))} → ${JSON.stringify(desired.server)}`,
+		);
 	}
 	if (String(existing.LOGIN ?? '') !== desired.login) {
 		changes.push('LOGIN');
-		notes.push(`login ${JSON.stringify(String(existing.LOGIN ?? ''))} → ${JSON.stringify(desired.login)}`);
+		notes.push(
+			`login ${JSON.stringify(String(existing.LOGIN ?? ''))} → ${JSON.stringify(desired.login)}`,
+		);
 	}
 	if (desired.password !== '') {
 		// Some portals do not return passwords: then only "Send Passwords: Always" can set one.
@@ -104,14 +117,21 @@ function differences(existing: IDataObject, desired: DesiredLine, settings: Sync
 			changes.push('PASSWORD');
 			notes.push('password differs');
 		} else if (!readable) {
-			notes.push('password not compared: the portal does not return it (set "Send Passwords" to Always to set it)');
+			notes.push(
+				'password not compared: the portal does not return it (set "Send Passwords" to Always to set it)',
+			);
 		}
 	}
 	return { changes, notes };
 }
 
 function addFields(desired: DesiredLine): IDataObject {
-	const fields: IDataObject = { TYPE: desired.type, TITLE: desired.title, SERVER: desired.server, LOGIN: desired.login };
+	const fields: IDataObject = {
+		TYPE: desired.type,
+		TITLE: desired.title,
+		SERVER: desired.server,
+		LOGIN: desired.login,
+	};
 	if (desired.password !== '') fields.PASSWORD = desired.password;
 	return fields;
 }
@@ -137,7 +157,9 @@ export function planSync(
 		if (key !== '' && !byTitle.has(key)) byTitle.set(key, line);
 	}
 
-	const entries: PlanEntry[] = desired.map((line) => planOne(line, byTitle.get(titleKey(line.title)), settings));
+	const entries: PlanEntry[] = desired.map((line) =>
+		planOne(line, byTitle.get(titleKey(line.title)), settings),
+	);
 
 	if (settings.deleteUnlisted) {
 		for (const line of existing) {
@@ -159,11 +181,21 @@ export function planSync(
 	return entries;
 }
 
-function planOne(desired: DesiredLine, existing: IDataObject | undefined, settings: SyncSettings): PlanEntry {
+function planOne(
+	desired: DesiredLine,
+	existing: IDataObject | undefined,
+	settings: SyncSettings,
+): PlanEntry {
 	const base = { itemIndex: desired.itemIndex, title: desired.title, type: desired.type };
 	if (!existing) {
 		const fields = addFields(desired);
-		return { ...base, action: 'create', changes: Object.keys(fields), fields, reason: 'no line has this title' };
+		return {
+			...base,
+			action: 'create',
+			changes: Object.keys(fields),
+			fields,
+			reason: 'no line has this title',
+		};
 	}
 	const configId = Number(existing.CONFIG_ID);
 	if (typeName(existing.TYPE) !== desired.type) {
@@ -188,16 +220,31 @@ function planOne(desired: DesiredLine, existing: IDataObject | undefined, settin
 	}
 	const { changes, notes } = differences(existing, desired, settings);
 	const fields: IDataObject = {};
-	for (const name of changes) fields[name] = name === 'SERVER' ? desired.server : name === 'LOGIN' ? desired.login : desired.password;
+	for (const name of changes)
+		fields[name] =
+			name === 'SERVER' ? desired.server : name === 'LOGIN' ? desired.login : desired.password;
 	if (changes.length === 0) {
-		return { ...base, action: 'unchanged', existing, changes, fields, reason: notes.length > 0 ? `same server and login; ${notes.join('; ')}` : 'same server, login and password' };
+		return {
+			...base,
+			action: 'unchanged',
+			existing,
+			changes,
+			fields,
+			reason:
+				notes.length > 0
+					? `same server and login; ${notes.join('; ')}`
+					: 'same server, login and password',
+		};
 	}
 	return { ...base, action: 'update', existing, changes, fields, reason: notes.join('; ') };
 }
 
 /** Whether an entry frees a cloud place when its delete goes through: a deletion or a type change away from cloud. */
 export function freesCloudPlace(entry: PlanEntry): boolean {
-	return (entry.action === 'delete' || entry.action === 'replace') && typeName(entry.existing?.TYPE) === 'cloud';
+	return (
+		(entry.action === 'delete' || entry.action === 'replace') &&
+		typeName(entry.existing?.TYPE) === 'cloud'
+	);
 }
 
 /** Whether an entry adds a cloud line: a create or a type change to cloud. */
@@ -214,7 +261,12 @@ export function visibleCloudLines(existing: IDataObject[]): number {
  * The additions (in input order) that do not fit under the limit once `freed` cloud lines are
  * gone; each gets MAX_CLOUD_PBX, nothing sent. `why` says what the count rests on.
  */
-export function refuseOverLimit(adding: PlanEntry[], visible: number, freed: number, why: string): PlanEntry[] {
+export function refuseOverLimit(
+	adding: PlanEntry[],
+	visible: number,
+	freed: number,
+	why: string,
+): PlanEntry[] {
 	let free = MAX_CLOUD_LINES - (visible - freed);
 	const refused: PlanEntry[] = [];
 	for (const entry of adding) {

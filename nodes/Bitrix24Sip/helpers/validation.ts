@@ -17,17 +17,31 @@ const WHEN_EMPTY: Record<string, string> = {
  * resource locator gives its value; a plain number or expression (a workflow saved before the
  * field was a locator) comes through as it is.
  */
-export function requirePositiveId(ctx: IExecuteFunctions, parameter: string, label: string, itemIndex: number): number {
-	const raw = ctx.getNodeParameter(parameter, itemIndex, undefined, { extractValue: true }) as unknown;
+export function requirePositiveId(
+	ctx: IExecuteFunctions,
+	parameter: string,
+	label: string,
+	itemIndex: number,
+): number {
+	const raw = ctx.getNodeParameter(parameter, itemIndex, undefined, {
+		extractValue: true,
+	}) as unknown;
 	const id = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
 	if (isEmpty(raw) && WHEN_EMPTY[label] !== undefined) {
-		throw new NodeOperationError(ctx.getNode(), `${label} is empty`, { itemIndex, description: WHEN_EMPTY[label] });
+		throw new NodeOperationError(ctx.getNode(), `${label} is empty`, {
+			itemIndex,
+			description: WHEN_EMPTY[label],
+		});
 	}
 	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-		throw new NodeOperationError(ctx.getNode(), `${label} must be a positive whole number, got ${describe(raw)}`, {
-			itemIndex,
-			description: `Set "${label}" to the numeric id of the ${label.toLowerCase().includes('registration') ? 'registration (REG_ID of a cloud line)' : 'SIP line (CONFIG_ID)'}, e.g. from the output of Line → Get Many.`,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`${label} must be a positive whole number, got ${describe(raw)}`,
+			{
+				itemIndex,
+				description: `Set "${label}" to the numeric id of the ${label.toLowerCase().includes('registration') ? 'registration (REG_ID of a cloud line)' : 'SIP line (CONFIG_ID)'}, e.g. from the output of Line → Get Many.`,
+			},
+		);
 	}
 	return id;
 }
@@ -60,7 +74,12 @@ export interface TextRule {
 	hint?: string;
 }
 
-function textError(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
+function textError(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	message: string,
+	description: string,
+): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
 }
 
@@ -68,10 +87,16 @@ function textError(ctx: IExecuteFunctions, itemIndex: number, message: string, d
  * Turns a parameter's value into the text Bitrix24 will get. Expressions hand over numbers (a
  * login 1001 from a sheet), which are text to Bitrix24; null and undefined count as empty.
  */
-export function asText(ctx: IExecuteFunctions, value: unknown, label: string, itemIndex: number): string {
+export function asText(
+	ctx: IExecuteFunctions,
+	value: unknown,
+	label: string,
+	itemIndex: number,
+): string {
 	if (value === undefined || value === null) return '';
 	if (typeof value === 'string') return value;
-	if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
+	if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint')
+		return String(value);
 	throw textError(
 		ctx,
 		itemIndex,
@@ -81,9 +106,19 @@ export function asText(ctx: IExecuteFunctions, value: unknown, label: string, it
 }
 
 /** Applies the spec's rules to one text field: required, no broken characters, the length limit. */
-export function checkText(ctx: IExecuteFunctions, value: string, rule: TextRule, itemIndex: number): string {
+export function checkText(
+	ctx: IExecuteFunctions,
+	value: string,
+	rule: TextRule,
+	itemIndex: number,
+): string {
 	if (rule.required && value.trim() === '') {
-		throw textError(ctx, itemIndex, `${rule.label} is required`, rule.hint ?? `Enter the ${rule.label.toLowerCase()} given by your SIP provider.`);
+		throw textError(
+			ctx,
+			itemIndex,
+			`${rule.label} is required`,
+			rule.hint ?? `Enter the ${rule.label.toLowerCase()} given by your SIP provider.`,
+		);
 	}
 	if (BROKEN_CHARACTER.test(value)) {
 		throw textError(
@@ -123,10 +158,15 @@ export function readType(ctx: IExecuteFunctions, itemIndex: number): string {
 	const raw = ctx.getNodeParameter('type', itemIndex, 'cloud') as unknown;
 	const type = asText(ctx, raw, 'PBX Type', itemIndex).trim().toLowerCase();
 	if (type !== 'cloud' && type !== 'office') {
-		throw new NodeOperationError(ctx.getNode(), `PBX Type must be "cloud" or "office", got ${JSON.stringify(raw)}`, {
-			itemIndex,
-			description: 'Choose Cloud PBX or Office PBX, or make the expression return "cloud" or "office".',
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`PBX Type must be "cloud" or "office", got ${JSON.stringify(raw)}`,
+			{
+				itemIndex,
+				description:
+					'Choose Cloud PBX or Office PBX, or make the expression return "cloud" or "office".',
+			},
+		);
 	}
 	return type;
 }
@@ -156,8 +196,20 @@ export function readConnection(
 	itemIndex: number,
 	blankPassword: BlankPassword = 'refuse',
 ): { server: string; login: string; password: string } {
-	const server = readText(ctx, 'server', itemIndex, { label: 'Server', required: true, maxLength: MAX_FIELD_LENGTH }, normaliseServer);
-	const login = readText(ctx, 'login', itemIndex, { label: 'Login', required: true, maxLength: MAX_FIELD_LENGTH }, (text) => text.trim());
+	const server = readText(
+		ctx,
+		'server',
+		itemIndex,
+		{ label: 'Server', required: true, maxLength: MAX_FIELD_LENGTH },
+		normaliseServer,
+	);
+	const login = readText(
+		ctx,
+		'login',
+		itemIndex,
+		{ label: 'Login', required: true, maxLength: MAX_FIELD_LENGTH },
+		(text) => text.trim(),
+	);
 	// the portal checks the password's length before it trims it, so it is checked as entered
 	const password = checkText(
 		ctx,

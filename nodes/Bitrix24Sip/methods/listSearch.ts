@@ -1,4 +1,9 @@
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
+import type {
+	IDataObject,
+	ILoadOptionsFunctions,
+	INodeListSearchItems,
+	INodeListSearchResult,
+} from 'n8n-workflow';
 
 import { SIP_CODES, storedRegistration } from '../../shared/health';
 import { fetchLines } from '../../shared/lines';
@@ -15,7 +20,9 @@ function text(value: unknown): string {
 /** The line's title, or "Cloud PBX (5)" as Bitrix24 itself shows an untitled line. */
 function lineTitle(line: IDataObject): string {
 	const title = text(line.TITLE);
-	return title !== '' ? title : `${line.TYPE === 'office' ? 'Office' : 'Cloud'} PBX (${text(line.CONFIG_ID)})`;
+	return title !== ''
+		? title
+		: `${line.TYPE === 'office' ? 'Office' : 'Cloud'} PBX (${text(line.CONFIG_ID)})`;
 }
 
 /** The registration the row last stored, in the picker's words. */
@@ -23,7 +30,8 @@ function registrationState(line: IDataObject): string {
 	const stored = storedRegistration(line);
 	if (stored.state === 'notChecked') return 'registration not checked yet';
 	if (stored.state === 'registering' || stored.state === 'registered') return stored.state;
-	const reason = stored.message || (stored.state === 'refused' ? (SIP_CODES[stored.code]?.reason ?? '') : '');
+	const reason =
+		stored.message || (stored.state === 'refused' ? (SIP_CODES[stored.code]?.reason ?? '') : '');
 	return `not registered: ${stored.raw}${reason ? ` ${reason}` : ''}`;
 }
 
@@ -42,7 +50,10 @@ function lineName(line: IDataObject): string {
 function matches(line: IDataObject, filter: string): boolean {
 	const wanted = filter.trim().toLowerCase();
 	if (wanted === '') return true;
-	return text(line.TITLE).toLowerCase().includes(wanted) || text(line.SERVER).toLowerCase().includes(wanted);
+	return (
+		text(line.TITLE).toLowerCase().includes(wanted) ||
+		text(line.SERVER).toLowerCase().includes(wanted)
+	);
 }
 
 /**
@@ -50,7 +61,10 @@ function matches(line: IDataObject, filter: string): boolean {
  * case), by title. All lines are read and filtered here: Bitrix24's filter cannot ask for "title
  * or server", and a portal has few lines.
  */
-export async function searchLines(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+export async function searchLines(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
 	let lines: IDataObject[];
 	try {
 		const client = await Bitrix24Client.create(this, { maxWaitMs: LIST_MAX_WAIT_MS });
@@ -62,9 +76,15 @@ export async function searchLines(this: ILoadOptionsFunctions, filter?: string):
 		.filter((line) => matches(line, filter ?? ''))
 		.sort(
 			(a, b) =>
-				lineTitle(a).localeCompare(lineTitle(b), undefined, { sensitivity: 'base', numeric: true }) ||
-				Number(a.CONFIG_ID) - Number(b.CONFIG_ID),
+				lineTitle(a).localeCompare(lineTitle(b), undefined, {
+					sensitivity: 'base',
+					numeric: true,
+				}) || Number(a.CONFIG_ID) - Number(b.CONFIG_ID),
 		)
-		.map((line) => ({ name: lineName(line), value: text(line.CONFIG_ID), description: lineDescription(line) }));
+		.map((line) => ({
+			name: lineName(line),
+			value: text(line.CONFIG_ID),
+			description: lineDescription(line),
+		}));
 	return { results };
 }

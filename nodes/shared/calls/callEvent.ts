@@ -2,7 +2,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { ResolvedSearchId } from '../searchId';
 import { resolveSearchId } from '../searchId';
-import { callTypeName, describeFailureCode, isFailedCall, normaliseFailureCode } from './failureCodes';
+import {
+	callTypeName,
+	describeFailureCode,
+	isFailedCall,
+	normaliseFailureCode,
+} from './failureCodes';
 import type { FormObject } from './formBody';
 import { objectField, textField } from './formBody';
 
@@ -58,7 +63,8 @@ export function readDelivery(body: FormObject): DeliveryReading {
 		};
 	}
 	const data = objectField(body, 'data');
-	if (data === undefined) return { ok: false, reason: `The ${event} request carries no call data (fields "data[…]")` };
+	if (data === undefined)
+		return { ok: false, reason: `The ${event} request carries no call data (fields "data[…]")` };
 	const auth = objectField(body, 'auth');
 	const domain = textField(auth, 'domain');
 	return {
@@ -100,7 +106,8 @@ function text(value: string | undefined): string | null {
 }
 
 // ISO-8601 with an offset, as the portal converts CALL_START_DATE (spec §A1): 2026-03-11T17:28:46+03:00
-const ISO_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}(?::?\d{2})?)$/i;
+const ISO_WITH_OFFSET =
+	/^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 /**
  * A portal date as an ISO string in UTC. A date without an offset cannot be placed in time (the
@@ -125,7 +132,8 @@ export function portalDateToIso(value: string | undefined): string | null {
 
 function sameCalendarDay(date: string, time: string, offset: string, ms: number): boolean {
 	const sign = offset === 'Z' ? 0 : offset[0] === '-' ? -1 : 1;
-	const offsetMinutes = offset === 'Z' ? 0 : sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+	const offsetMinutes =
+		offset === 'Z' ? 0 : sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
 	const local = new Date(ms + offsetMinutes * 60_000).toISOString();
 	return local.slice(0, 10) === date && local.slice(11, 16) === time.slice(0, 5);
 }
@@ -164,7 +172,11 @@ export interface CallLine {
 
 const NOT_IDENTIFIED = 'line not identified';
 
-function describeLine(resolved: ResolvedSearchId, lookedUp: boolean, lines: IDataObject[] | null): string {
+function describeLine(
+	resolved: ResolvedSearchId,
+	lookedUp: boolean,
+	lines: IDataObject[] | null,
+): string {
 	const type = resolved.type === 'office' ? 'office' : 'cloud';
 	switch (resolved.kind) {
 		case 'sipLine': {
@@ -269,7 +281,11 @@ function lineLabel(line: CallLine): string {
 }
 
 function common(delivery: Delivery): IDataObject {
-	return { sentAt: delivery.sentAt, eventHandlerId: delivery.eventHandlerId, portal: delivery.portal };
+	return {
+		sentAt: delivery.sentAt,
+		eventHandlerId: delivery.eventHandlerId,
+		portal: delivery.portal,
+	};
 }
 
 function callEndItem(delivery: Delivery, line: CallLine): IDataObject {

@@ -48,9 +48,11 @@ function digitsOf(value: string): string {
 /** What an entry of "Only These Lines" is, by its form. */
 export function classifyLineEntry(value: string): LineEntry {
 	const text = value.trim();
-	if (/^reg\d+$/i.test(text) || /^sip\S*$/i.test(text) || /^REST_APP:\S+$/i.test(text)) return { text, kind: 'searchId' };
+	if (/^reg\d+$/i.test(text) || /^sip\S*$/i.test(text) || /^REST_APP:\S+$/i.test(text))
+		return { text, kind: 'searchId' };
 	if (/^\d+$/.test(text) && text.length <= MAX_LINE_ID_DIGITS) return { text, kind: 'lineId' };
-	if (PHONE.test(text) && digitsOf(text).length > MAX_LINE_ID_DIGITS) return { text, kind: 'number' };
+	if (PHONE.test(text) && digitsOf(text).length > MAX_LINE_ID_DIGITS)
+		return { text, kind: 'number' };
 	return { text, kind: 'title' };
 }
 
@@ -93,8 +95,16 @@ export function readFilters(raw: IDataObject, lookUpLines: boolean): CallFilters
 			'Choose the call types from the list.',
 		);
 	}
-	const onlyFailed = toBoolean(raw.onlyFailed, { label: 'Only Failed Calls', where: 'under Filters' }, false);
-	const onlySipLines = toBoolean(raw.onlySipLines, { label: 'Only SIP Lines', where: 'under Filters' }, false);
+	const onlyFailed = toBoolean(
+		raw.onlyFailed,
+		{ label: 'Only Failed Calls', where: 'under Filters' },
+		false,
+	);
+	const onlySipLines = toBoolean(
+		raw.onlySipLines,
+		{ label: 'Only SIP Lines', where: 'under Filters' },
+		false,
+	);
 	return { onlyFailed, onlySipLines, lines, callTypes };
 }
 
@@ -112,9 +122,16 @@ function entryMatches(entry: LineEntry, line: CallLine): boolean {
 		case 'searchId':
 			if (searchId.toLowerCase() === entry.text.toLowerCase()) return true;
 			// `REG0151082` and `reg151082` name the same line
-			return cloudRegId(entry.text.toLowerCase()) !== null && cloudRegId(entry.text.toLowerCase()) === cloudRegId(searchId);
+			return (
+				cloudRegId(entry.text.toLowerCase()) !== null &&
+				cloudRegId(entry.text.toLowerCase()) === cloudRegId(searchId)
+			);
 		case 'number':
-			return line.kind === 'number' && digitsOf(searchId) !== '' && digitsOf(searchId) === digitsOf(entry.text);
+			return (
+				line.kind === 'number' &&
+				digitsOf(searchId) !== '' &&
+				digitsOf(searchId) === digitsOf(entry.text)
+			);
 		case 'lineId':
 			return line.CONFIG_ID !== null && String(line.CONFIG_ID) === String(Number(entry.text));
 		case 'title':
@@ -123,14 +140,22 @@ function entryMatches(entry: LineEntry, line: CallLine): boolean {
 }
 
 /** Whether a call item passes the filters, and why not. */
-export function applyFilters(item: IDataObject, filters: CallFilters, context: FilterContext): FilterVerdict {
+export function applyFilters(
+	item: IDataObject,
+	filters: CallFilters,
+	context: FilterContext,
+): FilterVerdict {
 	const line = item.line as unknown as CallLine;
 	if (filters.onlyFailed && (item.event !== 'callEnd' || item.failed !== true)) {
-		return { keep: false, reason: item.event === 'callEnd' ? 'the call succeeded' : 'only call ends can have failed' };
+		return {
+			keep: false,
+			reason: item.event === 'callEnd' ? 'the call succeeded' : 'only call ends can have failed',
+		};
 	}
 	if (filters.callTypes.length > 0) {
 		const type = typeof item.CALL_TYPE === 'number' ? item.CALL_TYPE : null;
-		if (type === null || !filters.callTypes.includes(type)) return { keep: false, reason: 'its call type is not chosen' };
+		if (type === null || !filters.callTypes.includes(type))
+			return { keep: false, reason: 'its call type is not chosen' };
 	}
 	if (filters.onlySipLines) {
 		const verdict = sipLineVerdict(line, context);
@@ -139,7 +164,9 @@ export function applyFilters(item: IDataObject, filters: CallFilters, context: F
 	if (filters.lines.length > 0) {
 		if (filters.lines.some((entry) => entryMatches(entry, line))) return { keep: true };
 		// titles and ids cannot be checked without the lines: the call goes through
-		const needsLookup = filters.lines.some((entry) => entry.kind === 'title' || entry.kind === 'lineId');
+		const needsLookup = filters.lines.some(
+			(entry) => entry.kind === 'title' || entry.kind === 'lineId',
+		);
 		if (context.lookupFailed && needsLookup) return { keep: true };
 		return { keep: false, reason: 'its line is not among Only These Lines' };
 	}
@@ -157,9 +184,15 @@ function sipLineVerdict(line: CallLine, context: FilterContext): FilterVerdict {
 			if (context.lines === null) return { keep: true };
 			return context.lines.some(detectsLineNumber)
 				? { keep: true }
-				: { keep: false, reason: 'its number is not a SIP line (no SIP line has Detect Line Number on)' };
+				: {
+						keep: false,
+						reason: 'its number is not a SIP line (no SIP line has Detect Line Number on)',
+					};
 		case 'restApp':
-			return { keep: false, reason: 'it is a call of a REST telephony application, not of a SIP line' };
+			return {
+				keep: false,
+				reason: 'it is a call of a REST telephony application, not of a SIP line',
+			};
 		case 'none':
 			return { keep: false, reason: 'the event names no line' };
 	}

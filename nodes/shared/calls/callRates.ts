@@ -53,7 +53,8 @@ export function windowWords(hours: number): string {
 function topFailures(records: CallRecord[]): FailureCount[] {
 	const counts = new Map<string, number>();
 	for (const record of records) {
-		if (isFailedCall(record.CALL_FAILED_CODE)) counts.set(record.CALL_FAILED_CODE, (counts.get(record.CALL_FAILED_CODE) ?? 0) + 1);
+		if (isFailedCall(record.CALL_FAILED_CODE))
+			counts.set(record.CALL_FAILED_CODE, (counts.get(record.CALL_FAILED_CODE) ?? 0) + 1);
 	}
 	return [...counts.entries()]
 		.sort(([codeA, countA], [codeB, countB]) => countB - countA || codeA.localeCompare(codeB))
@@ -76,7 +77,9 @@ function percentWords(rate: number | null): string {
  * "7 of 10 calls failed in the last 24 h (70%): mostly insufficient funds on the provider balance",
  * "10 calls in the last 24 h, none failed", "No calls in the last 24 h".
  */
-export function callsWords(stats: Pick<CallStats, 'hours' | 'total' | 'failed' | 'failureRate' | 'topFailures'>): string {
+export function callsWords(
+	stats: Pick<CallStats, 'hours' | 'total' | 'failed' | 'failureRate' | 'topFailures'>,
+): string {
 	const window = windowWords(stats.hours);
 	if (stats.total === 0) return `No calls in ${window}`;
 	const calls = `${stats.total} call${stats.total === 1 ? '' : 's'}`;
@@ -89,12 +92,21 @@ export function callsWords(stats: Pick<CallStats, 'hours' | 'total' | 'failed' |
 export function callStats(records: CallRecord[], hours: number): CallStats {
 	const total = records.length;
 	const failed = records.filter((record) => isFailedCall(record.CALL_FAILED_CODE)).length;
-	const counts = { hours, total, failed, failureRate: failureRate(failed, total), topFailures: topFailures(records) };
+	const counts = {
+		hours,
+		total,
+		failed,
+		failureRate: failureRate(failed, total),
+		topFailures: topFailures(records),
+	};
 	return { ...counts, summary: callsWords(counts) };
 }
 
 /** Whether the failure rate is strictly above the threshold; never without calls or without a threshold. */
-export function isOverThreshold(stats: Pick<CallStats, 'failureRate'>, threshold: number | undefined): boolean {
+export function isOverThreshold(
+	stats: Pick<CallStats, 'failureRate'>,
+	threshold: number | undefined,
+): boolean {
 	return threshold !== undefined && stats.failureRate !== null && stats.failureRate > threshold;
 }
 
@@ -142,12 +154,19 @@ export function groupCalls(records: CallRecord[], lines: IDataObject[]): Grouped
 			continue;
 		}
 		unattributed.push(record);
-		const entry = numbers.get(target.value) ?? { PORTAL_NUMBER: target.value, kind: target.kind as UnattributedNumber['kind'], total: 0, failed: 0 };
+		const entry = numbers.get(target.value) ?? {
+			PORTAL_NUMBER: target.value,
+			kind: target.kind as UnattributedNumber['kind'],
+			total: 0,
+			failed: 0,
+		};
 		entry.total++;
 		if (isFailedCall(record.CALL_FAILED_CODE)) entry.failed++;
 		numbers.set(target.value, entry);
 	}
-	const byPortalNumber = [...numbers.values()].sort((a, b) => b.total - a.total || a.PORTAL_NUMBER.localeCompare(b.PORTAL_NUMBER));
+	const byPortalNumber = [...numbers.values()].sort(
+		(a, b) => b.total - a.total || a.PORTAL_NUMBER.localeCompare(b.PORTAL_NUMBER),
+	);
 	return { all: records, byLine, unattributed, byPortalNumber };
 }
 
@@ -163,7 +182,11 @@ export const UNATTRIBUTED_NOTE =
  * The one item for the calls no seen line carried; undefined when there are none. Over the
  * threshold it is unhealthy, like a line, so that "only unhealthy" keeps it then and only then.
  */
-export function unattributedItem(grouped: GroupedCalls, hours: number, threshold: number | undefined): IDataObject | undefined {
+export function unattributedItem(
+	grouped: GroupedCalls,
+	hours: number,
+	threshold: number | undefined,
+): IDataObject | undefined {
 	if (grouped.unattributed.length === 0) return undefined;
 	const stats = callStats(grouped.unattributed, hours);
 	return {

@@ -39,7 +39,11 @@ export function isFailedCall(code: string): boolean {
 export function describeFailureCode(code: string): string {
 	const normalised = normaliseFailureCode(code);
 	if (normalised === '') return 'no result code';
-	return FAILURE_CODES[normalised.toUpperCase()] ?? FAILURE_CODES[normalised] ?? `unknown code ${normalised}`;
+	return (
+		FAILURE_CODES[normalised.toUpperCase()] ??
+		FAILURE_CODES[normalised] ??
+		`unknown code ${normalised}`
+	);
 }
 
 /** CALL_TYPE of call events and statistics (spec §A1). */

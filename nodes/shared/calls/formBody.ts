@@ -160,7 +160,11 @@ export function decodeFormBody(body: unknown): FormObject {
 		if (!path) continue;
 		// querystring.parse gives a repeated key as an array of strings: PHP appends each to `a[]`
 		// and keeps the last of any other key
-		if (Array.isArray(rawValue) && rawValue.length > 0 && rawValue.every((v) => typeof v === 'string')) {
+		if (
+			Array.isArray(rawValue) &&
+			rawValue.length > 0 &&
+			rawValue.every((v) => typeof v === 'string')
+		) {
 			const repeated = rawValue as string[];
 			if (path[path.length - 1] === '' && path.length > 1) {
 				for (const element of repeated) assign(root, path, wellFormed(element));

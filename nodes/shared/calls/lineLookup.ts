@@ -46,11 +46,14 @@ export async function lookUpLines(ctx: IWebhookFunctions): Promise<LineKnowledge
 		const parsed = parseWebhookUrl(credentials.webhookUrl);
 		secret = parsed.secret;
 		const key = createHash('sha256')
-			.update(`${parsed.baseUrl}\n${credentials.ignoreSSLIssues === true ? 'insecure' : 'verified'}`)
+			.update(
+				`${parsed.baseUrl}\n${credentials.ignoreSSLIssues === true ? 'insecure' : 'verified'}`,
+			)
 			.digest('hex');
 		let pending = inFlight.get(key);
 		if (!pending) {
-			pending = (async () => await fetchLines(await Bitrix24Client.create(ctx, LOOKUP_OPTIONS), {}))();
+			pending = (async () =>
+				await fetchLines(await Bitrix24Client.create(ctx, LOOKUP_OPTIONS), {}))();
 			inFlight.set(key, pending);
 			const settled = pending;
 			const forget = () => {

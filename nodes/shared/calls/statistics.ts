@@ -38,14 +38,16 @@ export function statisticDate(moment: Date): string {
 }
 
 // only a date with an offset (or Z) names a moment; one without would be read in some time zone
-const DATE_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})$/i;
+const DATE_WITH_OFFSET =
+	/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** The moment of a CALL_START_DATE with an offset; undefined for anything else. */
 export function readStartDate(value: unknown): number | undefined {
 	if (typeof value !== 'string') return undefined;
 	const match = DATE_WITH_OFFSET.exec(value.trim());
 	if (!match) return undefined;
-	const offset = match[2].toUpperCase() === 'Z' ? 'Z' : match[2].replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
+	const offset =
+		match[2].toUpperCase() === 'Z' ? 'Z' : match[2].replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
 	const moment = Date.parse(`${match[1]}${offset}`);
 	return Number.isFinite(moment) ? moment : undefined;
 }
@@ -96,7 +98,11 @@ export const STATISTICS_PERMISSION_HINT =
  * keeps its own words.
  */
 export function explainStatisticsError(error: unknown): unknown {
-	if (!(error instanceof Bitrix24Error) || error.code !== 'ACCESS_DENIED' || error.message === REST_NEEDS_SUBSCRIPTION) {
+	if (
+		!(error instanceof Bitrix24Error) ||
+		error.code !== 'ACCESS_DENIED' ||
+		error.message === REST_NEEDS_SUBSCRIPTION
+	) {
 		return error;
 	}
 	return error.with({ message: STATISTICS_PERMISSION_MESSAGE, hint: STATISTICS_PERMISSION_HINT });
@@ -110,19 +116,30 @@ export async function readCalls(client: Bitrix24Client, since: Date): Promise<Ca
 	const filter: IDataObject = { '>=CALL_START_DATE': statisticDate(since) };
 	// `start` must be lower case: the server upper-cases the other keys, not this one (spec §B3)
 	const page = async (start: number) =>
-		await client.call<unknown>(STATISTIC_METHOD, { FILTER: filter, SORT: 'ID', ORDER: 'ASC', start });
+		await client.call<unknown>(STATISTIC_METHOD, {
+			FILTER: filter,
+			SORT: 'ID',
+			ORDER: 'ASC',
+			start,
+		});
 	try {
 		const first = await page(0);
 		const pages: Array<Envelope<unknown>> = [first];
 		if (first.total !== undefined) {
 			const starts: number[] = [];
-			for (let start = STATISTIC_PAGE_SIZE; start < first.total; start += STATISTIC_PAGE_SIZE) starts.push(start);
+			for (let start = STATISTIC_PAGE_SIZE; start < first.total; start += STATISTIC_PAGE_SIZE)
+				starts.push(start);
 			pages.push(...(await Promise.all(starts.map(page))));
 		} else {
 			let last = first;
 			let at = 0;
 			// a `next` that does not move on, or an empty page, ends the chain: no endless loop
-			while (last.next !== undefined && last.next > at && Array.isArray(last.result) && last.result.length > 0) {
+			while (
+				last.next !== undefined &&
+				last.next > at &&
+				Array.isArray(last.result) &&
+				last.result.length > 0
+			) {
 				at = last.next;
 				last = await page(at);
 				pages.push(last);

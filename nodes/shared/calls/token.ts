@@ -1,6 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 
 /**
  * The application token of a Bitrix24 outgoing webhook: one random token per webhook, sent as
@@ -36,7 +40,10 @@ export type TokenFormCheck = { ok: true } | { ok: false; message: string };
 export function checkTokenForm(value: unknown): TokenFormCheck {
 	const where = 'Bitrix24 → Developer resources → Other → Outgoing webhook';
 	if (typeof value !== 'string' || value.trim() === '') {
-		return { ok: false, message: `The application token is empty. Copy it from ${where} (shown after Create).` };
+		return {
+			ok: false,
+			message: `The application token is empty. Copy it from ${where} (shown after Create).`,
+		};
 	}
 	if (value !== value.trim()) {
 		return {
@@ -67,6 +74,6 @@ export async function bitrix24OutgoingWebhookTokenTest(
 	return {
 		status: 'OK',
 		message:
-			'The token has the form Bitrix24 issues. Only a real call can prove it is this webhook\'s token: with a wrong one, Bitrix24\'s requests are answered 401 and start nothing.',
+			"The token has the form Bitrix24 issues. Only a real call can prove it is this webhook's token: with a wrong one, Bitrix24's requests are answered 401 and start nothing.",
 	};
 }

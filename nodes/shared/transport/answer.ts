@@ -35,7 +35,12 @@ function optionalNumber(value: unknown): number | undefined {
 }
 
 /** Reads `result`, `total`, `next` and `time` out of a plain answer or one command's batch parts. */
-export function envelopeOf(result: unknown, total: unknown, next: unknown, time: unknown): Envelope {
+export function envelopeOf(
+	result: unknown,
+	total: unknown,
+	next: unknown,
+	time: unknown,
+): Envelope {
 	return {
 		result,
 		total: optionalNumber(total),
@@ -54,16 +59,32 @@ const SERVER_FAULTS = new Set(['INTERNAL_SERVER_ERROR', 'ERROR_UNEXPECTED_ANSWER
  * The error for an {error, error_description} the portal sent, plain or inside a batch. Everything
  * that came from the portal is redacted: a portal may echo the webhook URL in any of it.
  */
-export function portalError(rawCode: unknown, rawDescription: unknown, httpStatus: number | undefined, secret?: string): Bitrix24Error {
-	const code = typeof rawCode === 'string' || typeof rawCode === 'number' ? redact(String(rawCode), secret) : 'UNKNOWN_ERROR';
+export function portalError(
+	rawCode: unknown,
+	rawDescription: unknown,
+	httpStatus: number | undefined,
+	secret?: string,
+): Bitrix24Error {
+	const code =
+		typeof rawCode === 'string' || typeof rawCode === 'number'
+			? redact(String(rawCode), secret)
+			: 'UNKNOWN_ERROR';
 	const description = redact(typeof rawDescription === 'string' ? rawDescription : '', secret);
 	const { message, hint } = explain(code, description, httpStatus);
 	let delivery: Delivery = 'answered';
 	if (REFUSED.has(code)) delivery = 'refused';
 	else if (SERVER_FAULTS.has(code)) delivery = 'unknown';
 	// a code the node does not know: only then does a 5xx status say it was a fault that may have run
-	else if (!isKnownCode(code) && httpStatus !== undefined && httpStatus >= 500) delivery = 'unknown';
-	return new Bitrix24Error({ kind: 'api', code, message: redact(message, secret), hint: redact(hint, secret), httpStatus, delivery });
+	else if (!isKnownCode(code) && httpStatus !== undefined && httpStatus >= 500)
+		delivery = 'unknown';
+	return new Bitrix24Error({
+		kind: 'api',
+		code,
+		message: redact(message, secret),
+		hint: redact(hint, secret),
+		httpStatus,
+		delivery,
+	});
 }
 
 function header(headers: Record<string, unknown>, name: string): string {
@@ -126,11 +147,14 @@ export function decodeAnswer(answer: RawAnswer, secret?: string): Envelope {
 	}
 	// A 2xx we cannot read (cut off, or a PHP notice before the JSON) came from the portal after the
 	// method ran, or while it ran: it may have done its work.
-	const ran: Delivery = statusCode >= 500 || (statusCode >= 200 && statusCode < 300) ? 'unknown' : 'answered';
+	const ran: Delivery =
+		statusCode >= 500 || (statusCode >= 200 && statusCode < 300) ? 'unknown' : 'answered';
 	const contentType = header(headers, 'content-type');
 	if (/html/i.test(contentType) || /^\s*</.test(text)) {
 		const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
-		const phpNotice = /<b>(Notice|Warning|Deprecated|Fatal error|Parse error)<\/b>/i.exec(text)?.[1];
+		const phpNotice = /<b>(Notice|Warning|Deprecated|Fatal error|Parse error)<\/b>/i.exec(
+			text,
+		)?.[1];
 		return throwError(
 			new Bitrix24Error({
 				kind: 'html',

@@ -18,14 +18,19 @@ export interface BatchCommand {
  * Encodes one call as a batch command. A value that cannot be percent-encoded (a lone UTF-16
  * surrogate: a text cut in the middle of an emoji) fails only this call, with a readable message.
  */
-export function encodeCommand(key: string, restMethod: string, params: IDataObject): BatchCommand | Bitrix24Error {
+export function encodeCommand(
+	key: string,
+	restMethod: string,
+	params: IDataObject,
+): BatchCommand | Bitrix24Error {
 	try {
 		return { key, restMethod, query: buildPhpQuery(params) };
 	} catch {
 		return new Bitrix24Error({
 			kind: 'input',
 			code: 'INVALID_CHARACTER',
-			message: 'A value of this item contains a broken character (half of an emoji or another character cut in two)',
+			message:
+				'A value of this item contains a broken character (half of an emoji or another character cut in two)',
 			hint: 'Check the texts of this item, e.g. a title cut to a length in the middle of an emoji, and remove the broken character.',
 			delivery: 'notSent',
 		});
@@ -35,7 +40,8 @@ export function encodeCommand(key: string, restMethod: string, params: IDataObje
 /** The body of one `batch` call: `halt: 0` so that one item's error never stops the others. */
 export function buildBatchBody(commands: BatchCommand[]): IDataObject {
 	const cmd: IDataObject = {};
-	for (const { key, restMethod, query } of commands) cmd[key] = query ? `${restMethod}?${query}` : restMethod;
+	for (const { key, restMethod, query } of commands)
+		cmd[key] = query ? `${restMethod}?${query}` : restMethod;
 	return { halt: 0, cmd };
 }
 
@@ -102,8 +108,14 @@ export function readBatchResult(
 		const failure = errors[key];
 		if (failure !== undefined && failure !== null) {
 			const { error, error_description: description } = asMap(failure);
-			const code = typeof error === 'string' || typeof error === 'number' ? String(error) : 'BATCH_COMMAND_FAILED';
-			outcomes.set(key, { ok: false, error: portalError(code, description, statusOf(code, restMethod), secret) });
+			const code =
+				typeof error === 'string' || typeof error === 'number'
+					? String(error)
+					: 'BATCH_COMMAND_FAILED';
+			outcomes.set(key, {
+				ok: false,
+				error: portalError(code, description, statusOf(code, restMethod), secret),
+			});
 			continue;
 		}
 		if (!(key in results)) {
@@ -120,7 +132,10 @@ export function readBatchResult(
 			});
 			continue;
 		}
-		outcomes.set(key, { ok: true, envelope: envelopeOf(results[key], totals[key], nexts[key], times[key]) });
+		outcomes.set(key, {
+			ok: true,
+			envelope: envelopeOf(results[key], totals[key], nexts[key], times[key]),
+		});
 	}
 	return outcomes;
 }

@@ -92,12 +92,19 @@ export class Bitrix24Client {
 	}
 
 	/** Reads the credential once; a malformed webhook URL fails here with a message naming the fix. */
-	static async create(ctx: ApiContext, options: Partial<ClientOptions> = {}): Promise<Bitrix24Client> {
+	static async create(
+		ctx: ApiContext,
+		options: Partial<ClientOptions> = {},
+	): Promise<Bitrix24Client> {
 		const merged = { ...DEFAULT_CLIENT_OPTIONS, ...options };
 		const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 		const parsed = readWebhookUrl(credentials.webhookUrl);
 		if (parsed instanceof Bitrix24Error) throw parsed;
-		const lane = laneFor(parsed, credentials.ignoreSSLIssues === true, shareOf(merged.rateLimit, merged.processes));
+		const lane = laneFor(
+			parsed,
+			credentials.ignoreSSLIssues === true,
+			shareOf(merged.rateLimit, merged.processes),
+		);
 		const shared = merged.batching && merged.mergeExecutions;
 		const queue = shared ? lane.queue : new CallQueue(lane);
 		const runKey = {};
@@ -121,7 +128,11 @@ export class Bitrix24Client {
 	}
 
 	/** Calls one REST method; resolves with its envelope or rejects with a Bitrix24Error. */
-	async call<T = unknown>(restMethod: string, params: IDataObject = {}, options: CallOptions = {}): Promise<Envelope<T>> {
+	async call<T = unknown>(
+		restMethod: string,
+		params: IDataObject = {},
+		options: CallOptions = {},
+	): Promise<Envelope<T>> {
 		// checked here, not only when a batch is built: a broken character fails its own call at once
 		const encoded = encodeCommand('check', restMethod, params);
 		if (encoded instanceof Bitrix24Error) throw encoded;

@@ -103,7 +103,8 @@ const NEW_WEBHOOK =
 
 const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 	INVALID_CREDENTIALS: () => ({
-		message: 'Bitrix24 does not accept this webhook: its code is wrong, or it was deleted or has expired',
+		message:
+			'Bitrix24 does not accept this webhook: its code is wrong, or it was deleted or has expired',
 		hint: NEW_WEBHOOK,
 	}),
 	NO_AUTH_FOUND: () => ({
@@ -134,8 +135,14 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 	}),
 	INVALID_REQUEST: (description) =>
 		/https/i.test(description)
-			? { message: 'Bitrix24 refused the request: HTTPS is required', hint: 'Use the https:// webhook URL of your portal.' }
-			: { message: 'Bitrix24 refused the request as invalid', hint: 'Check the webhook URL in the credential.' },
+			? {
+					message: 'Bitrix24 refused the request: HTTPS is required',
+					hint: 'Use the https:// webhook URL of your portal.',
+				}
+			: {
+					message: 'Bitrix24 refused the request as invalid',
+					hint: 'Check the webhook URL in the credential.',
+				},
 	ERROR_METHOD_NOT_FOUND: () => ({
 		message: 'This Bitrix24 portal does not offer the method',
 		hint: 'Check that the Telephony module is enabled on the portal.',
@@ -145,15 +152,22 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 		hint: 'The node already paces and retries; raise "Max Wait" in the node options, or run fewer workflows against the portal at once.',
 	}),
 	OPERATION_TIME_LIMIT: () => ({
-		message: 'Bitrix24 blocked the method for a while: its run time in the last 10 minutes is over the limit',
+		message:
+			'Bitrix24 blocked the method for a while: its run time in the last 10 minutes is over the limit',
 		hint: 'Wait until the limit resets (up to 10 minutes), then run again.',
 	}),
 	OVERLOAD_LIMIT: () => ({
 		message: 'Bitrix24 support has blocked REST access for this portal',
 		hint: 'Retrying does not help; contact Bitrix24 support.',
 	}),
-	INTERNAL_SERVER_ERROR: () => ({ message: 'Bitrix24 had an internal error', hint: 'Try again later.' }),
-	ERROR_UNEXPECTED_ANSWER: () => ({ message: 'Bitrix24 had an internal error', hint: 'Try again later.' }),
+	INTERNAL_SERVER_ERROR: () => ({
+		message: 'Bitrix24 had an internal error',
+		hint: 'Try again later.',
+	}),
+	ERROR_UNEXPECTED_ANSWER: () => ({
+		message: 'Bitrix24 had an internal error',
+		hint: 'Try again later.',
+	}),
 	PORTAL_DELETED: () => ({
 		message: 'The Bitrix24 portal is closed or deleted',
 		hint: 'Check the portal address in the credential.',
@@ -213,7 +227,9 @@ export function isKnownCode(code: string): boolean {
 
 /** The message and hint for an error code of the portal; the description is already redacted. */
 export function explain(code: string, description: string, httpStatus?: number): Explanation {
-	const known = Object.prototype.hasOwnProperty.call(EXPLANATIONS, code) ? EXPLANATIONS[code] : undefined;
+	const known = Object.prototype.hasOwnProperty.call(EXPLANATIONS, code)
+		? EXPLANATIONS[code]
+		: undefined;
 	if (known) return known(description);
 	if (httpStatus !== undefined && httpStatus >= 500) {
 		return { message: `Bitrix24 answered with a server error (${code})`, hint: 'Try again later.' };
@@ -226,7 +242,11 @@ export function explain(code: string, description: string, httpStatus?: number):
 }
 
 /** The error an item fails with: readable message, the hint as description, the code kept. */
-export function toNodeApiError(node: INode, error: Bitrix24Error, itemIndex?: number): NodeApiError {
+export function toNodeApiError(
+	node: INode,
+	error: Bitrix24Error,
+	itemIndex?: number,
+): NodeApiError {
 	// not under `code`: NodeApiError would replace the message with its own for system codes
 	const response: JsonObject = {
 		bitrix24Code: error.code,
@@ -248,10 +268,17 @@ export function toNodeApiError(node: INode, error: Bitrix24Error, itemIndex?: nu
  * Any failure as the n8n error it should be: what the portal answered becomes a NodeApiError,
  * what the user entered (a malformed webhook URL, a value that cannot be sent) a NodeOperationError.
  */
-export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+export function toNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex?: number,
+): NodeApiError | NodeOperationError {
 	if (error instanceof Bitrix24Error) {
 		if (error.code === 'INVALID_WEBHOOK_URL' || error.kind === 'input') {
-			const operationError = new NodeOperationError(node, error.message, { itemIndex, description: error.description });
+			const operationError = new NodeOperationError(node, error.message, {
+				itemIndex,
+				description: error.description,
+			});
 			// n8n replaces a message containing a system error code in any case ("updateExisting"
 			// holds EEXIST) with its own words about files; the node's message is the one that helps
 			operationError.message = error.message;

@@ -15,7 +15,11 @@ import { Bitrix24Error, invalidWebhookUrl } from './errors';
 export const CREDENTIAL_TYPE = 'bitrix24WebhookApi';
 
 /** Any n8n context that may call the portal with the node's credential (the call trigger's line lookup runs in a webhook). */
-export type ApiContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions | IWebhookFunctions;
+export type ApiContext =
+	| IExecuteFunctions
+	| IPollFunctions
+	| ILoadOptionsFunctions
+	| IWebhookFunctions;
 
 export interface RequestSettings {
 	timeoutMs: number;
@@ -44,7 +48,13 @@ const TLS_CODES = new Set([
 ]);
 
 /** Refused or unresolvable: the request never reached the portal. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT_CODES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+]);
 
 function tlsFailure(code: string): Bitrix24Error {
 	const certificate = code !== 'EPROTO' && code !== 'ERR_SSL_WRONG_VERSION_NUMBER';
@@ -81,13 +91,23 @@ export function networkFailure(error: unknown, timeoutMs: number): Bitrix24Error
 	const tls = codes.find((c) => TLS_CODES.has(c));
 	if (tls) return tlsFailure(tls);
 	// n8n's legacy request helper (the credential test) wraps certificate errors without their code
-	if (chain.some((link) => link.name === 'NodeSslError')) return tlsFailure('CERTIFICATE_NOT_TRUSTED');
-	if (/self[- ]signed certificate|certificate has expired|unable to verify the first certificate|wrong version number/i.test(messages)) {
+	if (chain.some((link) => link.name === 'NodeSslError'))
+		return tlsFailure('CERTIFICATE_NOT_TRUSTED');
+	if (
+		/self[- ]signed certificate|certificate has expired|unable to verify the first certificate|wrong version number/i.test(
+			messages,
+		)
+	) {
 		return tlsFailure(codes.find((c) => /CERT|TLS|SSL/.test(c)) ?? 'TLS_FAILURE');
 	}
 	const code = codes.find((c) => /^E[A-Z_]+$/.test(c)) ?? codes[0] ?? '';
 	if (code === 'ERR_CANCELED') {
-		return new Bitrix24Error({ kind: 'network', code: 'CANCELED', message: 'The execution was cancelled', delivery: 'notSent' });
+		return new Bitrix24Error({
+			kind: 'network',
+			code: 'CANCELED',
+			message: 'The execution was cancelled',
+			delivery: 'notSent',
+		});
 	}
 	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(messages)) {
 		return new Bitrix24Error({
@@ -104,7 +124,9 @@ export function networkFailure(error: unknown, timeoutMs: number): Bitrix24Error
 	return new Bitrix24Error({
 		kind: 'network',
 		code: code || 'NETWORK_ERROR',
-		message: neverSent ? 'The portal could not be reached' : 'The connection to the portal was lost before it answered',
+		message: neverSent
+			? 'The portal could not be reached'
+			: 'The connection to the portal was lost before it answered',
 		hint: neverSent
 			? `Check the portal address in the webhook URL and that the portal is online${detail}.`
 			: `The network or a proxy dropped the connection; the node retries calls that are safe to repeat${detail}.`,
@@ -150,7 +172,11 @@ export async function sendRequest(
 	};
 	let response: FullResponse;
 	try {
-		response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, request)) as FullResponse;
+		response = (await ctx.helpers.httpRequestWithAuthentication.call(
+			ctx,
+			CREDENTIAL_TYPE,
+			request,
+		)) as FullResponse;
 	} catch (error) {
 		throw networkFailure(error, settings.timeoutMs);
 	}
@@ -183,5 +209,9 @@ export async function postForCredentialTest(
 		followAllRedirects: false,
 		rejectUnauthorized: !allowUnauthorizedCerts,
 	})) as FullResponse;
-	return { statusCode: response.statusCode, headers: response.headers ?? {}, text: bodyText(response.body) };
+	return {
+		statusCode: response.statusCode,
+		headers: response.headers ?? {},
+		text: bodyText(response.body),
+	};
 }

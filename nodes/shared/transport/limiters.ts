@@ -36,7 +36,10 @@ export class LeakyBucket {
 		const share = this.share.share;
 		if (share >= 1) return this.configured;
 		// a bucket of fewer than 2 never lets a request through (one place is kept as slack)
-		return { burst: Math.max(2, Math.floor(this.configured.burst * share)), perSecond: this.configured.perSecond * share };
+		return {
+			burst: Math.max(2, Math.floor(this.configured.burst * share)),
+			perSecond: this.configured.perSecond * share,
+		};
 	}
 
 	private drain(now: number): void {
@@ -111,5 +114,8 @@ export class WaitBudget {
 export function shareOf(limit: RateLimit, processes: number): RateLimit {
 	if (processes <= 1) return limit;
 	// a bucket of fewer than 2 never lets a request through (one place is kept as slack)
-	return { burst: Math.max(2, Math.floor(limit.burst / processes)), perSecond: limit.perSecond / processes };
+	return {
+		burst: Math.max(2, Math.floor(limit.burst / processes)),
+		perSecond: limit.perSecond / processes,
+	};
 }

@@ -51,7 +51,11 @@ export class OperatingTimes {
 		}
 		const before = this.current(restMethod, now);
 		const duration = Number(time.duration);
-		const added = before ? operating - before.operating : Number.isFinite(duration) && duration > UNCOUNTED_SECONDS ? duration : 0;
+		const added = before
+			? operating - before.operating
+			: Number.isFinite(duration) && duration > UNCOUNTED_SECONDS
+				? duration
+				: 0;
 		// the portal ran the call although the sum was already this high: its limit is higher
 		if (before && before.operating > this.limit) this.limit = before.operating;
 		this.methods.set(restMethod, {
@@ -80,7 +84,10 @@ export class OperatingTimes {
 	private current(restMethod: string, now: number): MethodUse | undefined {
 		const use = this.methods.get(restMethod);
 		if (!use) return undefined;
-		const validUntil = use.resetAt !== undefined ? Math.min(use.resetAt * 1000, use.seenAt + BASKET_MS) : use.seenAt + BASKET_MS;
+		const validUntil =
+			use.resetAt !== undefined
+				? Math.min(use.resetAt * 1000, use.seenAt + BASKET_MS)
+				: use.seenAt + BASKET_MS;
 		if (now >= validUntil) {
 			this.methods.delete(restMethod);
 			return undefined;

@@ -114,8 +114,18 @@ export class CallQueue {
 		return !this.running && this.runs.size === 0;
 	}
 
-	enqueue(run: RunState, call: Omit<PendingCall, 'seq' | 'run' | 'attempts' | 'mayHaveRun' | 'refusedByPortal'>): void {
-		run.pending.push({ ...call, run, seq: this.seq++, attempts: 0, mayHaveRun: false, refusedByPortal: false });
+	enqueue(
+		run: RunState,
+		call: Omit<PendingCall, 'seq' | 'run' | 'attempts' | 'mayHaveRun' | 'refusedByPortal'>,
+	): void {
+		run.pending.push({
+			...call,
+			run,
+			seq: this.seq++,
+			attempts: 0,
+			mayHaveRun: false,
+			refusedByPortal: false,
+		});
 		this.runs.add(run);
 		if (run.batching) this.recent.note(run.execution, Date.now());
 		this.nudged = true;
@@ -280,7 +290,10 @@ export class CallQueue {
 			while (count < run.pending.length && group.length + count < MAX_BATCH_COMMANDS) {
 				const call = run.pending[count];
 				if (count > 0 && mayFormBatchReference(call.params)) break;
-				const key = READ_METHODS.has(call.restMethod) || call.params.CONFIG_ID === undefined ? undefined : String(call.params.CONFIG_ID);
+				const key =
+					READ_METHODS.has(call.restMethod) || call.params.CONFIG_ID === undefined
+						? undefined
+						: String(call.params.CONFIG_ID);
 				if (key !== undefined && written.has(key)) break;
 				if (!this.mayGoNow(run, call, now)) break;
 				if (key !== undefined) written.add(key);
@@ -372,7 +385,12 @@ export class CallQueue {
 	private async sendPlain(call: PendingCall): Promise<void> {
 		call.attempts++;
 		try {
-			const envelope = await sendRequest(call.run.ctx, call.restMethod, call.params, this.settings([call]));
+			const envelope = await sendRequest(
+				call.run.ctx,
+				call.restMethod,
+				call.params,
+				this.settings([call]),
+			);
 			this.lane.bucket.accepted();
 			this.lane.operating.note(call.restMethod, envelope.time);
 			call.resolve(envelope);
@@ -407,7 +425,11 @@ export class CallQueue {
 			return;
 		}
 		this.lane.bucket.accepted();
-		const outcomes = readBatchResult(envelope.result, commands.map(({ command }) => command), this.lane.secret);
+		const outcomes = readBatchResult(
+			envelope.result,
+			commands.map(({ command }) => command),
+			this.lane.secret,
+		);
 		const retries: Retry[] = [];
 		for (const { call, command } of commands) {
 			const outcome = outcomes.get(command.key);
@@ -418,7 +440,8 @@ export class CallQueue {
 			}
 			const error = outcome?.error as Bitrix24Error;
 			if (error.code === 'OPERATION_TIME_LIMIT') this.lane.operating.noteBlocked(call.restMethod);
-			if (mayRetry(error, call.idempotent, call.attempts, call.run.maxAttempts)) retries.push({ call, error });
+			if (mayRetry(error, call.idempotent, call.attempts, call.run.maxAttempts))
+				retries.push({ call, error });
 			else this.fail(call, error);
 		}
 		if (retries.length > 0) this.requeue(retries);
@@ -438,7 +461,11 @@ export class CallQueue {
 				else run.fatal = error;
 			}
 		}
-		call.reject(call.mayHaveRun && error.kind === 'api' ? error.with({ repeatedAfterLostAnswer: true }) : error);
+		call.reject(
+			call.mayHaveRun && error.kind === 'api'
+				? error.with({ repeatedAfterLostAnswer: true })
+				: error,
+		);
 	}
 
 	/**
@@ -464,7 +491,8 @@ export class CallQueue {
 		for (const call of calls) {
 			const own = this.errorFor(call, error);
 			if (own.code === 'OPERATION_TIME_LIMIT') this.lane.operating.noteBlocked(call.restMethod);
-			if (mayRetry(own, call.idempotent, call.attempts, call.run.maxAttempts)) retries.push({ call, error: own });
+			if (mayRetry(own, call.idempotent, call.attempts, call.run.maxAttempts))
+				retries.push({ call, error: own });
 			else this.fail(call, own);
 		}
 		if (retries.length > 0) this.requeue(retries);
@@ -514,7 +542,8 @@ export class CallQueue {
 		for (const [run, own] of byRun) {
 			const delay = Math.max(...own.map((retry) => this.delayFor(retry)));
 			if (run.cancelled || !run.budget.affords(delay)) {
-				for (const retry of own) this.fail(retry.call, run.cancelled ? cancelled() : this.gaveUp(retry, delay));
+				for (const retry of own)
+					this.fail(retry.call, run.cancelled ? cancelled() : this.gaveUp(retry, delay));
 				continue;
 			}
 			run.budget.spend(delay);
@@ -526,5 +555,10 @@ export class CallQueue {
 }
 
 export function cancelled(): Bitrix24Error {
-	return new Bitrix24Error({ kind: 'network', code: 'CANCELED', message: 'The execution was cancelled', delivery: 'notSent' });
+	return new Bitrix24Error({
+		kind: 'network',
+		code: 'CANCELED',
+		message: 'The execution was cancelled',
+		delivery: 'notSent',
+	});
 }

@@ -61,7 +61,11 @@ export function pruneIdle(now = Date.now()): void {
  * The shared state for a webhook: its portal's bucket (set to the limit the caller's node options
  * name; the last one set wins) and its own lane. Prunes idle entries on the way.
  */
-export function laneFor(webhook: ParsedWebhookUrl, allowUnauthorizedCerts: boolean, limit: RateLimit): WebhookLane {
+export function laneFor(
+	webhook: ParsedWebhookUrl,
+	allowUnauthorizedCerts: boolean,
+	limit: RateLimit,
+): WebhookLane {
 	pruneIdle();
 	const key = portalKey(webhook);
 	let portal = portals.get(key);

@@ -38,11 +38,16 @@ const PASSING_KINDS = new Set(['network', 'timeout']);
 
 export function classify(error: Bitrix24Error): Classification {
 	const mayHaveRun = error.delivery === 'unknown';
-	const result = (verdict: Verdict, sameMethodOnly = false): Classification => ({ verdict, mayHaveRun, sameMethodOnly });
+	const result = (verdict: Verdict, sameMethodOnly = false): Classification => ({
+		verdict,
+		mayHaveRun,
+		sameMethodOnly,
+	});
 	if (error.delivery === 'refused') return result('wait');
 	if (FATAL_CODES.has(error.code)) return result('fatal');
 	// the permission is checked per method, and REST-by-subscription for all of them
-	if (error.code === 'ACCESS_DENIED') return result('fatal', error.message !== REST_NEEDS_SUBSCRIPTION);
+	if (error.code === 'ACCESS_DENIED')
+		return result('fatal', error.message !== REST_NEEDS_SUBSCRIPTION);
 	// a certificate or a redirect does not change from one call to the next
 	if (error.kind === 'tls' || error.kind === 'redirect') return result('fatal');
 	if (error.kind === 'input' || error.kind === 'budget') return result('final');
@@ -52,7 +57,12 @@ export function classify(error: Bitrix24Error): Classification {
 }
 
 /** Whether a call that failed so may be sent again, given how often it was tried already. */
-export function mayRetry(error: Bitrix24Error, idempotent: boolean, attempts: number, maxAttempts: number): boolean {
+export function mayRetry(
+	error: Bitrix24Error,
+	idempotent: boolean,
+	attempts: number,
+	maxAttempts: number,
+): boolean {
 	const { verdict, mayHaveRun } = classify(error);
 	if (verdict === 'wait') return true;
 	if (verdict !== 'retry' || attempts >= maxAttempts) return false;
@@ -61,7 +71,9 @@ export function mayRetry(error: Bitrix24Error, idempotent: boolean, attempts: nu
 
 /** The portal may have run the call even though it failed: repeating it could do it twice. */
 export function mayHaveRun(error: unknown): boolean {
-	return typeof error === 'object' && error !== null && (error as Bitrix24Error).delivery === 'unknown';
+	return (
+		typeof error === 'object' && error !== null && (error as Bitrix24Error).delivery === 'unknown'
+	);
 }
 
 /** Exponential back-off with jitter: 0.5 s, 1 s, 2 s, … (±50 %), at most 30 s. */

@@ -28,7 +28,11 @@ async function createCredential(context: EditorContext, webhookUrl: string): Pro
 	await page.waitForSelector(search, { visible: true });
 	const option = '[data-test-id="new-credential-type-select-option"]';
 	const shownOptions = async () =>
-		await page.$$eval(option, (options) => options.filter((o) => (o as PageText).checkVisibility()).map((o) => (o as PageText).innerText.trim()));
+		await page.$$eval(option, (options) =>
+			options
+				.filter((o) => (o as PageText).checkVisibility())
+				.map((o) => (o as PageText).innerText.trim()),
+		);
 	// the list fills in and moves while the page loads: a click can land on another entry, so
 	// each attempt checks what the select took
 	let chosen = '';
@@ -48,7 +52,10 @@ async function createCredential(context: EditorContext, webhookUrl: string): Pro
 		await until(async () => (await shownOptions()).length === 0, 3_000);
 		chosen = await page.$eval(search, (input) => (input as PageText).value ?? '');
 	}
-	if (chosen !== 'Bitrix24 Webhook API') throw new Error(`the dialog chose "${chosen}" instead of "Bitrix24 Webhook API"; the list showed ${(await shownOptions()).join(', ')}`);
+	if (chosen !== 'Bitrix24 Webhook API')
+		throw new Error(
+			`the dialog chose "${chosen}" instead of "Bitrix24 Webhook API"; the list showed ${(await shownOptions()).join(', ')}`,
+		);
 	await page.click('[data-test-id="new-credential-type-button"]');
 	const field = `${MODAL} [data-test-id="parameter-input-webhookUrl"] input`;
 	await page.waitForSelector(field, { visible: true }).catch(async (error: Error) => {
@@ -80,13 +87,29 @@ export async function credentialChecks(context: EditorContext): Promise<void> {
 	await checks.group('the credential dialog with the sandbox webhook', async () => {
 		const text = await createCredential(context, sandbox.webhook.url);
 		await editor.screenshot(path.join(shots, 'credential-good.png'), MODAL);
-		checks.that('a working webhook: the dialog says the connection was tested successfully', SUCCESS.test(text) && !FAILURE.test(text), text);
-		checks.that('a working webhook: the dialog does not show the secret', !text.includes(secret), text);
+		checks.that(
+			'a working webhook: the dialog says the connection was tested successfully',
+			SUCCESS.test(text) && !FAILURE.test(text),
+			text,
+		);
+		checks.that(
+			'a working webhook: the dialog does not show the secret',
+			!text.includes(secret),
+			text,
+		);
 	});
 	await checks.group('the credential dialog with a wrong secret', async () => {
 		const text = await createCredential(context, sandbox.webhook.url.replace(secret, wrongSecret));
 		await editor.screenshot(path.join(shots, 'credential-wrong-secret.png'), MODAL);
-		checks.that('a wrong secret: the dialog shows an error', FAILURE.test(text) && !SUCCESS.test(text), text);
-		checks.that('a wrong secret: the dialog shows neither secret', !text.includes(secret) && !text.includes(wrongSecret), text);
+		checks.that(
+			'a wrong secret: the dialog shows an error',
+			FAILURE.test(text) && !SUCCESS.test(text),
+			text,
+		);
+		checks.that(
+			'a wrong secret: the dialog shows neither secret',
+			!text.includes(secret) && !text.includes(wrongSecret),
+			text,
+		);
 	});
 }

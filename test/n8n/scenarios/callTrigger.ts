@@ -23,13 +23,18 @@ class Capture {
 	static async start(): Promise<Capture> {
 		const server = createServer();
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-		const capture = new Capture(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/capture`);
+		const capture = new Capture(
+			server,
+			`http://127.0.0.1:${(server.address() as AddressInfo).port}/capture`,
+		);
 		server.on('request', (req: IncomingMessage, res) => {
 			const chunks: Buffer[] = [];
 			req.on('data', (chunk: Buffer) => chunks.push(chunk));
 			req.on('end', () => {
 				try {
-					capture.items.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+					capture.items.push(
+						JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+					);
 				} catch {
 					capture.items.push({ unparsable: Buffer.concat(chunks).toString('utf8') });
 				}
@@ -70,19 +75,33 @@ export const CALL_TOKEN = 'k3x9q2w7e5r1t8y4u6i0o2p4a6s8d0f1';
  * Imports the example before `n8n start` (n8n loads active workflows when it starts); the checks
  * run once it is up. Returns the checks to run then.
  */
-export async function importCallTrigger(context: Context): Promise<(() => Promise<void>) | undefined> {
+export async function importCallTrigger(
+	context: Context,
+): Promise<(() => Promise<void>) | undefined> {
 	const { n8n, checks, dir } = context;
 	const capture = await Capture.start();
 	const workflow = capturing(example('failed-calls-alert.json', 'exFailedCalls001'), capture.url);
 	const trigger = nodeOfType(workflow, CALL_TRIGGER_NODE);
 	const webhookId = trigger.webhookId;
-	if (!checks.that('the failed-calls example names its webhook id', typeof webhookId === 'string' && webhookId !== '', trigger)) {
+	if (
+		!checks.that(
+			'the failed-calls example names its webhook id',
+			typeof webhookId === 'string' && webhookId !== '',
+			trigger,
+		)
+	) {
 		await capture.close();
 		return undefined;
 	}
 	const imported = await n8n.importFolder([workflow], path.join(dir, 'calls'));
 	const activated = imported.code === 0 ? await n8n.activate(workflow.id as string) : imported;
-	if (!checks.that('the failed-calls example imports and activates', imported.code === 0 && activated.code === 0, activated.output.slice(-3000))) {
+	if (
+		!checks.that(
+			'the failed-calls example imports and activates',
+			imported.code === 0 && activated.code === 0,
+			activated.output.slice(-3000),
+		)
+	) {
 		await capture.close();
 		return undefined;
 	}
@@ -95,33 +114,77 @@ export async function importCallTrigger(context: Context): Promise<(() => Promis
 	};
 }
 
-async function callChecks(context: Context, workflow: Workflow, url: string, capture: Capture): Promise<void> {
+async function callChecks(
+	context: Context,
+	workflow: Workflow,
+	url: string,
+	capture: Capture,
+): Promise<void> {
 	const { n8n, sandbox, checks, secret } = context;
 	const workflowId = workflow.id as string;
 	const trunk = sandbox.lines().find((line) => line.title === 'Trunk A');
-	if (!checks.that('the cloud line from the first half is there', trunk !== undefined, sandbox.lines())) return;
+	if (
+		!checks.that(
+			'the cloud line from the first half is there',
+			trunk !== undefined,
+			sandbox.lines(),
+		)
+	)
+		return;
 	const hook = sandbox.addOutgoingWebhook({ url, token: CALL_TOKEN });
 
-	await checks.group('a failed call through a SIP line starts one execution, answered at once', async () => {
-		const placed = await sandbox.placeCall({ configId: trunk!.configId, code: '402', type: 1 });
-		const delivery = placed.deliveries[0];
-		checks.that('Bitrix24\'s POST was answered 200', delivery?.status === 200, delivery);
-		checks.that('and answered within 2 s', (delivery?.ms ?? Infinity) < 2000, delivery?.ms);
-		const arrived = await until(() => capture.items.length >= 1, 30_000);
-		const item = capture.items[0] ?? {};
-		const line = (item.line ?? {}) as Record<string, unknown>;
-		checks.that('the alert step got the call', arrived && item.CALL_ID === placed.callId, capture.items);
-		checks.that('typed and explained: failed, code 402 in words, a number duration', item.failed === true && item.CALL_FAILED_CODE === '402' && /insufficient funds/i.test(String(item.failure)) && typeof item.CALL_DURATION === 'number', item);
-		checks.that('the line is resolved to its id and title', line.CONFIG_ID === trunk!.configId && line.TITLE === 'Trunk A', line);
-		checks.that('the item holds no token and no webhook secret', !JSON.stringify(item).includes(CALL_TOKEN) && !JSON.stringify(item).includes(secret));
-	});
+	await checks.group(
+		'a failed call through a SIP line starts one execution, answered at once',
+		async () => {
+			const placed = await sandbox.placeCall({ configId: trunk!.configId, code: '402', type: 1 });
+			const delivery = placed.deliveries[0];
+			checks.that("Bitrix24's POST was answered 200", delivery?.status === 200, delivery);
+			checks.that('and answered within 2 s', (delivery?.ms ?? Infinity) < 2000, delivery?.ms);
+			const arrived = await until(() => capture.items.length >= 1, 30_000);
+			const item = capture.items[0] ?? {};
+			const line = (item.line ?? {}) as Record<string, unknown>;
+			checks.that(
+				'the alert step got the call',
+				arrived && item.CALL_ID === placed.callId,
+				capture.items,
+			);
+			checks.that(
+				'typed and explained: failed, code 402 in words, a number duration',
+				item.failed === true &&
+					item.CALL_FAILED_CODE === '402' &&
+					/insufficient funds/i.test(String(item.failure)) &&
+					typeof item.CALL_DURATION === 'number',
+				item,
+			);
+			checks.that(
+				'the line is resolved to its id and title',
+				line.CONFIG_ID === trunk!.configId && line.TITLE === 'Trunk A',
+				line,
+			);
+			checks.that(
+				'the item holds no token and no webhook secret',
+				!JSON.stringify(item).includes(CALL_TOKEN) && !JSON.stringify(item).includes(secret),
+			);
+		},
+	);
 
 	await checks.group('a successful call and a forged sender start nothing', async () => {
 		const before = (await n8n.executions(workflowId)).length;
 		const ok = await sandbox.placeCall({ configId: trunk!.configId, code: '200', duration: 30 });
-		checks.that('a successful call is answered 200', ok.deliveries[0]?.status === 200, ok.deliveries);
-		const forged = await sandbox.placeCall({ configId: trunk!.configId, code: '486' }, { wrongToken: true });
-		checks.that('a wrong application token is answered 401', forged.deliveries[0]?.status === 401, forged.deliveries);
+		checks.that(
+			'a successful call is answered 200',
+			ok.deliveries[0]?.status === 200,
+			ok.deliveries,
+		);
+		const forged = await sandbox.placeCall(
+			{ configId: trunk!.configId, code: '486' },
+			{ wrongToken: true },
+		);
+		checks.that(
+			'a wrong application token is answered 401',
+			forged.deliveries[0]?.status === 401,
+			forged.deliveries,
+		);
 		await sleep(3000);
 		const after = await n8n.executions(workflowId);
 		checks.that('neither started an execution', after.length === before, after);
@@ -129,11 +192,20 @@ async function callChecks(context: Context, workflow: Workflow, url: string, cap
 	});
 
 	await checks.group('concurrent call ends each start their own execution', async () => {
-		const placed = await Promise.all(Array.from({ length: 5 }, async () => await sandbox.placeCall({ configId: trunk!.configId, code: '486' })));
+		const placed = await Promise.all(
+			Array.from(
+				{ length: 5 },
+				async () => await sandbox.placeCall({ configId: trunk!.configId, code: '486' }),
+			),
+		);
 		const ids = new Set(placed.map((call) => call.callId));
 		await until(() => capture.items.length >= 6, 30_000);
 		const seen = capture.items.slice(1).map((item) => item.CALL_ID);
-		checks.that('five calls, five alerts, each its own CALL_ID', seen.length === 5 && seen.every((id) => ids.has(String(id))) && new Set(seen).size === 5, seen);
+		checks.that(
+			'five calls, five alerts, each its own CALL_ID',
+			seen.length === 5 && seen.every((id) => ids.has(String(id))) && new Set(seen).size === 5,
+			seen,
+		);
 	});
 
 	sandbox.removeOutgoingWebhook(hook.id);

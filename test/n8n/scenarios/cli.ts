@@ -33,7 +33,12 @@ interface Outcome {
 }
 
 const line = (id: number) => ({ __rl: true, mode: 'id', value: String(id) });
-const picked = (id: number) => ({ __rl: true, mode: 'list', value: String(id), cachedResultName: 'picked in the editor' });
+const picked = (id: number) => ({
+	__rl: true,
+	mode: 'list',
+	value: String(id),
+	cachedResultName: 'picked in the editor',
+});
 
 /** An example whose schedule trigger is swapped for a manual one: `n8n execute` starts only from a manual trigger. */
 function startedByHand(workflow: Workflow): Workflow {
@@ -51,11 +56,32 @@ export async function cliScenarios(context: Context): Promise<void> {
 	const { n8n, sandbox, checks, dir, secret } = context;
 
 	// The portal before the run: a registered cloud line, an office line and a broken cloud line.
-	const trunk = sandbox.addLineByHand({ type: 'cloud', title: 'Trunk A', server: 'sip.a.example', login: '100', password: 'pa55-a' });
-	const office = sandbox.addLineByHand({ type: 'office', title: 'Branch office PBX', server: 'pbx.branch.example', login: '200' });
-	const broken = sandbox.addLineByHand({ type: 'cloud', title: 'Broken trunk', server: 'sip.b.example', login: '300', password: 'pa55-b' });
+	const trunk = sandbox.addLineByHand({
+		type: 'cloud',
+		title: 'Trunk A',
+		server: 'sip.a.example',
+		login: '100',
+		password: 'pa55-a',
+	});
+	const office = sandbox.addLineByHand({
+		type: 'office',
+		title: 'Branch office PBX',
+		server: 'pbx.branch.example',
+		login: '200',
+	});
+	const broken = sandbox.addLineByHand({
+		type: 'cloud',
+		title: 'Broken trunk',
+		server: 'sip.b.example',
+		login: '300',
+		password: 'pa55-b',
+	});
 	sandbox.setRegistration(trunk.regId as number, { STATUS_RESULT: 'success', STATUS_CODE: 200 });
-	sandbox.setRegistration(broken.regId as number, { STATUS_RESULT: 'error', STATUS_CODE: 403, ERROR_MESSAGE: 'Forbidden' });
+	sandbox.setRegistration(broken.regId as number, {
+		STATUS_RESULT: 'error',
+		STATUS_CODE: 403,
+		ERROR_MESSAGE: 'Forbidden',
+	});
 	const defaultBefore = sandbox.defaultOutgoing();
 
 	const provision = example('provision-cloud-line.json', 'exProvision00001');
@@ -78,8 +104,19 @@ export async function cliScenarios(context: Context): Promise<void> {
 			workflow: example('list-lines.json', 'exListLines00001'),
 			verify: ({ items, error }) => {
 				const titles = items.map((item) => item.TITLE);
-				checks.that('Get Many lists every line', !error && ['Trunk A', 'Branch office PBX', 'Broken trunk'].every((title) => titles.includes(title)), { error, items });
-				checks.that('Get Many outputs neither ID nor passwords', items.length > 0 && items.every((item) => !('ID' in item) && !('PASSWORD' in item)), items);
+				checks.that(
+					'Get Many lists every line',
+					!error &&
+						['Trunk A', 'Branch office PBX', 'Broken trunk'].every((title) =>
+							titles.includes(title),
+						),
+					{ error, items },
+				);
+				checks.that(
+					'Get Many outputs neither ID nor passwords',
+					items.length > 0 && items.every((item) => !('ID' in item) && !('PASSWORD' in item)),
+					items,
+				);
 			},
 		},
 		{
@@ -94,48 +131,104 @@ export async function cliScenarios(context: Context): Promise<void> {
 		},
 		{
 			name: 'Line → Create (provision-cloud-line.json filled in) creates the line',
-			workflow: withParameters(provision, provisionNode, { server: 'sip.provider.example', login: '2001', password: 'provider-pass' }, 'exProvision00002'),
+			workflow: withParameters(
+				provision,
+				provisionNode,
+				{ server: 'sip.provider.example', login: '2001', password: 'provider-pass' },
+				'exProvision00002',
+			),
 			verify: ({ items, error }) => {
 				const made = sandbox.lines().find((candidate) => candidate.title === items[0]?.TITLE);
 				created = made?.configId ?? 0;
-				checks.that('Create outputs the new line', !error && items.length === 1 && Number(items[0].CONFIG_ID) > 0, { error, items });
-				checks.that('the portal has the line with the given server', made?.server === 'sip.provider.example' && made.configId === Number(items[0]?.CONFIG_ID), made);
+				checks.that(
+					'Create outputs the new line',
+					!error && items.length === 1 && Number(items[0].CONFIG_ID) > 0,
+					{ error, items },
+				);
+				checks.that(
+					'the portal has the line with the given server',
+					made?.server === 'sip.provider.example' && made.configId === Number(items[0]?.CONFIG_ID),
+					made,
+				);
 			},
 		},
 		{
 			name: 'Line → Get with a Line ID given "By ID" (resource locator)',
-			workflow: sipWorkflow('genGetById000001', 'Get by id', { resource: 'line', operation: 'get', configId: line(trunk.configId) }),
+			workflow: sipWorkflow('genGetById000001', 'Get by id', {
+				resource: 'line',
+				operation: 'get',
+				configId: line(trunk.configId),
+			}),
 			verify: ({ items, error }) => {
-				checks.that('Get returns the line', !error && items.length === 1 && items[0].TITLE === 'Trunk A', { error, items });
+				checks.that(
+					'Get returns the line',
+					!error && items.length === 1 && items[0].TITLE === 'Trunk A',
+					{ error, items },
+				);
 			},
 		},
 		{
 			name: 'Line → Get Many in node version 2: the short form, the default line flagged',
-			workflow: sipWorkflow('genGetManyV20001', 'Get Many v2', { resource: 'line', operation: 'getMany', returnAll: true }, { typeVersion: 2 }),
+			workflow: sipWorkflow(
+				'genGetManyV20001',
+				'Get Many v2',
+				{ resource: 'line', operation: 'getMany', returnAll: true },
+				{ typeVersion: 2 },
+			),
 			verify: ({ items, error }) => {
 				const byTitle = Object.fromEntries(items.map((item) => [item.title, item]));
-				checks.that('version 2 outputs one short item per line', !error && items.length === sandbox.lines().length && Object.keys(items[0] ?? {}).join() === 'id,title,type,server,login,registration,defaultOutgoing', { error, items });
+				checks.that(
+					'version 2 outputs one short item per line',
+					!error &&
+						items.length === sandbox.lines().length &&
+						Object.keys(items[0] ?? {}).join() ===
+							'id,title,type,server,login,registration,defaultOutgoing',
+					{ error, items },
+				);
 				checks.that(
 					'a registered, a failing and an office line read in words',
-					JSON.stringify(byTitle['Trunk A']?.registration) === JSON.stringify({ status: 'registered', healthy: true, summary: 'Registered' }) &&
-						(byTitle['Broken trunk']?.registration as { status?: string } | undefined)?.status === 'failed' &&
-						(byTitle['Branch office PBX']?.registration as { status?: string } | undefined)?.status === 'none',
+					JSON.stringify(byTitle['Trunk A']?.registration) ===
+						JSON.stringify({ status: 'registered', healthy: true, summary: 'Registered' }) &&
+						(byTitle['Broken trunk']?.registration as { status?: string } | undefined)?.status ===
+							'failed' &&
+						(byTitle['Branch office PBX']?.registration as { status?: string } | undefined)
+							?.status === 'none',
 					items,
 				);
 			},
 		},
 		{
 			name: 'Registration → Get Status in node version 2: a picked line is all it needs',
-			workflow: sipWorkflow('genStatusV20001', 'Get Status v2', { resource: 'registration', operation: 'getStatus', configId: picked(broken.configId) }, { typeVersion: 2 }),
+			workflow: sipWorkflow(
+				'genStatusV20001',
+				'Get Status v2',
+				{ resource: 'registration', operation: 'getStatus', configId: picked(broken.configId) },
+				{ typeVersion: 2 },
+			),
 			verify: ({ items, error }) => {
-				checks.that('the line is looked up by default and its registration read', !error && items[0]?.lineId === broken.configId && items[0]?.status === 'failed' && items[0]?.sipCode === 403, { error, items });
+				checks.that(
+					'the line is looked up by default and its registration read',
+					!error &&
+						items[0]?.lineId === broken.configId &&
+						items[0]?.status === 'failed' &&
+						items[0]?.sipCode === 403,
+					{ error, items },
+				);
 			},
 		},
 		{
 			name: 'Line → Get with a plain number, as workflows made before the Line picker hold it',
-			workflow: sipWorkflow('genGetLegacy0001', 'Get by legacy number', { resource: 'line', operation: 'get', configId: office.configId }),
+			workflow: sipWorkflow('genGetLegacy0001', 'Get by legacy number', {
+				resource: 'line',
+				operation: 'get',
+				configId: office.configId,
+			}),
 			verify: ({ items, error }) => {
-				checks.that('an old workflow still gets its line', !error && items[0]?.TITLE === 'Branch office PBX', { error, items });
+				checks.that(
+					'an old workflow still gets its line',
+					!error && items[0]?.TITLE === 'Branch office PBX',
+					{ error, items },
+				);
 			},
 		},
 		{
@@ -148,15 +241,31 @@ export async function cliScenarios(context: Context): Promise<void> {
 			}),
 			verify: ({ items, error, sent }) => {
 				const now = sandbox.lines().find((candidate) => candidate.configId === office.configId);
-				checks.that('Update reports the changed field', !error && items[0]?.updated === true, { error, items });
-				checks.that('the portal has the new title, and no TYPE was sent', now?.title === 'Branch office PBX (moved)' && sent.includes('voximplant.sip.update'), { now, sent });
+				checks.that('Update reports the changed field', !error && items[0]?.updated === true, {
+					error,
+					items,
+				});
+				checks.that(
+					'the portal has the new title, and no TYPE was sent',
+					now?.title === 'Branch office PBX (moved)' && sent.includes('voximplant.sip.update'),
+					{ now, sent },
+				);
 			},
 		},
 		{
 			name: 'Registration → Get Status (registration-status.json with a line picked)',
-			workflow: withParameters(registration, registrationNode, { configId: picked(trunk.configId) }, 'exRegStatus00002'),
+			workflow: withParameters(
+				registration,
+				registrationNode,
+				{ configId: picked(trunk.configId) },
+				'exRegStatus00002',
+			),
 			verify: ({ items, error }) => {
-				checks.that('the status of the registered line is success', !error && items[0]?.STATUS_RESULT === 'success', { error, items });
+				checks.that(
+					'the status of the registered line is success',
+					!error && items[0]?.STATUS_RESULT === 'success',
+					{ error, items },
+				);
 			},
 		},
 		{
@@ -164,14 +273,22 @@ export async function cliScenarios(context: Context): Promise<void> {
 			workflow: startedByHand(example('health-check.json', 'exHealthCheck001')),
 			verify: ({ items, error }) => {
 				const titles = items.map((item) => item.TITLE);
-				checks.that('only the broken line is reported', !error && titles.length === 1 && titles[0] === 'Broken trunk', { error, items });
+				checks.that(
+					'only the broken line is reported',
+					!error && titles.length === 1 && titles[0] === 'Broken trunk',
+					{ error, items },
+				);
 			},
 		},
 		{
 			name: 'Connector → Get Status (connector-status.json as shipped)',
 			workflow: example('connector-status.json', 'exConnector00001'),
 			verify: ({ items, error, sent }) => {
-				checks.that('the connector status is read', !error && items.length === 1 && sent.includes('voximplant.sip.connector.status'), { error, items, sent });
+				checks.that(
+					'the connector status is read',
+					!error && items.length === 1 && sent.includes('voximplant.sip.connector.status'),
+					{ error, items, sent },
+				);
 			},
 		},
 		{
@@ -179,27 +296,54 @@ export async function cliScenarios(context: Context): Promise<void> {
 			workflow: setDefault,
 			verify: ({ error, requests }) => {
 				checks.that('the error names Line ID', /Line ID/.test(`${error?.message}`), error);
-				checks.that('nothing was sent, the default line is unchanged', requests === 0 && sandbox.defaultOutgoing() === defaultBefore, { requests });
+				checks.that(
+					'nothing was sent, the default line is unchanged',
+					requests === 0 && sandbox.defaultOutgoing() === defaultBefore,
+					{ requests },
+				);
 			},
 		},
 		{
 			name: 'Line → Set Default Outgoing with a line picked',
-			workflow: withParameters(setDefault, setDefaultNode, { configId: picked(trunk.configId) }, 'exSetDefault0002'),
+			workflow: withParameters(
+				setDefault,
+				setDefaultNode,
+				{ configId: picked(trunk.configId) },
+				'exSetDefault0002',
+			),
 			verify: ({ items, error }) => {
-				checks.that('the portal routes outgoing calls through the line', !error && items[0]?.defaultOutgoing === true && sandbox.defaultOutgoing() === `reg${trunk.regId}`, { error, items, now: sandbox.defaultOutgoing() });
+				checks.that(
+					'the portal routes outgoing calls through the line',
+					!error &&
+						items[0]?.defaultOutgoing === true &&
+						sandbox.defaultOutgoing() === `reg${trunk.regId}`,
+					{ error, items, now: sandbox.defaultOutgoing() },
+				);
 			},
 		},
 		{
 			name: 'Line → Get Default Outgoing names the line Set Default Outgoing chose',
-			workflow: sipWorkflow('genDefaultOut001', 'Get default outgoing', { resource: 'line', operation: 'getDefaultOutgoing' }),
+			workflow: sipWorkflow('genDefaultOut001', 'Get default outgoing', {
+				resource: 'line',
+				operation: 'getDefaultOutgoing',
+			}),
 			verify: ({ items, error, sent }) => {
 				const [answer] = items;
 				checks.that(
 					'the default is the picked cloud line, resolved to it',
-					!error && items.length === 1 && answer.defaultOutgoing === `reg${trunk.regId}` && answer.kind === 'sipLine' && Number(answer.CONFIG_ID) === trunk.configId,
+					!error &&
+						items.length === 1 &&
+						answer.defaultOutgoing === `reg${trunk.regId}` &&
+						answer.kind === 'sipLine' &&
+						Number(answer.CONFIG_ID) === trunk.configId,
 					{ error, items },
 				);
-				checks.that('only reads were sent', sent.includes('voximplant.line.outgoing.get') && sent.every((method) => !/\.(add|update|delete|set)$/.test(method)), sent);
+				checks.that(
+					'only reads were sent',
+					sent.includes('voximplant.line.outgoing.get') &&
+						sent.every((method) => !/\.(add|update|delete|set)$/.test(method)),
+					sent,
+				);
 			},
 		},
 		{
@@ -216,19 +360,44 @@ export async function cliScenarios(context: Context): Promise<void> {
 				'gen120Items00001',
 				'120 items',
 				{ resource: 'line', operation: 'get', configId: '={{ $json.configId }}' },
-				{ before: itemsOf('configId', Array.from({ length: 120 }, (_, i) => [trunk.configId, office.configId, broken.configId][i % 3])) },
+				{
+					before: itemsOf(
+						'configId',
+						Array.from(
+							{ length: 120 },
+							(_, i) => [trunk.configId, office.configId, broken.configId][i % 3],
+						),
+					),
+				},
 			),
 			verify: ({ items, error, requests }) => {
-				checks.that('120 lines come out', !error && items.length === 120 && items[119].TITLE === 'Broken trunk', { error, count: items.length });
+				checks.that(
+					'120 lines come out',
+					!error && items.length === 120 && items[119].TITLE === 'Broken trunk',
+					{ error, count: items.length },
+				);
 				checks.that('in 3 HTTP requests', requests === 3, requests);
 			},
 		},
 		{
 			name: 'a wrong webhook fails clearly, without the secret',
-			workflow: sipWorkflow('genWrongCred0001', 'Wrong webhook', { resource: 'line', operation: 'getMany', returnAll: true }, { credentialId: CREDENTIAL.wrongWebhook }),
+			workflow: sipWorkflow(
+				'genWrongCred0001',
+				'Wrong webhook',
+				{ resource: 'line', operation: 'getMany', returnAll: true },
+				{ credentialId: CREDENTIAL.wrongWebhook },
+			),
 			verify: ({ error, output }) => {
-				checks.that('the error says Bitrix24 does not accept the webhook', /does not accept this webhook/.test(`${error?.message}`), error);
-				checks.that('nothing n8n printed holds the wrong code', !output.includes('wrongcode1234567'), output.slice(-1500));
+				checks.that(
+					'the error says Bitrix24 does not accept the webhook',
+					/does not accept this webhook/.test(`${error?.message}`),
+					error,
+				);
+				checks.that(
+					'nothing n8n printed holds the wrong code',
+					!output.includes('wrongcode1234567'),
+					output.slice(-1500),
+				);
 			},
 		},
 		{
@@ -237,25 +406,62 @@ export async function cliScenarios(context: Context): Promise<void> {
 			verify: ({ items, error, sent }) => {
 				checks.that(
 					'the plan creates the three rows of the table',
-					!error && items.length === 3 && items.every((item, index) => item.action === 'create' && item.dryRun === true && item.TITLE === syncTitles[index]),
+					!error &&
+						items.length === 3 &&
+						items.every(
+							(item, index) =>
+								item.action === 'create' &&
+								item.dryRun === true &&
+								item.TITLE === syncTitles[index],
+						),
 					{ error, items },
 				);
-				checks.that('only the lines were read, nothing was written', sent.length > 0 && sent.every((method) => method === 'voximplant.sip.get') && synced().length === 0, sent);
+				checks.that(
+					'only the lines were read, nothing was written',
+					sent.length > 0 &&
+						sent.every((method) => method === 'voximplant.sip.get') &&
+						synced().length === 0,
+					sent,
+				);
 			},
 		},
 		{
 			name: 'Line → Sync with Dry Run from an expression giving the text "TRUE " only plans, as a sheet would fill it',
-			workflow: withParameters(syncSheet, syncNode, { dryRun: '={{ "TRUE " }}' }, 'exSyncSheet00004'),
+			workflow: withParameters(
+				syncSheet,
+				syncNode,
+				{ dryRun: '={{ "TRUE " }}' },
+				'exSyncSheet00004',
+			),
 			verify: ({ items, error, sent }) => {
-				checks.that('the plan is a dry run', !error && items.length === 3 && items.every((item) => item.action === 'create' && item.dryRun === true), { error, items });
-				checks.that('nothing was written', sent.every((method) => method === 'voximplant.sip.get') && synced().length === 0, sent);
+				checks.that(
+					'the plan is a dry run',
+					!error &&
+						items.length === 3 &&
+						items.every((item) => item.action === 'create' && item.dryRun === true),
+					{ error, items },
+				);
+				checks.that(
+					'nothing was written',
+					sent.every((method) => method === 'voximplant.sip.get') && synced().length === 0,
+					sent,
+				);
 			},
 		},
 		{
 			name: 'Line → Sync with Dry Run from an expression giving "maybe" stops, naming the field, with nothing sent',
-			workflow: withParameters(syncSheet, syncNode, { dryRun: '={{ "maybe" }}' }, 'exSyncSheet00005'),
+			workflow: withParameters(
+				syncSheet,
+				syncNode,
+				{ dryRun: '={{ "maybe" }}' },
+				'exSyncSheet00005',
+			),
 			verify: ({ error, sent }) => {
-				checks.that('the error names Dry Run and the value', /Dry Run must be true or false \(or 1 \/ 0\), got "maybe"/.test(`${error?.message}`), error);
+				checks.that(
+					'the error names Dry Run and the value',
+					/Dry Run must be true or false \(or 1 \/ 0\), got "maybe"/.test(`${error?.message}`),
+					error,
+				);
 				checks.that('nothing was sent', sent.length === 0 && synced().length === 0, sent);
 			},
 		},
@@ -266,10 +472,24 @@ export async function cliScenarios(context: Context): Promise<void> {
 				const made = synced();
 				checks.that(
 					'each row reports its new line',
-					!error && items.length === 3 && items.every((item, index) => item.action === 'create' && item.dryRun === false && Number(item.CONFIG_ID) === made.find((candidate) => candidate.title === syncTitles[index])?.configId),
+					!error &&
+						items.length === 3 &&
+						items.every(
+							(item, index) =>
+								item.action === 'create' &&
+								item.dryRun === false &&
+								Number(item.CONFIG_ID) ===
+									made.find((candidate) => candidate.title === syncTitles[index])?.configId,
+						),
 					{ error, items },
 				);
-				checks.that('the portal has the three lines as the table says', made.length === 3 && made.filter((candidate) => candidate.type === 'office').length === 1 && sent.filter((method) => method === 'voximplant.sip.add').length === 3, { made, sent });
+				checks.that(
+					'the portal has the three lines as the table says',
+					made.length === 3 &&
+						made.filter((candidate) => candidate.type === 'office').length === 1 &&
+						sent.filter((method) => method === 'voximplant.sip.add').length === 3,
+					{ made, sent },
+				);
 				checks.that('no password in the output', !JSON.stringify(items).includes('fake-pass'));
 			},
 		},
@@ -277,8 +497,16 @@ export async function cliScenarios(context: Context): Promise<void> {
 			name: 'Line → Sync (sync-lines-from-sheet.json with Dry Run off) run again plans nothing',
 			workflow: withParameters(syncSheet, syncNode, { dryRun: false }, 'exSyncSheet00003'),
 			verify: ({ items, error, sent }) => {
-				checks.that('every row is unchanged', !error && items.length === 3 && items.every((item) => item.action === 'unchanged'), { error, items });
-				checks.that('nothing was written', sent.every((method) => method === 'voximplant.sip.get') && synced().length === 3, sent);
+				checks.that(
+					'every row is unchanged',
+					!error && items.length === 3 && items.every((item) => item.action === 'unchanged'),
+					{ error, items },
+				);
+				checks.that(
+					'nothing was written',
+					sent.every((method) => method === 'voximplant.sip.get') && synced().length === 3,
+					sent,
+				);
 			},
 		},
 	];
@@ -287,18 +515,40 @@ export async function cliScenarios(context: Context): Promise<void> {
 	cases.push({
 		name: 'Line → Delete with a line picked',
 		get workflow() {
-			return withParameters(deleteLine, deleteNode, { configId: picked(created) }, 'exDeleteLine0002');
+			return withParameters(
+				deleteLine,
+				deleteNode,
+				{ configId: picked(created) },
+				'exDeleteLine0002',
+			);
 		},
 		verify: ({ items, error }) => {
-			checks.that('the line Create made is gone', created > 0 && !error && items[0]?.deleted === true && !sandbox.lines().some((candidate) => candidate.configId === created), { created, error, items });
+			checks.that(
+				'the line Create made is gone',
+				created > 0 &&
+					!error &&
+					items[0]?.deleted === true &&
+					!sandbox.lines().some((candidate) => candidate.configId === created),
+				{ created, error, items },
+			);
 		},
 	});
 
 	// One import for all files: each n8n CLI command boots n8n, which takes seconds.
 	const workflowDir = path.join(dir, 'workflows');
 	const importable = cases.filter((entry) => !entry.name.startsWith('Line → Delete with'));
-	const imported = await n8n.importFolder(importable.map((entry) => entry.workflow), workflowDir);
-	if (!checks.that('the examples and test workflows import with n8n import:workflow', imported.code === 0, imported.output.slice(-3000))) return;
+	const imported = await n8n.importFolder(
+		importable.map((entry) => entry.workflow),
+		workflowDir,
+	);
+	if (
+		!checks.that(
+			'the examples and test workflows import with n8n import:workflow',
+			imported.code === 0,
+			imported.output.slice(-3000),
+		)
+	)
+		return;
 
 	for (const entry of cases) {
 		await checks.group(entry.name, async () => {
@@ -310,12 +560,30 @@ export async function cliScenarios(context: Context): Promise<void> {
 			const before = sandbox.log.length;
 			const { cli, run } = await n8n.execute(workflow.id as string);
 			const received = sandbox.log.slice(before);
-			const sent = received.flatMap((entry) => (entry.batchCommands?.length ? entry.batchCommands.map((command) => command.restMethod) : [entry.restMethod]));
+			const sent = received.flatMap((entry) =>
+				entry.batchCommands?.length
+					? entry.batchCommands.map((command) => command.restMethod)
+					: [entry.restMethod],
+			);
 			const node = sipNodes(workflow)[0].name;
-			const outcome: Outcome = { run, output: cli.output, code: cli.code, ...nodeResult(run, node), sent, requests: received.length };
-			if (!entry.refusedByN8n && !checks.that('n8n printed the run', run !== undefined, cli.output.slice(-3000))) return;
+			const outcome: Outcome = {
+				run,
+				output: cli.output,
+				code: cli.code,
+				...nodeResult(run, node),
+				sent,
+				requests: received.length,
+			};
+			if (
+				!entry.refusedByN8n &&
+				!checks.that('n8n printed the run', run !== undefined, cli.output.slice(-3000))
+			)
+				return;
 			entry.verify(outcome);
-			checks.that('the webhook secret is nowhere in what n8n printed', !cli.output.includes(secret));
+			checks.that(
+				'the webhook secret is nowhere in what n8n printed',
+				!cli.output.includes(secret),
+			);
 		});
 	}
 }

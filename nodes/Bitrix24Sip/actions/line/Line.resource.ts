@@ -29,8 +29,18 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['line'] } },
 		options: [
-			{ name: 'Create', value: 'create', description: 'Create a SIP line', action: 'Create a line' },
-			{ name: 'Delete', value: 'delete', description: 'Delete a SIP line', action: 'Delete a line' },
+			{
+				name: 'Create',
+				value: 'create',
+				description: 'Create a SIP line',
+				action: 'Create a line',
+			},
+			{
+				name: 'Delete',
+				value: 'delete',
+				description: 'Delete a SIP line',
+				action: 'Delete a line',
+			},
 			{ name: 'Get', value: 'get', description: 'Get a SIP line by its ID', action: 'Get a line' },
 			{
 				name: 'Get Default Outgoing',
@@ -38,7 +48,13 @@ export const description: INodeProperties[] = [
 				description: "Get the portal's default line for outgoing calls",
 				action: 'Get the default outgoing line',
 			},
-			{ name: 'Get Many', value: 'getMany', description: "List the portal's SIP lines, also those made in Bitrix24 or by other webhooks", action: 'Get many lines' },
+			{
+				name: 'Get Many',
+				value: 'getMany',
+				description:
+					"List the portal's SIP lines, also those made in Bitrix24 or by other webhooks",
+				action: 'Get many lines',
+			},
 			{
 				name: 'Set as Default Outgoing',
 				value: 'setDefaultOutgoing',
@@ -48,10 +64,16 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Sync',
 				value: 'sync',
-				description: 'Make the portal\'s lines match a list: create, update and (if asked) delete lines by title',
+				description:
+					"Make the portal's lines match a list: create, update and (if asked) delete lines by title",
 				action: 'Sync lines to a desired list',
 			},
-			{ name: 'Update', value: 'update', description: 'Change a SIP line', action: 'Update a line' },
+			{
+				name: 'Update',
+				value: 'update',
+				description: 'Change a SIP line',
+				action: 'Update a line',
+			},
 		],
 		default: 'create',
 	},

@@ -4,9 +4,22 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import type { FirstAdd, IfTitleExists, RunTitles, TitledAdd } from '../../helpers/addLine';
 import { addLine } from '../../helpers/addLine';
 import { readLinesBefore } from '../../helpers/linesBefore';
-import { awaitLineRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
+import {
+	awaitLineRegistration,
+	cancelSignalOf,
+	readWaitSeconds,
+	waitForRegistrationOption,
+} from '../../../shared/registrationWait';
 import { readConnection, readText, readType } from '../../helpers/validation';
-import { includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, readIncludePasswords, serverField } from '../common';
+import {
+	includePasswordsOption,
+	loginField,
+	outputLine,
+	passwordField,
+	pbxTypeField,
+	readIncludePasswords,
+	serverField,
+} from '../common';
 import { readForItem, toChoice } from '../../../shared/parameters';
 import type { ItemRun } from '../types';
 
@@ -47,7 +60,8 @@ const properties: INodeProperties[] = [
 					{
 						name: 'Update Existing Line',
 						value: 'updateExisting',
-						description: 'Give the existing line the server, login and password above. A line of the other PBX type fails the item.',
+						description:
+							'Give the existing line the server, login and password above. A line of the other PBX type fails the item.',
 					},
 				],
 				default: 'error',
@@ -60,7 +74,10 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['create'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['line'], operation: ['create'] } },
+	properties,
+);
 
 // one record per node run: prepare() is called with the same context for every item of a run
 const runs = new WeakMap<object, RunTitles>();
@@ -82,7 +99,12 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	// a value from an expression that is no option must not fall through to "update the line that has the title"
 	const ifTitleExists = readForItem(this.getNode(), itemIndex, () =>
-		toChoice<IfTitleExists>(options.ifTitleExists, { label: 'If Title Exists', where: 'under Options' }, IF_TITLE_EXISTS, 'error'),
+		toChoice<IfTitleExists>(
+			options.ifTitleExists,
+			{ label: 'If Title Exists', where: 'under Options' },
+			IF_TITLE_EXISTS,
+			'error',
+		),
 	);
 	const includePasswords = readIncludePasswords(this, itemIndex);
 	const waitSeconds = readWaitSeconds(this, options, itemIndex);
@@ -109,10 +131,12 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		const output = outputLine(line, includePasswords);
 		if (waitSeconds > 0) {
 			// a new line's registration starts with the add; an existing line's may have been restarted by its update
-			const registration = await awaitLineRegistration(client, line, waitSeconds, { restarted: true, signal });
+			const registration = await awaitLineRegistration(client, line, waitSeconds, {
+				restarted: true,
+				signal,
+			});
 			if (registration) output.registration = registration;
 		}
 		return [output];
 	};
 }
-

@@ -7,10 +7,16 @@ import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 
 const properties: INodeProperties[] = [
-	{ ...lineIdField, description: 'The SIP line to delete. A cloud line\'s registration goes with it.' },
+	{
+		...lineIdField,
+		description: "The SIP line to delete. A cloud line's registration goes with it.",
+	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['delete'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['line'], operation: ['delete'] } },
+	properties,
+);
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);

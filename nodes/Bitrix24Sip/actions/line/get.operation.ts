@@ -6,12 +6,12 @@ import { findLine, lineNotFound } from '../../../shared/lines';
 import { lineIdField, outputLine, passwordsOnlyOptions, readIncludePasswords } from '../common';
 import type { ItemRun } from '../types';
 
-const properties: INodeProperties[] = [
-	lineIdField,
-	passwordsOnlyOptions,
-];
+const properties: INodeProperties[] = [lineIdField, passwordsOnlyOptions];
 
-export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['get'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['line'], operation: ['get'] } },
+	properties,
+);
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);

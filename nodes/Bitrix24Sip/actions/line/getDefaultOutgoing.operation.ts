@@ -10,9 +10,7 @@ import {
 import { outputLine, passwordsOnlyOptions, readIncludePasswords } from '../common';
 import type { ItemRun } from '../types';
 
-const properties: INodeProperties[] = [
-	passwordsOnlyOptions,
-];
+const properties: INodeProperties[] = [passwordsOnlyOptions];
 
 export const description = updateDisplayOptions(
 	{ show: { resource: ['line'], operation: ['getDefaultOutgoing'] } },

@@ -95,16 +95,23 @@ const properties: INodeProperties[] = [
 	passwordsOnlyOptions,
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['getMany'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['line'], operation: ['getMany'] } },
+	properties,
+);
 
 function parseIds(ctx: IExecuteFunctions, text: string, itemIndex: number): number[] {
 	const parts = text.split(/[\s,;]+/).filter((part) => part !== '');
 	const bad = parts.filter((part) => !/^\d+$/.test(part) || Number(part) <= 0);
 	if (bad.length > 0) {
-		throw new NodeOperationError(ctx.getNode(), `Line IDs must be positive whole numbers, got "${bad[0]}"`, {
-			itemIndex,
-			description: 'Enter CONFIG_IDs separated by commas, e.g. 3, 7, 9.',
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Line IDs must be positive whole numbers, got "${bad[0]}"`,
+			{
+				itemIndex,
+				description: 'Enter CONFIG_IDs separated by commas, e.g. 3, 7, 9.',
+			},
+		);
 	}
 	return parts.map(Number);
 }
@@ -115,8 +122,10 @@ export function buildQuery(ctx: IExecuteFunctions, itemIndex: number): IDataObje
 	const sort = ctx.getNodeParameter('sort', itemIndex, {}) as IDataObject;
 	const filter: IDataObject = {};
 	if (typeof filters.type === 'string' && filters.type) filter.TYPE = filters.type;
-	if (typeof filters.title === 'string' && filters.title.trim()) filter['%TITLE'] = filters.title.trim();
-	if (typeof filters.server === 'string' && filters.server.trim()) filter['%SERVER'] = filters.server.trim();
+	if (typeof filters.title === 'string' && filters.title.trim())
+		filter['%TITLE'] = filters.title.trim();
+	if (typeof filters.server === 'string' && filters.server.trim())
+		filter['%SERVER'] = filters.server.trim();
 	if (typeof filters.configIds === 'string' && filters.configIds.trim()) {
 		filter.CONFIG_ID = parseIds(ctx, filters.configIds, itemIndex);
 	}
@@ -132,9 +141,21 @@ export function buildQuery(ctx: IExecuteFunctions, itemIndex: number): IDataObje
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const { limit } = readForItem(this.getNode(), itemIndex, () => {
-		const returnAll = toBoolean(this.getNodeParameter('returnAll', itemIndex, false), { label: 'Return All' }, false);
+		const returnAll = toBoolean(
+			this.getNodeParameter('returnAll', itemIndex, false),
+			{ label: 'Return All' },
+			false,
+		);
 		// Limit is hidden while Return All is on: only read it when it counts
-		return { limit: returnAll ? undefined : toNumber(this.getNodeParameter('limit', itemIndex, 50), { label: 'Limit', min: 1, whole: true }, 50) };
+		return {
+			limit: returnAll
+				? undefined
+				: toNumber(
+						this.getNodeParameter('limit', itemIndex, 50),
+						{ label: 'Limit', min: 1, whole: true },
+						50,
+					),
+		};
 	});
 	const query = buildQuery(this, itemIndex);
 	const includePasswords = readIncludePasswords(this, itemIndex);

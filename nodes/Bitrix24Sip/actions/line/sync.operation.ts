@@ -1,9 +1,19 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { fetchLines } from '../../../shared/lines';
 import type { RegistrationReport } from '../../../shared/registrationWait';
-import { awaitRegistration, cancelSignalOf, readWaitSeconds, waitForRegistrationOption } from '../../../shared/registrationWait';
+import {
+	awaitRegistration,
+	cancelSignalOf,
+	readWaitSeconds,
+	waitForRegistrationOption,
+} from '../../../shared/registrationWait';
 import { clientOptionsFrom } from '../../../shared/requestOptions';
 import { Bitrix24Client } from '../../../shared/transport/client';
 import { toNodeError } from '../../../shared/transport/errors';
@@ -13,7 +23,15 @@ import { applyPlan } from '../../helpers/syncApply';
 import type { DesiredLine, PlanEntry, SyncSettings } from '../../helpers/syncPlan';
 import { planSync, problem, titleKey, visibleCloudLines } from '../../helpers/syncPlan';
 import { asText, readConnection, readText, readType } from '../../helpers/validation';
-import { includePasswordsFrom, includePasswordsOption, loginField, outputLine, passwordField, pbxTypeField, serverField } from '../common';
+import {
+	includePasswordsFrom,
+	includePasswordsOption,
+	loginField,
+	outputLine,
+	passwordField,
+	pbxTypeField,
+	serverField,
+} from '../common';
 import { readForItem, toBoolean, toChoice } from '../../../shared/parameters';
 
 const show = { resource: ['line'], operation: ['sync'] };
@@ -27,14 +45,18 @@ const SEND_PASSWORDS = ['whenChanged', 'always'] as const;
 function readsInput(field: INodeProperties, inputField: string): INodeProperties[] {
 	return [
 		{ ...field, displayOptions: { show: { '@version': [1] } } },
-		{ ...field, default: `={{ $json.${inputField} }}`, displayOptions: { show: { '@version': [2] } } },
+		{
+			...field,
+			default: `={{ $json.${inputField} }}`,
+			displayOptions: { show: { '@version': [2] } },
+		},
 	];
 }
 
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Each input item is one line as it should be. The sync matches them to the portal\'s lines by title, then creates, updates or (if asked) deletes lines. Turn on Dry Run to see the plan first.',
+			"Each input item is one line as it should be. The sync matches them to the portal's lines by title, then creates, updates or (if asked) deletes lines. Turn on Dry Run to see the plan first.",
 		name: 'syncNotice',
 		type: 'notice',
 		default: '',
@@ -42,7 +64,7 @@ const properties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Each input item is one line as it should be. Title, Server, Login and Password read the item\'s fields of the same name; change them to map other columns.',
+			"Each input item is one line as it should be. Title, Server, Login and Password read the item's fields of the same name; change them to map other columns.",
 		name: 'syncNotice',
 		type: 'notice',
 		default: '',
@@ -53,7 +75,8 @@ const properties: INodeProperties[] = [
 		name: 'dryRun',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to only show what the sync would do (one item per line) and change nothing',
+		description:
+			'Whether to only show what the sync would do (one item per line) and change nothing',
 	},
 	{
 		...pbxTypeField,
@@ -107,7 +130,8 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. Trunk Berlin, Trunk Paris',
 		displayOptions: { show: { deleteUnlisted: [true] } },
-		description: 'Titles of the lines the sync may delete when they are not listed, separated by commas or new lines',
+		description:
+			'Titles of the lines the sync may delete when they are not listed, separated by commas or new lines',
 	},
 	{
 		displayName: 'Options',
@@ -133,16 +157,19 @@ const properties: INodeProperties[] = [
 					{
 						name: 'When Changed',
 						value: 'whenChanged',
-						description: 'Send a password only when the portal returns the current one and it differs',
+						description:
+							'Send a password only when the portal returns the current one and it differs',
 					},
 					{
 						name: 'Always',
 						value: 'always',
-						description: 'Send every line\'s password on every run, for portals that do not return passwords',
+						description:
+							"Send every line's password on every run, for portals that do not return passwords",
 					},
 				],
 				default: 'whenChanged',
-				description: 'Whether to send the passwords of existing lines when the portal cannot tell whether they changed',
+				description:
+					'Whether to send the passwords of existing lines when the portal cannot tell whether they changed',
 			},
 			waitForRegistrationOption,
 		],
@@ -156,8 +183,15 @@ type ItemError = ReturnType<typeof toNodeError>;
 const PREFIX_LABEL = 'Managed Title Prefix';
 const TITLES_LABEL = 'Managed Titles';
 
-function scopeError(ctx: IExecuteFunctions, message: string, description: string): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), message, { itemIndex: 0, description: `${description} Nothing was sent.` });
+function scopeError(
+	ctx: IExecuteFunctions,
+	message: string,
+	description: string,
+): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), message, {
+		itemIndex: 0,
+		description: `${description} Nothing was sent.`,
+	});
 }
 
 /**
@@ -172,7 +206,11 @@ function readManagedTitles(ctx: IExecuteFunctions): Set<string> {
 		.map((entry) => entry.trim())
 		.filter((entry) => entry !== '');
 	if (text.trim() !== '' && entries.length === 0) {
-		throw scopeError(ctx, `${TITLES_LABEL} holds no title, only separators`, `List the titles of the lines this sync manages in "${TITLES_LABEL}", separated by commas or new lines.`);
+		throw scopeError(
+			ctx,
+			`${TITLES_LABEL} holds no title, only separators`,
+			`List the titles of the lines this sync manages in "${TITLES_LABEL}", separated by commas or new lines.`,
+		);
 	}
 	return new Set(entries.map((entry) => entry.toLowerCase()));
 }
@@ -181,11 +219,30 @@ function readManagedTitles(ctx: IExecuteFunctions): Set<string> {
 function readSettings(ctx: IExecuteFunctions): SyncSettings {
 	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
 	const { deleteUnlisted, allowTypeChange, sendPasswords } = readForItem(ctx.getNode(), 0, () => ({
-		deleteUnlisted: toBoolean(ctx.getNodeParameter('deleteUnlisted', 0, false), { label: 'Delete Lines Not Listed' }, false),
-		allowTypeChange: toBoolean(options.allowTypeChange, { label: 'Allow Type Change', where: 'under Options' }, false),
-		sendPasswords: toChoice(options.sendPasswords, { label: 'Send Passwords', where: 'under Options' }, SEND_PASSWORDS, 'whenChanged'),
+		deleteUnlisted: toBoolean(
+			ctx.getNodeParameter('deleteUnlisted', 0, false),
+			{ label: 'Delete Lines Not Listed' },
+			false,
+		),
+		allowTypeChange: toBoolean(
+			options.allowTypeChange,
+			{ label: 'Allow Type Change', where: 'under Options' },
+			false,
+		),
+		sendPasswords: toChoice(
+			options.sendPasswords,
+			{ label: 'Send Passwords', where: 'under Options' },
+			SEND_PASSWORDS,
+			'whenChanged',
+		),
 	}));
-	const settings: SyncSettings = { deleteUnlisted, managedPrefix: '', managedTitles: new Set(), allowTypeChange, sendPasswords };
+	const settings: SyncSettings = {
+		deleteUnlisted,
+		managedPrefix: '',
+		managedTitles: new Set(),
+		allowTypeChange,
+		sendPasswords,
+	};
 	if (!deleteUnlisted) return settings;
 	// the prefix as typed: compared without regard to case but never trimmed, so "Team " never reaches "Teamwork"
 	const prefix = asText(ctx, ctx.getNodeParameter('managedPrefix', 0, ''), PREFIX_LABEL, 0);
@@ -198,11 +255,19 @@ function readSettings(ctx: IExecuteFunctions): SyncSettings {
 		);
 	}
 	if (prefix !== '' && prefix.trim() === '') {
-		throw scopeError(ctx, `${PREFIX_LABEL} is only spaces`, `Enter the start of the titles of the lines this sync manages (e.g. "n8n-"), or leave "${PREFIX_LABEL}" empty and use "${TITLES_LABEL}" alone.`);
+		throw scopeError(
+			ctx,
+			`${PREFIX_LABEL} is only spaces`,
+			`Enter the start of the titles of the lines this sync manages (e.g. "n8n-"), or leave "${PREFIX_LABEL}" empty and use "${TITLES_LABEL}" alone.`,
+		);
 	}
 	if (prefix.trimStart() !== prefix) {
 		// no stored title starts with a space: such a prefix would silently manage nothing
-		throw scopeError(ctx, `${PREFIX_LABEL} starts with a space, which no title does`, `Bitrix24 stores titles without spaces around them, so this prefix would match no line. Remove the space at the start of "${PREFIX_LABEL}".`);
+		throw scopeError(
+			ctx,
+			`${PREFIX_LABEL} starts with a space, which no title does`,
+			`Bitrix24 stores titles without spaces around them, so this prefix would match no line. Remove the space at the start of "${PREFIX_LABEL}".`,
+		);
 	}
 	settings.managedPrefix = prefix.toLowerCase();
 	return settings;
@@ -236,7 +301,11 @@ function readInputs(ctx: IExecuteFunctions, count: number): Inputs {
 				ctx,
 				'title',
 				itemIndex,
-				{ label: 'Title', required: true, hint: 'Enter the title of the line: the sync matches lines by title.' },
+				{
+					label: 'Title',
+					required: true,
+					hint: 'Enter the title of the line: the sync matches lines by title.',
+				},
 				(text) => text.trim(),
 			);
 		} catch (error) {
@@ -261,11 +330,15 @@ function readInputs(ctx: IExecuteFunctions, count: number): Inputs {
 			const title = inputs.desired.find((line) => line.itemIndex === itemIndex)?.title;
 			inputs.errors.set(
 				itemIndex,
-				new NodeOperationError(ctx.getNode(), `Title ${title !== undefined ? `"${title}" ` : ''}is listed more than once in the input (also item ${others.join(', ')})`, {
-					itemIndex,
-					description:
-						'Titles are the key of a sync and Bitrix24 compares them without regard to case and spaces around them. Keep one item per line. Nothing was sent for these items.',
-				}),
+				new NodeOperationError(
+					ctx.getNode(),
+					`Title ${title !== undefined ? `"${title}" ` : ''}is listed more than once in the input (also item ${others.join(', ')})`,
+					{
+						itemIndex,
+						description:
+							'Titles are the key of a sync and Bitrix24 compares them without regard to case and spaces around them. Keep one item per line. Nothing was sent for these items.',
+					},
+				),
 			);
 		}
 	}
@@ -274,7 +347,12 @@ function readInputs(ctx: IExecuteFunctions, count: number): Inputs {
 }
 
 /** What each output item says about its line, in the plan and after applying. */
-function entryJson(entry: PlanEntry, dryRun: boolean, includePasswords: boolean, line?: IDataObject): IDataObject {
+function entryJson(
+	entry: PlanEntry,
+	dryRun: boolean,
+	includePasswords: boolean,
+	line?: IDataObject,
+): IDataObject {
 	const shown = line ?? entry.existing;
 	const json: IDataObject = {
 		action: entry.action,
@@ -295,9 +373,18 @@ function entryJson(entry: PlanEntry, dryRun: boolean, includePasswords: boolean,
 	return json;
 }
 
-function planItem(entry: PlanEntry, dryRun: boolean, includePasswords: boolean, error?: ItemError): INodeExecutionData {
+function planItem(
+	entry: PlanEntry,
+	dryRun: boolean,
+	includePasswords: boolean,
+	error?: ItemError,
+): INodeExecutionData {
 	const json = entryJson(entry, dryRun, includePasswords);
-	if (error) return { ...errorItem(error, entry.itemIndex ?? 0, json), ...(entry.itemIndex === null ? { pairedItem: undefined } : {}) };
+	if (error)
+		return {
+			...errorItem(error, entry.itemIndex ?? 0, json),
+			...(entry.itemIndex === null ? { pairedItem: undefined } : {}),
+		};
 	return entry.itemIndex === null ? { json } : { json, pairedItem: { item: entry.itemIndex } };
 }
 
@@ -311,7 +398,10 @@ function counts(applied: Applied[]): string {
 	];
 	const done = applied.filter(({ error }) => error === undefined);
 	const parts = words
-		.map(([action, word]) => [done.filter(({ entry }) => entry.action === action).length, word] as const)
+		.map(
+			([action, word]) =>
+				[done.filter(({ entry }) => entry.action === action).length, word] as const,
+		)
 		.filter(([count]) => count > 0)
 		.map(([count, word]) => `${count} ${word}`);
 	return parts.length > 0 ? parts.join(', ') : 'nothing';
@@ -328,16 +418,24 @@ interface CheckFailure {
 function checksFailed(ctx: IExecuteFunctions, failures: CheckFailure[]): NodeOperationError {
 	const first = failures[0];
 	const lines = failures.map(({ itemIndex, title, message }) =>
-		itemIndex === null ? `• deleting "${title}": ${message}` : `• item ${itemIndex + 1}${title ? ` ("${title}")` : ''}: ${message}`,
+		itemIndex === null
+			? `• deleting "${title}": ${message}`
+			: `• item ${itemIndex + 1}${title ? ` ("${title}")` : ''}: ${message}`,
 	);
 	// each kind of problem's advice once, after the list
-	const hints = [...new Set(failures.map(({ hint }) => hint).filter((hint): hint is string => Boolean(hint)))];
+	const hints = [
+		...new Set(failures.map(({ hint }) => hint).filter((hint): hint is string => Boolean(hint))),
+	];
 	return new NodeOperationError(
 		ctx.getNode(),
 		`Sync stopped before changing anything: ${failures.length} line(s) failed the checks${failures.length === 1 ? `: ${first.message}` : ''}`,
 		{
 			itemIndex: first.itemIndex ?? 0,
-			description: [...lines, ...hints, 'Fix these (or turn on "Continue On Fail" to apply the rest) and run again. Dry Run shows the whole plan.'].join('\n'),
+			description: [
+				...lines,
+				...hints,
+				'Fix these (or turn on "Continue On Fail" to apply the rest) and run again. Dry Run shows the whole plan.',
+			].join('\n'),
 		},
 	);
 }
@@ -360,17 +458,23 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 		message: error.message,
 		hint: error.description ?? undefined,
 	}));
-	if (inputFailures.length > 0 && !continueOnFail && !dryRun) throw checksFailed(this, inputFailures);
+	if (inputFailures.length > 0 && !continueOnFail && !dryRun)
+		throw checksFailed(this, inputFailures);
 
 	let client: Bitrix24Client;
 	let existing: IDataObject[];
 	try {
-		client = await Bitrix24Client.create(this, clientOptionsFrom(this.getNodeParameter('requestOptions', 0, {}) as IDataObject));
+		client = await Bitrix24Client.create(
+			this,
+			clientOptionsFrom(this.getNodeParameter('requestOptions', 0, {}) as IDataObject),
+		);
 		// one read of every line the webhook sees: the plan is made against it
 		existing = await fetchLines(client, {});
 	} catch (error) {
 		if (!continueOnFail) throw toNodeError(this.getNode(), error, 0);
-		return items.map((_, itemIndex) => errorItem(toNodeError(this.getNode(), error, itemIndex), itemIndex));
+		return items.map((_, itemIndex) =>
+			errorItem(toNodeError(this.getNode(), error, itemIndex), itemIndex),
+		);
 	}
 
 	const blockDeletions =
@@ -390,10 +494,20 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 		if (entry.itemIndex === null) deletions.push(item);
 		else byItem.set(entry.itemIndex, item);
 	};
-	const errorOf = (entry: PlanEntry, error: unknown) => toNodeError(this.getNode(), error, entry.itemIndex ?? undefined);
+	const errorOf = (entry: PlanEntry, error: unknown) =>
+		toNodeError(this.getNode(), error, entry.itemIndex ?? undefined);
 
 	if (dryRun) {
-		for (const entry of plan) place(entry, planItem(entry, true, includePasswords, entry.problem ? errorOf(entry, entry.problem) : undefined));
+		for (const entry of plan)
+			place(
+				entry,
+				planItem(
+					entry,
+					true,
+					includePasswords,
+					entry.problem ? errorOf(entry, entry.problem) : undefined,
+				),
+			);
 	} else {
 		if (problems.length > 0 && !continueOnFail) {
 			throw checksFailed(this, [
@@ -406,7 +520,10 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 				})),
 			]);
 		}
-		const highestIdBefore = Math.max(0, ...existing.map((line) => Number(line.CONFIG_ID)).filter(Number.isFinite));
+		const highestIdBefore = Math.max(
+			0,
+			...existing.map((line) => Number(line.CONFIG_ID)).filter(Number.isFinite),
+		);
 		const applied = await applyPlan(client, plan, highestIdBefore, visibleCloudLines(existing));
 		const failedWrite = applied.find((outcome) => outcome.error !== undefined);
 		if (failedWrite && !continueOnFail) {
@@ -415,19 +532,29 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 			throw error;
 		}
 		const reports = await waitForRegistrations(client, applied, waitSeconds, cancelSignalOf(this));
-		for (const entry of problems) place(entry, planItem(entry, false, includePasswords, errorOf(entry, entry.problem)));
+		for (const entry of problems)
+			place(entry, planItem(entry, false, includePasswords, errorOf(entry, entry.problem)));
 		for (const outcome of applied) {
 			if (outcome.error !== undefined) {
-				place(outcome.entry, planItem(outcome.entry, false, includePasswords, errorOf(outcome.entry, outcome.error)));
+				place(
+					outcome.entry,
+					planItem(outcome.entry, false, includePasswords, errorOf(outcome.entry, outcome.error)),
+				);
 				continue;
 			}
 			const json = entryJson(outcome.entry, false, includePasswords, outcome.line);
 			const report = reports.get(outcome);
 			if (report) json.registration = report;
-			place(outcome.entry, outcome.entry.itemIndex === null ? { json } : { json, pairedItem: { item: outcome.entry.itemIndex } });
+			place(
+				outcome.entry,
+				outcome.entry.itemIndex === null
+					? { json }
+					: { json, pairedItem: { item: outcome.entry.itemIndex } },
+			);
 		}
 	}
-	for (const [itemIndex, error] of inputs.errors) byItem.set(itemIndex, errorItem(error, itemIndex));
+	for (const [itemIndex, error] of inputs.errors)
+		byItem.set(itemIndex, errorItem(error, itemIndex));
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const item = byItem.get(itemIndex);
 		if (item) output.push(item);
@@ -449,7 +576,13 @@ async function waitForRegistrations(
 	await Promise.all(
 		applied.map(async (outcome) => {
 			const { entry, line, error } = outcome;
-			if (error !== undefined || !line || entry.action === 'delete' || String(line.TYPE) !== 'cloud') return;
+			if (
+				error !== undefined ||
+				!line ||
+				entry.action === 'delete' ||
+				String(line.TYPE) !== 'cloud'
+			)
+				return;
 			const regId = Number(line.REG_ID);
 			if (!Number.isSafeInteger(regId) || regId <= 0) return;
 			// every write of a sync changes server, login or password, or makes the line: the registration starts over

@@ -12,7 +12,14 @@ import {
 	waitForRegistrationOption,
 } from '../../../shared/registrationWait';
 import type { Bitrix24Client } from '../../../shared/transport/client';
-import { asText, blankPasswordError, checkText, MAX_FIELD_LENGTH, normaliseServer, requirePositiveId } from '../../helpers/validation';
+import {
+	asText,
+	blankPasswordError,
+	checkText,
+	MAX_FIELD_LENGTH,
+	normaliseServer,
+	requirePositiveId,
+} from '../../helpers/validation';
 import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 
@@ -30,7 +37,8 @@ const properties: INodeProperties[] = [
 				name: 'login',
 				type: 'string',
 				default: '',
-				description: 'New login at the SIP server, at most 100 characters. A cloud line then registers again.',
+				description:
+					'New login at the SIP server, at most 100 characters. A cloud line then registers again.',
 			},
 			{
 				displayName: 'Password',
@@ -38,7 +46,8 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				typeOptions: { password: true },
 				default: '',
-				description: 'New password at the SIP server, at most 100 characters. A cloud line then registers again.',
+				description:
+					'New password at the SIP server, at most 100 characters. A cloud line then registers again.',
 			},
 			{
 				displayName: 'Server',
@@ -53,7 +62,8 @@ const properties: INodeProperties[] = [
 				name: 'title',
 				type: 'string',
 				default: '',
-				description: 'New name of the line; no two lines on the portal may share it (case does not count). Empty keeps the current one.',
+				description:
+					'New name of the line; no two lines on the portal may share it (case does not count). Empty keeps the current one.',
 			},
 		],
 	},
@@ -67,9 +77,17 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['line'], operation: ['update'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['line'], operation: ['update'] } },
+	properties,
+);
 
-const LABELS: Record<string, string> = { title: 'Title', server: 'Server', login: 'Login', password: 'Password' };
+const LABELS: Record<string, string> = {
+	title: 'Title',
+	server: 'Server',
+	login: 'Login',
+	password: 'Password',
+};
 
 /** What the portal does to each field before it checks and stores it (spec §3). */
 const NORMALISE: Record<string, (text: string) => string> = {
@@ -100,10 +118,15 @@ async function registrationAfterUpdate(
 	);
 	if ('error' in read) {
 		if (mustPropagate(read.error)) throw read.error;
-		return unreadableRegistration(`the line could not be read back (${(read.error as Error).message})`);
+		return unreadableRegistration(
+			`the line could not be read back (${(read.error as Error).message})`,
+		);
 	}
 	const { line } = read;
-	if (!line) return unreadableRegistration(`line ${configId} was not found after the update (deleted meanwhile?)`);
+	if (!line)
+		return unreadableRegistration(
+			`line ${configId} was not found after the update (deleted meanwhile?)`,
+		);
 	return await awaitLineRegistration(client, line, seconds, { restarted, signal });
 }
 
@@ -129,11 +152,15 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		);
 	}
 	if (Object.keys(changes).length === 0) {
-		throw new NodeOperationError(this.getNode(), 'Nothing to update: no field to change was given', {
-			itemIndex,
-			description:
-				'Add at least one of Title, Server, Login or Password under "Update Fields". (Bitrix24 would accept the empty call and change nothing.)',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			'Nothing to update: no field to change was given',
+			{
+				itemIndex,
+				description:
+					'Add at least one of Title, Server, Login or Password under "Update Fields". (Bitrix24 would accept the empty call and change nothing.)',
+			},
+		);
 	}
 
 	const waitSeconds = readWaitSeconds(this, options, itemIndex);
@@ -144,9 +171,19 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	// cannot be changed here (spec §3); changing it takes Delete and Create.
 	return async (client) => {
 		await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...changes });
-		const output: IDataObject = { CONFIG_ID: configId, updated: true, updatedFields: Object.keys(changes) };
+		const output: IDataObject = {
+			CONFIG_ID: configId,
+			updated: true,
+			updatedFields: Object.keys(changes),
+		};
 		if (waitSeconds > 0) {
-			const registration = await registrationAfterUpdate(client, configId, waitSeconds, restarted, signal);
+			const registration = await registrationAfterUpdate(
+				client,
+				configId,
+				waitSeconds,
+				restarted,
+				signal,
+			);
 			if (registration) output.registration = registration;
 		}
 		return [output];

@@ -17,7 +17,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Check All Lines',
 				value: 'checkAll',
-				description: 'Check the registration of every cloud line and say which are unhealthy and why',
+				description:
+					'Check the registration of every cloud line and say which are unhealthy and why',
 				action: 'Check all lines',
 			},
 			{

@@ -43,8 +43,16 @@ export const pendingAsOption: INodeProperties = {
 	name: 'pendingAs',
 	type: 'options',
 	options: [
-		{ name: 'Healthy', value: 'healthy', description: 'A line that is still registering is not reported' },
-		{ name: 'Unhealthy', value: 'unhealthy', description: 'A line counts as healthy only once it is registered' },
+		{
+			name: 'Healthy',
+			value: 'healthy',
+			description: 'A line that is still registering is not reported',
+		},
+		{
+			name: 'Unhealthy',
+			value: 'unhealthy',
+			description: 'A line counts as healthy only once it is registered',
+		},
 	],
 	default: 'healthy',
 	description: 'How to count a line that is still registering',
@@ -83,10 +91,12 @@ const failureRateOption: INodeProperties = {
 	type: 'number',
 	typeOptions: { minValue: 0, maxValue: 100 },
 	default: 50,
-	description: 'A line whose calls failed more often than this counts as unhealthy. A line without calls never does.',
+	description:
+		'A line whose calls failed more often than this counts as unhealthy. A line without calls never does.',
 };
 
-const officeDescription = 'Office PBX lines have nothing to register (your PBX connects to Bitrix24), so they count as healthy';
+const officeDescription =
+	'Office PBX lines have nothing to register (your PBX connects to Bitrix24), so they count as healthy';
 
 const properties: INodeProperties[] = [
 	{
@@ -136,7 +146,10 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['registration'], operation: ['checkAll'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['registration'], operation: ['checkAll'] } },
+	properties,
+);
 
 /** The line counts of the summary item; `pending` lines are also in `healthy` or `unhealthy`. */
 interface LineCounts extends IDataObject {
@@ -152,9 +165,13 @@ function plural(count: number, word: string): string {
 
 function defaultWords(resolved: DefaultOutgoing, health: StatusHealth | null): string {
 	if (resolved.kind === 'none') return 'Default outgoing line: no SIP default (LINK_BASE_NUMBER)';
-	if (resolved.kind === 'number') return `Default outgoing line: the number ${resolved.value}, not a SIP line`;
-	if (resolved.kind === 'restApp') return `Default outgoing line: a REST telephony application (${resolved.value}), not a SIP line`;
-	const name = resolved.line ? lineLabel(lineIdentity(resolved.line)) : `${resolved.value}, a SIP line this webhook cannot see`;
+	if (resolved.kind === 'number')
+		return `Default outgoing line: the number ${resolved.value}, not a SIP line`;
+	if (resolved.kind === 'restApp')
+		return `Default outgoing line: a REST telephony application (${resolved.value}), not a SIP line`;
+	const name = resolved.line
+		? lineLabel(lineIdentity(resolved.line))
+		: `${resolved.value}, a SIP line this webhook cannot see`;
 	if (!health) return `Default outgoing line: ${name}, health unknown`;
 	return `Default outgoing line: ${name}, ${health.healthy ? 'healthy' : 'unhealthy'} (${health.summary})`;
 }
@@ -180,8 +197,15 @@ async function summaryItem(
 	};
 	const registration = await defaultOutgoingRegistration(client, resolved, checks);
 	// a checked default line has the verdict of its own item, failing calls included
-	const checked = resolved.line ? checks.findIndex((check) => Number(check.line.CONFIG_ID) === Number(resolved.line?.CONFIG_ID)) : -1;
-	const health = checked >= 0 ? healthOf[checked] : registration === undefined ? null : statusHealth(registration, pendingAs);
+	const checked = resolved.line
+		? checks.findIndex((check) => Number(check.line.CONFIG_ID) === Number(resolved.line?.CONFIG_ID))
+		: -1;
+	const health =
+		checked >= 0
+			? healthOf[checked]
+			: registration === undefined
+				? null
+				: statusHealth(registration, pendingAs);
 	const now = new Date();
 	const sentence = [
 		`${plural(lines.total, 'line')}: ${lines.healthy} healthy, ${lines.unhealthy} unhealthy${lines.pending > 0 ? `, ${lines.pending} still registering` : ''}`,
@@ -201,7 +225,10 @@ async function summaryItem(
 			healthy: health ? health.healthy : null,
 			summary: health ? health.summary : null,
 		},
-		connector: { ...connector, daysLeft: connector.PAID ? (daysUntil(connector.PAID_DATE_END, now) ?? null) : null },
+		connector: {
+			...connector,
+			daysLeft: connector.PAID ? (daysUntil(connector.PAID_DATE_END, now) ?? null) : null,
+		},
 		...(calls ? { calls } : {}),
 	};
 }
@@ -218,20 +245,33 @@ const THRESHOLD_LABEL = 'Unhealthy Above Failure Rate (%)';
 const DEFAULT_WINDOW_HOURS = 24;
 
 /** Reads and checks the call options, naming the field of a bad value; undefined when calls are not read. */
-function readCallOptions(ctx: IExecuteFunctions, options: IDataObject, itemIndex: number): CallOptions | undefined {
+function readCallOptions(
+	ctx: IExecuteFunctions,
+	options: IDataObject,
+	itemIndex: number,
+): CallOptions | undefined {
 	const under = 'under Options';
 	const threshold = readForItem(ctx.getNode(), itemIndex, () =>
 		toNumber(options.failureRateAbove, { label: THRESHOLD_LABEL, where: under, min: 0, max: 100 }),
 	);
-	if (options.callWindowHours === undefined) return threshold === undefined ? undefined : { hours: DEFAULT_WINDOW_HOURS, threshold };
+	if (options.callWindowHours === undefined)
+		return threshold === undefined ? undefined : { hours: DEFAULT_WINDOW_HOURS, threshold };
 	const hours = readForItem(ctx.getNode(), itemIndex, () =>
-		toNumber(options.callWindowHours, { label: WINDOW_LABEL, where: under, min: 0, max: MAX_CALL_WINDOW_HOURS, whole: true }, 0),
+		toNumber(
+			options.callWindowHours,
+			{ label: WINDOW_LABEL, where: under, min: 0, max: MAX_CALL_WINDOW_HOURS, whole: true },
+			0,
+		),
 	);
 	if (hours === 0 && threshold !== undefined) {
-		throw new NodeOperationError(ctx.getNode(), `${THRESHOLD_LABEL} needs calls, but ${WINDOW_LABEL} is 0`, {
-			itemIndex,
-			description: `Set "${WINDOW_LABEL}" to the hours to judge the failure rate over, or remove "${THRESHOLD_LABEL}".`,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`${THRESHOLD_LABEL} needs calls, but ${WINDOW_LABEL} is 0`,
+			{
+				itemIndex,
+				description: `Set "${WINDOW_LABEL}" to the hours to judge the failure rate over, or remove "${THRESHOLD_LABEL}".`,
+			},
+		);
 	}
 	return hours === 0 ? undefined : { hours, threshold };
 }
@@ -242,31 +282,50 @@ function overallCalls(grouped: GroupedCalls, stats: CallStats[], calls: CallOpti
 		...callStats(grouped.all, calls.hours),
 		unattributed: grouped.unattributed.length,
 		failureRateAbove: calls.threshold ?? null,
-		linesOverThreshold: calls.threshold === undefined ? null : stats.filter((line) => isOverThreshold(line, calls.threshold)).length,
+		linesOverThreshold:
+			calls.threshold === undefined
+				? null
+				: stats.filter((line) => isOverThreshold(line, calls.threshold)).length,
 	};
 }
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const { includeOffice, onlyUnhealthy, includeSummary, pendingAs } = readForItem(this.getNode(), itemIndex, () => {
-		const switchOf = (name: string, label: string) => toBoolean(options[name], { label, where: 'under Options' }, false);
-		// version 1 lists office lines only when asked; version 2 unless asked not to
-		const includeOffice =
-			this.getNode().typeVersion < 2
-				? switchOf('includeOffice', 'Include Office Lines')
-				: !toBoolean(options.excludeOffice, { label: 'Leave Out Office Lines', where: 'under Options' }, false);
-		return {
-			includeOffice,
-			onlyUnhealthy: switchOf('onlyUnhealthy', 'Only Unhealthy Lines'),
-			includeSummary: switchOf('includeSummary', 'Include Portal Summary'),
-			pendingAs: toChoice<PendingAs>(options.pendingAs, { label: 'Treat Pending Registrations As', where: 'under Options' }, ['healthy', 'unhealthy'], 'healthy'),
-		};
-	});
+	const { includeOffice, onlyUnhealthy, includeSummary, pendingAs } = readForItem(
+		this.getNode(),
+		itemIndex,
+		() => {
+			const switchOf = (name: string, label: string) =>
+				toBoolean(options[name], { label, where: 'under Options' }, false);
+			// version 1 lists office lines only when asked; version 2 unless asked not to
+			const includeOffice =
+				this.getNode().typeVersion < 2
+					? switchOf('includeOffice', 'Include Office Lines')
+					: !toBoolean(
+							options.excludeOffice,
+							{ label: 'Leave Out Office Lines', where: 'under Options' },
+							false,
+						);
+			return {
+				includeOffice,
+				onlyUnhealthy: switchOf('onlyUnhealthy', 'Only Unhealthy Lines'),
+				includeSummary: switchOf('includeSummary', 'Include Portal Summary'),
+				pendingAs: toChoice<PendingAs>(
+					options.pendingAs,
+					{ label: 'Treat Pending Registrations As', where: 'under Options' },
+					['healthy', 'unhealthy'],
+					'healthy',
+				),
+			};
+		},
+	);
 	const calls = readCallOptions(this, options, itemIndex);
 	return async (client) => {
 		// calls are told apart by every line the webhook sees, office lines too, even when only cloud lines are listed
 		const seen = calls ? await readLinesToCheck(client, true) : undefined;
-		const lines = seen ? seen.filter((line) => includeOffice || String(line.TYPE) === 'cloud') : await readLinesToCheck(client, includeOffice);
+		const lines = seen
+			? seen.filter((line) => includeOffice || String(line.TYPE) === 'cloud')
+			: await readLinesToCheck(client, includeOffice);
 		const since = calls ? new Date(Date.now() - calls.hours * 3_600_000) : undefined;
 		// made together with the status calls, so that the client sends them in the same batch
 		const [checks, defaultValue, connector, records] = await Promise.all([
@@ -294,10 +353,14 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 			}))
 			.filter((item) => !onlyUnhealthy || !item.healthy);
 		// the calls no listed line carried: once, after the lines
-		const unattributed = calls && grouped ? unattributedItem(grouped, calls.hours, calls.threshold) : undefined;
-		if (unattributed && (!onlyUnhealthy || unattributed.healthy === false)) items.push(unattributed);
+		const unattributed =
+			calls && grouped ? unattributedItem(grouped, calls.hours, calls.threshold) : undefined;
+		if (unattributed && (!onlyUnhealthy || unattributed.healthy === false))
+			items.push(unattributed);
 		if (!includeSummary || defaultValue === undefined || !connector) return items;
-		const known = seen ? { lines: seen, cloud: true, office: true } : { lines, cloud: true, office: includeOffice };
+		const known = seen
+			? { lines: seen, cloud: true, office: true }
+			: { lines, cloud: true, office: includeOffice };
 		const resolved = await resolveDefaultOutgoing(client, defaultValue, known);
 		const overall =
 			calls && grouped
@@ -307,7 +370,15 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 						calls,
 					)
 				: undefined;
-		const summary = await summaryItem(client, checks, healthOf, resolved, readConnector(connector.result ?? {}), pendingAs, overall);
+		const summary = await summaryItem(
+			client,
+			checks,
+			healthOf,
+			resolved,
+			readConnector(connector.result ?? {}),
+			pendingAs,
+			overall,
+		);
 		return [summary, ...items];
 	};
 }

@@ -17,7 +17,11 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Registration ID', value: 'regId', description: regIdDescription },
-			{ name: 'Line', value: 'configId', description: 'Pick a cloud line; the node finds its registration' },
+			{
+				name: 'Line',
+				value: 'configId',
+				description: 'Pick a cloud line; the node finds its registration',
+			},
 		],
 		default: 'regId',
 		displayOptions: { show: { '@version': [1] } },
@@ -28,7 +32,11 @@ const properties: INodeProperties[] = [
 		name: 'lookUpBy',
 		type: 'options',
 		options: [
-			{ name: 'Line', value: 'configId', description: 'Pick a cloud line; the node finds its registration' },
+			{
+				name: 'Line',
+				value: 'configId',
+				description: 'Pick a cloud line; the node finds its registration',
+			},
 			{ name: 'Registration ID', value: 'regId', description: regIdDescription },
 		],
 		default: 'configId',
@@ -66,7 +74,12 @@ export const description = updateDisplayOptions(
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const lookUpBy = readForItem(this.getNode(), itemIndex, () =>
-		toChoice(this.getNodeParameter('lookUpBy', itemIndex, 'regId'), { label: 'Look Up By' }, ['regId', 'configId'], 'regId'),
+		toChoice(
+			this.getNodeParameter('lookUpBy', itemIndex, 'regId'),
+			{ label: 'Look Up By' },
+			['regId', 'configId'],
+			'regId',
+		),
 	);
 	if (lookUpBy === 'configId') {
 		const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);
