@@ -248,14 +248,6 @@ export async function readRegistrations(
 	);
 }
 
-/** Reads every line the webhook sees (all pages) and the registration status of each cloud line. */
-export async function checkLines(
-	client: Bitrix24Client,
-	includeOffice = true,
-): Promise<LineCheck[]> {
-	return await readRegistrations(client, await readLinesToCheck(client, includeOffice));
-}
-
 /**
  * The registration a line row carries, as `voximplant.sip.get` last stored it (spec §3): no code
  * yet, 0 while it registers again after a change, 200 when registered, else the SIP code that
