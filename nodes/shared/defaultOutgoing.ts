@@ -1,8 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { LineCheck, Registration } from './health';
-import { lineIdentity, lineLabel, readRegistration } from './health';
+import { configIdOf, lineLabel, readLine } from './line';
+import { lineIdentity } from './lineIdentity';
 import { fetchLines } from './lines';
+import type { Registration } from './registration';
+import type { LineCheck } from './registrationCheck';
+import { readRegistration } from './registrationCheck';
 import { cloudRegId, isOfficeSearchId, isRestAppSearchId, lineHasSearchId } from './searchId';
 import type { Bitrix24Client } from './transport/client';
 
@@ -94,8 +97,8 @@ export function describeDefaultOutgoing(resolved: DefaultOutgoing): string {
 		case 'unknownSipLine':
 			return `A SIP line this webhook cannot see (${resolved.value}): one made by an OAuth application`;
 		default: {
-			const line = lineIdentity(resolved.line ?? {});
-			return `SIP line ${lineLabel(line)}: ${line.TYPE} PBX at ${line.SERVER}`;
+			const line = readLine(resolved.line ?? {});
+			return `SIP line ${lineLabel(line)}: ${line.type} PBX at ${line.server}`;
 		}
 	}
 }
@@ -131,8 +134,8 @@ export async function defaultOutgoingRegistration(
 	checks: LineCheck[],
 ): Promise<Registration | undefined> {
 	if (resolved.kind === 'sipLine' && resolved.line) {
-		const configId = Number(resolved.line.CONFIG_ID);
-		const checked = checks.find((check) => Number(check.line.CONFIG_ID) === configId);
+		const configId = configIdOf(resolved.line);
+		const checked = checks.find((check) => configIdOf(check.line) === configId);
 		if (checked) return checked.registration;
 		return await readRegistration(client, resolved.line);
 	}

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { configIdOf, readLine } from './line';
 import { fetchLines } from './lines';
 import type { Registration } from './registration';
 import { readStatus } from './registration';
@@ -19,9 +20,9 @@ export async function readRegistration(
 	client: Bitrix24Client,
 	line: IDataObject,
 ): Promise<Registration> {
-	if (String(line.TYPE) !== 'cloud') return null;
-	const regId = Number(line.REG_ID);
-	if (!Number.isSafeInteger(regId) || regId <= 0) return 'missing';
+	const { type, regId } = readLine(line);
+	if (type !== 'cloud') return null;
+	if (regId === null) return 'missing';
 	const outcome = await client.call<IDataObject>('voximplant.sip.status', { REG_ID: regId }).then(
 		({ result }) => ({ status: readStatus(result ?? {}) }),
 		(error: unknown) => ({ error }),
@@ -38,7 +39,7 @@ export async function readLinesToCheck(
 	includeOffice: boolean,
 ): Promise<IDataObject[]> {
 	const lines = await fetchLines(client, includeOffice ? {} : { FILTER: { TYPE: 'cloud' } });
-	return lines.sort((a, b) => Number(a.CONFIG_ID) - Number(b.CONFIG_ID));
+	return lines.sort((a, b) => configIdOf(a) - configIdOf(b));
 }
 
 /**
