@@ -60,8 +60,9 @@ export function lineHasSearchId(row: IDataObject, value: string): boolean {
  * - `sipLine`: one of those lines;
  * - `unknownSipLine`: a SIP line none of them is (an OAuth application's line, or one deleted since);
  * - `restApp`: a call of a REST telephony application (`REST_APP:<id>`);
- * - `number`: a number — a rented number, or the number a SIP line with DETECT_LINE_NUMBER read from
- *   the SIP headers. Which line carried the call cannot be told, so it is not guessed;
+ * - `number`: a number — a rented number, a line number a REST application registered, or the
+ *   number a SIP line with DETECT_LINE_NUMBER read from the SIP headers. Which line carried the call
+ *   cannot be told, so it is not guessed;
  * - `none`: no value at all.
  */
 export type SearchIdKind = 'sipLine' | 'unknownSipLine' | 'restApp' | 'number' | 'none';
