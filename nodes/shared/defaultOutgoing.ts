@@ -1,8 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { LineCheck, Registration } from './health';
-import { lineIdentity, lineLabel, readRegistration } from './health';
+import { configIdOf, lineLabel, readLine } from './line';
+import { lineIdentity } from './lineIdentity';
 import { fetchLines } from './lines';
+import type { Registration } from './registration';
+import type { LineCheck } from './registrationCheck';
+import { readRegistration } from './registrationCheck';
 import { cloudRegId, isOfficeSearchId, isRestAppSearchId, lineHasSearchId } from './searchId';
 import type { Bitrix24Client } from './transport/client';
 
@@ -18,7 +21,8 @@ export const NO_SIP_DEFAULT = 'LINK_BASE_NUMBER';
  * - `unknownSipLine`: a SIP line no line visible to the webhook matches: a line of an OAuth
  *   application (a deleted line is never answered);
  * - `restApp`: a REST telephony application's pseudo-line, `REST_APP:<id>`;
- * - `number`: a number, rented in Bitrix24 or a verified caller ID (the answer cannot tell which);
+ * - `number`: a number rented in Bitrix24, a verified caller ID, or a line number a REST
+ *   application registered (telephony.externalLine.add): the answer cannot tell which;
  * - `none`: `LINK_BASE_NUMBER`, no valid default: calls go out through the portal's base number.
  */
 export type DefaultOutgoingKind = 'sipLine' | 'unknownSipLine' | 'restApp' | 'number' | 'none';
@@ -56,6 +60,22 @@ export interface KnownLines {
 }
 
 /**
+ * What a default outgoing value names, given the lines to search: the pure part of
+ * resolveDefaultOutgoing. A value that is neither `reg<REG_ID>`, an office search id (`sip…`) nor
+ * `REST_APP:<id>` is a number, whatever its spelling (`+7 495 123-45-67`, `8800`).
+ */
+export function classifyDefaultOutgoing(value: string, lines: IDataObject[]): DefaultOutgoing {
+	if (isNoDefault(value)) return { value, kind: 'none', line: null, regId: null };
+	if (isRestAppSearchId(value)) return { value, kind: 'restApp', line: null, regId: null };
+	const regId = cloudRegId(value);
+	const line = lines.find((candidate) => isDefaultOutgoingLine(candidate, value));
+	if (line) return { value, kind: 'sipLine', line, regId };
+	if (regId !== null || isOfficeSearchId(value))
+		return { value, kind: 'unknownSipLine', line: null, regId };
+	return { value, kind: 'number', line: null, regId: null };
+}
+
+/**
  * Resolves a default outgoing value to the line it names. Lines already read are searched first;
  * a line of a type the list does not hold in full is looked up with one filtered voximplant.sip.get.
  */
@@ -64,25 +84,20 @@ export async function resolveDefaultOutgoing(
 	value: string,
 	known: KnownLines = { lines: [], cloud: false, office: false },
 ): Promise<DefaultOutgoing> {
-	if (isNoDefault(value)) return { value, kind: 'none', line: null, regId: null };
-	if (isRestAppSearchId(value)) return { value, kind: 'restApp', line: null, regId: null };
-	const regId = cloudRegId(value);
-	let line = known.lines.find((candidate) => isDefaultOutgoingLine(candidate, value));
-	const listed = regId !== null ? known.cloud : known.office;
-	if (!line && !listed) {
-		// a number is looked up too: its form is not documented, only the office search id's
-		const filter: IDataObject =
-			regId !== null ? { TYPE: 'cloud', REG_ID: regId } : { TYPE: 'office', INCOMING_LOGIN: value };
-		const found = await fetchLines(client, { FILTER: filter });
-		line = found.find((candidate) => isDefaultOutgoingLine(candidate, value));
-	}
-	if (line) return { value, kind: 'sipLine', line, regId };
-	if (regId !== null || isOfficeSearchId(value))
-		return { value, kind: 'unknownSipLine', line: null, regId };
-	return { value, kind: 'number', line: null, regId: null };
+	const resolved = classifyDefaultOutgoing(value, known.lines);
+	if (resolved.kind !== 'unknownSipLine' && resolved.kind !== 'number') return resolved;
+	const { regId } = resolved;
+	if (regId !== null ? known.cloud : known.office) return resolved;
+	// a number is looked up too: its form is not documented, only the office search id's
+	const filter: IDataObject =
+		regId !== null ? { TYPE: 'cloud', REG_ID: regId } : { TYPE: 'office', INCOMING_LOGIN: value };
+	return classifyDefaultOutgoing(value, await fetchLines(client, { FILTER: filter }));
 }
 
-/** The default outgoing line in one sentence for a person. */
+/**
+ * The default outgoing line in one sentence for a person. A number is not told apart further: a
+ * number rented in Bitrix24, a verified caller ID, or a line number a REST application registered.
+ */
 export function describeDefaultOutgoing(resolved: DefaultOutgoing): string {
 	switch (resolved.kind) {
 		case 'none':
@@ -94,8 +109,8 @@ export function describeDefaultOutgoing(resolved: DefaultOutgoing): string {
 		case 'unknownSipLine':
 			return `A SIP line this webhook cannot see (${resolved.value}): one made by an OAuth application`;
 		default: {
-			const line = lineIdentity(resolved.line ?? {});
-			return `SIP line ${lineLabel(line)}: ${line.TYPE} PBX at ${line.SERVER}`;
+			const line = readLine(resolved.line ?? {});
+			return `SIP line ${lineLabel(line)}: ${line.type} PBX at ${line.server}`;
 		}
 	}
 }
@@ -131,8 +146,8 @@ export async function defaultOutgoingRegistration(
 	checks: LineCheck[],
 ): Promise<Registration | undefined> {
 	if (resolved.kind === 'sipLine' && resolved.line) {
-		const configId = Number(resolved.line.CONFIG_ID);
-		const checked = checks.find((check) => Number(check.line.CONFIG_ID) === configId);
+		const configId = configIdOf(resolved.line);
+		const checked = checks.find((check) => configIdOf(check.line) === configId);
 		if (checked) return checked.registration;
 		return await readRegistration(client, resolved.line);
 	}

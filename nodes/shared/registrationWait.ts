@@ -1,9 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
-import type { RegistrationStatus } from './health';
-import { isHealthy, readStatus, summarise } from './health';
+import { readLine } from './line';
 import { readForItem, toNumber } from './parameters';
+import type { RegistrationStatus } from './registration';
+import { isHealthy, readStatus, summarise } from './registration';
 import type { Bitrix24Client } from './transport/client';
 import { Bitrix24Error } from './transport/errors';
 import { cancelled } from './transport/queue';
@@ -296,9 +297,9 @@ export async function awaitLineRegistration(
 	seconds: number,
 	options: WaitOptions = {},
 ): Promise<RegistrationReport | undefined> {
-	if (String(line.TYPE ?? '') !== 'cloud') return undefined;
-	const regId = Number(line.REG_ID);
-	if (!Number.isSafeInteger(regId) || regId <= 0) return missingRegistration();
+	const { type, regId } = readLine(line);
+	if (type !== 'cloud') return undefined;
+	if (regId === null) return missingRegistration();
 	return await awaitRegistration(client, regId, seconds, options);
 }
 

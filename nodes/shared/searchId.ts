@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { readLine } from './line';
+
 /**
  * A line's "search id": how Bitrix24 names a telephony line in voximplant.line.outgoing.get and in
  * call data (PORTAL_NUMBER of call events and call statistics). Per the server source, a cloud SIP
@@ -33,23 +35,22 @@ export function isRestAppSearchId(value: string): boolean {
 }
 
 /** The search id of a line as voximplant.sip.get returns it; '' when it has none. */
-export function searchIdOf(line: IDataObject): string {
-	if (String(line.TYPE) === 'cloud') {
-		const regId = Number(line.REG_ID);
-		return Number.isSafeInteger(regId) && regId > 0 ? `reg${regId}` : '';
-	}
-	return typeof line.INCOMING_LOGIN === 'string' ? line.INCOMING_LOGIN.trim() : '';
+export function searchIdOf(row: IDataObject): string {
+	const { type, regId } = readLine(row);
+	if (type === 'cloud') return regId !== null ? `reg${regId}` : '';
+	return typeof row.INCOMING_LOGIN === 'string' ? row.INCOMING_LOGIN.trim() : '';
 }
 
 /** Whether this line (a voximplant.sip.get row) is the one a search id names. */
-export function lineHasSearchId(line: IDataObject, value: string): boolean {
+export function lineHasSearchId(row: IDataObject, value: string): boolean {
 	const wanted = value.trim();
 	if (wanted === '') return false;
-	if (String(line.TYPE) === 'cloud') {
+	const line = readLine(row);
+	if (line.type === 'cloud') {
 		const regId = cloudRegId(wanted);
-		return regId !== null && Number(line.REG_ID) === regId;
+		return regId !== null && line.regId === regId;
 	}
-	const own = searchIdOf(line);
+	const own = searchIdOf(row);
 	// the portal compares text without regard to case (its collation), so this does too
 	return own !== '' && own.toLowerCase() === wanted.toLowerCase();
 }
@@ -59,8 +60,9 @@ export function lineHasSearchId(line: IDataObject, value: string): boolean {
  * - `sipLine`: one of those lines;
  * - `unknownSipLine`: a SIP line none of them is (an OAuth application's line, or one deleted since);
  * - `restApp`: a call of a REST telephony application (`REST_APP:<id>`);
- * - `number`: a number — a rented number, or the number a SIP line with DETECT_LINE_NUMBER read from
- *   the SIP headers. Which line carried the call cannot be told, so it is not guessed;
+ * - `number`: a number — a rented number, a line number a REST application registered, or the
+ *   number a SIP line with DETECT_LINE_NUMBER read from the SIP headers. Which line carried the call
+ *   cannot be told, so it is not guessed;
  * - `none`: no value at all.
  */
 export type SearchIdKind = 'sipLine' | 'unknownSipLine' | 'restApp' | 'number' | 'none';
@@ -86,7 +88,7 @@ export function resolveSearchId(value: string, lines: IDataObject[]): ResolvedSe
 			value: trimmed,
 			kind: 'sipLine',
 			line,
-			type: String(line.TYPE) === 'office' ? 'office' : 'cloud',
+			type: readLine(line).type === 'office' ? 'office' : 'cloud',
 			regId,
 		};
 	}
