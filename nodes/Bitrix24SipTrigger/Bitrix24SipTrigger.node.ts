@@ -7,49 +7,22 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { groupCalls, lineCallStats, MAX_CALL_WINDOW_HOURS } from '../shared/calls/callRates';
-import type { CallRecord } from '../shared/calls/statistics';
-import { readCalls } from '../shared/calls/statistics';
-import { readDefaultOutgoingValue, resolveDefaultOutgoing } from '../shared/defaultOutgoing';
-import type { LineCheck } from '../shared/health';
-import {
-	lineIdentity,
-	readConnector,
-	readLinesToCheck,
-	readRegistration,
-	readRegistrations,
-} from '../shared/health';
+import { MAX_CALL_WINDOW_HOURS } from '../shared/calls/callRates';
+import type { NumberRule } from '../shared/parameters';
 import { readForItem, toBoolean, toChoice, toNumber } from '../shared/parameters';
 import { clientOptionsFrom, requestOptions } from '../shared/requestOptions';
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { Bitrix24Client } from '../shared/transport/client';
 import { toNodeError } from '../shared/transport/errors';
-import type {
-	ConnectorReading,
-	DefaultOutgoingReading,
-	LineCalls,
-	TriggerEvent,
-	TriggerSettings,
-} from './changes';
-import {
-	CALL_EVENTS,
-	callsFailingChanges,
-	CONNECTOR_EVENTS,
-	connectorChanges,
-	currentCallsItems,
-	currentConnectorItem,
-	currentDefaultOutgoingItem,
-	currentLineItems,
-	DEFAULT_OUTGOING_EVENTS,
-	defaultOutgoingChanges,
-	isTriggerEvent,
-	LINE_EVENTS,
-	lineChanges,
-	seeCallsFailing,
-	seeDefaultOutgoing,
-	seeLines,
-} from './changes';
-import type { TriggerState } from './state';
+import type { TriggerSettings } from './changes';
+import { isTriggerEvent } from './changes';
+import { callsFamily } from './events/calls';
+import { connectorFamily } from './events/connector';
+import { defaultOutgoingFamily } from './events/defaultOutgoing';
+import type { Poll, TriggerPart } from './events/family';
+import { triggerPart } from './events/family';
+import { lineFamily } from './events/lines';
+import { PortalReader } from './events/portal';
 import { readState, writeState } from './state';
 
 const PENDING_AS = ['unchanged', 'healthy', 'unhealthy'] as const;
@@ -70,15 +43,8 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 	const under = 'under Options';
 	// a wrong value fails the poll naming the field; a field of an event not chosen is not read
 	return readForItem(ctx.getNode(), undefined, () => {
-		const number = (
-			name: string,
-			label: string,
-			fallback: number,
-			min: number,
-			max?: number,
-			whole = false,
-		): number =>
-			toNumber(ctx.getNodeParameter(name, fallback), { label, min, max, whole }, fallback);
+		const number = (name: string, fallback: number, rule: NumberRule): number =>
+			toNumber(ctx.getNodeParameter(name, fallback), rule, fallback);
 		return {
 			events,
 			pendingAs: toChoice(
@@ -88,16 +54,21 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 				'unchanged',
 			),
 			minutesThreshold: events.has('connectorMinutesLow')
-				? number('minutesThreshold', 'Free Minutes Below', 10, 0)
+				? number('minutesThreshold', 10, { label: 'Free Minutes Below', min: 0 })
 				: 0,
 			paidWithinDays: events.has('connectorPaidEnding')
-				? number('paidWithinDays', 'Paid Period Ends Within (Days)', 7, 0)
+				? number('paidWithinDays', 7, { label: 'Paid Period Ends Within (Days)', min: 0 })
 				: 0,
 			callWindowHours: calls
-				? number('callWindowHours', CALL_WINDOW_LABEL, 1, 1, MAX_CALL_WINDOW_HOURS, true)
+				? number('callWindowHours', 1, {
+						label: CALL_WINDOW_LABEL,
+						min: 1,
+						max: MAX_CALL_WINDOW_HOURS,
+						whole: true,
+					})
 				: 0,
 			callFailureRateAbove: calls
-				? number('callFailureRateAbove', CALL_THRESHOLD_LABEL, 50, 0, 100)
+				? number('callFailureRateAbove', 50, { label: CALL_THRESHOLD_LABEL, min: 0, max: 100 })
 				: 0,
 			emitOnFirstRun: toBoolean(
 				options.emitOnFirstRun,
@@ -108,102 +79,27 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 	});
 }
 
-interface Reading {
-	lines?: LineCheck[];
-	connector?: ConnectorReading;
-	defaultOutgoing?: DefaultOutgoingReading;
-	/** each line's calls in the window, by CONFIG_ID */
-	calls?: Record<string, LineCalls>;
-}
+/** The families of events in the order of their items; the default outgoing line builds on the lines. */
+const PARTS: TriggerPart[] = [
+	triggerPart(lineFamily),
+	triggerPart(defaultOutgoingFamily),
+	triggerPart(callsFamily),
+	triggerPart(connectorFamily),
+];
 
-function chosen(settings: TriggerSettings, events: readonly TriggerEvent[]): boolean {
-	return events.some((event) => settings.events.has(event));
-}
-
-interface LinesReading {
-	lines?: LineCheck[];
-	defaultOutgoing?: DefaultOutgoingReading;
-	calls?: Record<string, LineCalls>;
-}
-
-/** Each line's calls in the window; every line is listed, one without calls with zero counts. */
-function callsByLine(
-	rows: IDataObject[],
-	records: CallRecord[],
-	hours: number,
-): Record<string, LineCalls> {
-	const grouped = groupCalls(records, rows);
-	const byLine: Record<string, LineCalls> = {};
-	for (const row of rows) {
-		const line = lineIdentity(row);
-		byLine[String(line.CONFIG_ID)] = { line, calls: lineCallStats(grouped, line.CONFIG_ID, hours) };
-	}
-	return byLine;
-}
-
-/**
- * Reads the lines, and as the chosen events need, their registrations, the default outgoing line
- * and the calls of the window: those calls are made together with the status calls so that they
- * join their batch. The verdict on the default line needs the registrations, so they are read for
- * the default outgoing event too; the calls event alone needs only the lines.
- */
-async function readLines(
-	client: Bitrix24Client,
-	wantChecks: boolean,
-	wantDefault: boolean,
-	callHours: number | undefined,
-): Promise<LinesReading> {
-	const lines = await readLinesToCheck(client, true);
-	const since = callHours !== undefined ? new Date(Date.now() - callHours * 3_600_000) : undefined;
-	const [checks, value, records] = await Promise.all([
-		wantChecks ? readRegistrations(client, lines) : undefined,
-		wantDefault ? readDefaultOutgoingValue(client) : undefined,
-		since ? readCalls(client, since) : undefined,
-	]);
-	const calls =
-		records && callHours !== undefined ? callsByLine(lines, records, callHours) : undefined;
-	if (value === undefined) return { lines: checks, calls };
-	const resolved = await resolveDefaultOutgoing(client, value, {
-		lines,
-		cloud: true,
-		office: true,
-	});
-	// Bitrix24 does not filter voximplant.sip.status: an unseen cloud line's registration can be read
-	const registration =
-		resolved.kind === 'unknownSipLine' && resolved.regId !== null
-			? await readRegistration(client, { TYPE: 'cloud', REG_ID: resolved.regId })
-			: undefined;
-	return { lines: checks, defaultOutgoing: { resolved, registration }, calls };
-}
-
-/** Reads only what the chosen events need: the lines with their registrations, the default line, the calls, the connector. */
-async function readPortal(ctx: IPollFunctions, settings: TriggerSettings): Promise<Reading> {
-	const wantDefault = chosen(settings, DEFAULT_OUTGOING_EVENTS);
-	const wantChecks = wantDefault || chosen(settings, LINE_EVENTS);
-	const wantCalls = chosen(settings, CALL_EVENTS);
-	const wantConnector = chosen(settings, CONNECTOR_EVENTS);
+/** Reads what the chosen families need, all at once so that their calls share batches. */
+async function readPortal(
+	ctx: IPollFunctions,
+	settings: TriggerSettings,
+	parts: TriggerPart[],
+): Promise<Array<(poll: Poll) => IDataObject[]>> {
 	try {
 		const client = await Bitrix24Client.create(
 			ctx,
 			clientOptionsFrom(ctx.getNodeParameter('requestOptions', {}) as IDataObject),
 		);
-		const [lines, connector] = await Promise.all([
-			wantChecks || wantCalls
-				? readLines(
-						client,
-						wantChecks,
-						wantDefault,
-						wantCalls ? settings.callWindowHours : undefined,
-					)
-				: undefined,
-			wantConnector ? client.call<IDataObject>('voximplant.sip.connector.status') : undefined,
-		]);
-		return {
-			lines: lines?.lines,
-			defaultOutgoing: lines?.defaultOutgoing,
-			calls: lines?.calls,
-			connector: connector ? readConnector(connector.result ?? {}) : undefined,
-		};
+		const portal = new PortalReader(client);
+		return await Promise.all(parts.map((part) => part.read(portal, settings)));
 	} catch (error) {
 		throw toNodeError(ctx.getNode(), error);
 	}
@@ -392,94 +288,22 @@ export class Bitrix24SipTrigger implements INodeType {
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readSettings(this);
-		const reading = await readPortal(this, settings);
+		const chosen = PARTS.filter((part) => part.chosen(settings));
+		const judges = await readPortal(this, settings, chosen);
 		const now = new Date();
-		const detectedAt = now.toISOString();
-		// lines are also read for the default outgoing event; they are shown only for line events
-		const showLines = chosen(settings, LINE_EVENTS);
 		const staticData = this.getWorkflowStaticData('node');
-		const before = readState(staticData);
-		const lines = reading.lines
-			? seeLines(reading.lines, before?.lines, settings.pendingAs)
-			: undefined;
-		const seenDefault =
-			reading.defaultOutgoing && lines
-				? seeDefaultOutgoing(
-						reading.defaultOutgoing,
-						lines,
-						before?.defaultOutgoing,
-						settings.pendingAs,
-					)
-				: undefined;
-		const seenCalls = reading.calls
-			? seeCallsFailing(reading.calls, settings.callFailureRateAbove)
-			: undefined;
-
 		// a test run in the editor shows what there is to map, and leaves the remembered state alone
-		if (this.getMode() === 'manual') {
-			const items = [
-				...(lines && showLines ? currentLineItems(lines, detectedAt) : []),
-				...(reading.defaultOutgoing && seenDefault && lines
-					? [currentDefaultOutgoingItem(reading.defaultOutgoing, seenDefault, lines, detectedAt)]
-					: []),
-				...(reading.calls ? currentCallsItems(reading.calls, settings, detectedAt) : []),
-				...(reading.connector ? [currentConnectorItem(reading.connector, now)] : []),
-			];
-			return items.length > 0 ? [this.helpers.returnJsonArray(items)] : null;
-		}
-
-		// each part without a previous reading only remembers, or shows its current state if asked
-		const emitCurrent = settings.emitOnFirstRun;
-		const items: IDataObject[] = [];
-		const after: TriggerState = {};
-
-		if (lines) {
-			if (before?.lines) items.push(...lineChanges(before.lines, lines, settings, detectedAt));
-			else if (emitCurrent && showLines) items.push(...currentLineItems(lines, detectedAt));
-			after.lines = lines;
-		}
-		if (reading.defaultOutgoing && seenDefault && lines) {
-			if (before?.defaultOutgoing) {
-				items.push(
-					...defaultOutgoingChanges(
-						before.defaultOutgoing,
-						seenDefault,
-						reading.defaultOutgoing,
-						lines,
-						before.lines,
-						settings,
-						detectedAt,
-					),
-				);
-			} else if (emitCurrent) {
-				items.push(
-					currentDefaultOutgoingItem(reading.defaultOutgoing, seenDefault, lines, detectedAt),
-				);
-			}
-			after.defaultOutgoing = seenDefault;
-		}
-		if (reading.calls && seenCalls) {
-			if (before?.callsFailing)
-				items.push(
-					...callsFailingChanges(
-						before.callsFailing,
-						seenCalls,
-						reading.calls,
-						settings,
-						detectedAt,
-					),
-				);
-			else if (emitCurrent) items.push(...currentCallsItems(reading.calls, settings, detectedAt));
-			after.callsFailing = seenCalls;
-		}
-		if (reading.connector) {
-			const outcome = connectorChanges(before?.connector, reading.connector, settings, now);
-			if (before?.connector) items.push(...outcome.items);
-			else if (emitCurrent) items.push(currentConnectorItem(reading.connector, now));
-			after.connector = outcome.seen;
-		}
-
-		writeState(staticData, after);
+		const manual = this.getMode() === 'manual';
+		const poll: Poll = {
+			settings,
+			before: readState(staticData),
+			after: {},
+			now,
+			detectedAt: now.toISOString(),
+			manual,
+		};
+		const items = judges.flatMap((judge) => judge(poll));
+		if (!manual) writeState(staticData, poll.after);
 		return items.length > 0 ? [this.helpers.returnJsonArray(items)] : null;
 	}
 }

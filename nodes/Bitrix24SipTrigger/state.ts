@@ -1,6 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { SeenCallsFailing, SeenConnector, SeenDefaultOutgoing, SeenLines } from './changes';
+import type { SeenCallsFailing } from './events/calls';
+import type { SeenConnector } from './events/connector';
+import type { SeenDefaultOutgoing } from './events/defaultOutgoing';
+import type { SeenLines } from './events/lines';
 
 /**
  * Bumped when the remembered shape changes; an older shape counts as "never polled". A part added
