@@ -27,7 +27,10 @@ export function describeValue(value: unknown): string {
 		text = String(value);
 	else text = JSON.stringify(value) ?? String(value);
 	text = text.replace(/\s+/g, ' ');
-	return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+	if (text.length <= 40) return text;
+	// never end on the first half of an emoji: the message would carry a broken character
+	const end = /[\ud800-\udbff]/.test(text[36]) ? 36 : 37;
+	return `${text.slice(0, end)}…`;
 }
 
 function invalid(

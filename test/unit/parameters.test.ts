@@ -1,5 +1,5 @@
 import type { NumberRule } from '../../nodes/shared/parameters';
-import { toNumber } from '../../nodes/shared/parameters';
+import { describeValue, toNumber } from '../../nodes/shared/parameters';
 
 /** Limit-like: whole, bounded on both sides, top-level. */
 const WHOLE: NumberRule = { label: 'Limit', min: 1, max: 10, whole: true };
@@ -107,5 +107,22 @@ describe('toNumber', () => {
 		],
 	])('says how to fix %s', (_name, rule, hint) => {
 		expect(() => toNumber('abc', rule)).toThrow(expect.objectContaining({ description: hint }));
+	});
+});
+
+describe('describeValue', () => {
+	it.each([
+		['', 'nothing'],
+		[null, 'null'],
+		[5, '5'],
+		['short', '"short"'],
+		['a'.repeat(50), `"${'a'.repeat(36)}…`],
+		// the emoji would be cut in half at character 37: the cut moves one earlier
+		[`${'a'.repeat(35)}😀tail of a long value`, `"${'a'.repeat(35)}…`],
+		[`${'a'.repeat(34)}😀tail of a long value`, `"${'a'.repeat(34)}😀…`],
+	])('%p reads %p', (value, words) => {
+		const text = describeValue(value);
+		expect(text).toBe(words);
+		expect(text).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
 	});
 });
