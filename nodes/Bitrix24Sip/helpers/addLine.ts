@@ -4,6 +4,8 @@ import { findLineByTitle } from '../../shared/lines';
 import { Bitrix24Error } from '../../shared/transport/errors';
 import type { Bitrix24Client } from '../../shared/transport/client';
 import { mayHaveRun } from '../../shared/transport/retryPolicy';
+import type { RunTitles, TitledAdd } from './runTitles';
+import { addsWithTitle } from './runTitles';
 
 /*
  * voximplant.sip.add with recovery from a lost answer, shared by Line → Create and Line → Sync.
@@ -13,24 +15,6 @@ import { mayHaveRun } from '../../shared/transport/retryPolicy';
 
 export type IfTitleExists = 'error' | 'returnExisting' | 'updateExisting';
 
-/** What became of an item's first add, as its siblings with the same title need to know. */
-export type FirstAdd = { created: number } | 'notCreated' | 'unknown';
-
-/** An item's first add with a title, as the other items with the same title see it. */
-export interface TitledAdd {
-	fields: IDataObject;
-	firstAdd: Promise<FirstAdd>;
-}
-
-export interface RunTitles {
-	/** the first add of every titled item of the run, by title as the portal compares it */
-	byTitle: Map<string, TitledAdd[]>;
-	/** the highest line id the webhook could see before this run's adds: lines up to it were there before */
-	highestIdBefore?: Promise<number | undefined>;
-	/** the runs that share that read (see linesBefore.ts), this one included: their items are siblings too */
-	round?: RunTitles[];
-}
-
 export interface Creation {
 	client: Bitrix24Client;
 	fields: IDataObject;
@@ -39,7 +23,6 @@ export interface Creation {
 	/** the item's own entry in `run.byTitle` (none without a title) */
 	own?: TitledAdd;
 	run: RunTitles;
-	settleFirstAdd: (outcome: FirstAdd) => void;
 }
 
 const MAX_CREATE_ATTEMPTS = 3;
@@ -56,8 +39,8 @@ export async function addLine(creation: Creation): Promise<IDataObject> {
 				(error: unknown) => ({ error }),
 			);
 		if (attempt === 1) {
-			if ('line' in outcome) creation.settleFirstAdd({ created: Number(outcome.line.CONFIG_ID) });
-			else creation.settleFirstAdd(mayHaveRun(outcome.error) ? 'unknown' : 'notCreated');
+			if ('line' in outcome) creation.own?.settle({ created: Number(outcome.line.CONFIG_ID) });
+			else creation.own?.settle(mayHaveRun(outcome.error) ? 'unknown' : 'notCreated');
 		}
 		if ('line' in outcome) return outcome.line;
 		const error = outcome.error;
@@ -180,9 +163,7 @@ async function claim(
 	const configId = Number(line.CONFIG_ID);
 	const highestIdBefore = run.highestIdBefore ? await run.highestIdBefore : undefined;
 	// item indexes repeat across runs: the item itself is left out by identity
-	const siblings = (run.round ?? [run])
-		.flatMap((member) => member.byTitle.get(title.toLowerCase()) ?? [])
-		.filter((other) => other !== own);
+	const siblings = addsWithTitle(run, title).filter((other) => other !== own);
 	const outcomes = await Promise.all(
 		siblings.map(async (other) => ({ other, first: await other.firstAdd })),
 	);

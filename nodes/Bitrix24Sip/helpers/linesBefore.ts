@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { Bitrix24Client } from '../../shared/transport/client';
-import type { RunTitles } from './addLine';
+import type { RunTitles } from './runTitles';
 
 /*
  * Which lines were there before a run's adds: one read of the highest line id (spec: ids only

@@ -2,11 +2,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { Bitrix24Error } from '../../shared/transport/errors';
 import type { Bitrix24Client } from '../../shared/transport/client';
-import type { FirstAdd, RunTitles } from './addLine';
 import { addLine } from './addLine';
 import { deleteLine } from './deleteLine';
+import type { RunTitles, TitledAdd } from './runTitles';
+import { noteTitledAdd } from './runTitles';
 import type { PlanEntry } from './syncPlan';
-import { addsCloudLine, freesCloudPlace, refuseOverLimit, titleKey } from './syncPlan';
+import { addsCloudLine, freesCloudPlace, refuseOverLimit } from './syncPlan';
 
 /*
  * Line → Sync, the writing half. Deletions go first, so that the places they free under the
@@ -81,7 +82,7 @@ async function create(
 	client: Bitrix24Client,
 	entry: PlanEntry,
 	run: RunTitles,
-	settle: (outcome: FirstAdd) => void,
+	own: TitledAdd | undefined,
 ): Promise<IDataObject> {
 	try {
 		return await addLine({
@@ -89,10 +90,8 @@ async function create(
 			fields: entry.fields,
 			title: entry.title,
 			ifTitleExists: 'error',
-			// titles are unique within the input: the one add under this title is this entry's
-			own: run.byTitle.get(titleKey(entry.title))?.[0],
+			own,
 			run,
-			settleFirstAdd: settle,
 		});
 	} catch (error) {
 		throw explainTitleTaken(error, entry);
@@ -134,15 +133,13 @@ export async function applyPlan(
 	visibleCloud: number,
 ): Promise<Applied[]> {
 	const todo = entries.filter((entry) => !entry.problem);
-	const settlers = new Map<PlanEntry, (outcome: FirstAdd) => void>();
 	const run: RunTitles = { byTitle: new Map(), highestIdBefore: Promise.resolve(highestIdBefore) };
+	// titles are unique within the input (checked before), so each title has one add
+	const adds = new Map<PlanEntry, TitledAdd>();
 	for (const entry of todo) {
-		if (entry.action !== 'create' && entry.action !== 'replace') continue;
-		// titles are unique within the input (checked before), so each title has one add
-		const firstAdd = new Promise<FirstAdd>((resolve) => settlers.set(entry, resolve));
-		run.byTitle.set(titleKey(entry.title), [{ fields: entry.fields, firstAdd }]);
+		if (entry.action === 'create' || entry.action === 'replace')
+			adds.set(entry, noteTitledAdd(run, entry.title, entry.fields));
 	}
-	const settle = (entry: PlanEntry) => settlers.get(entry) ?? (() => undefined);
 
 	// 1. deletions, and the first half of type changes
 	const removals = new Map<PlanEntry, Promise<unknown>>();
@@ -165,8 +162,9 @@ export async function applyPlan(
 	// 2. everything else, together
 	return await Promise.all(
 		todo.map(async (entry): Promise<Applied> => {
+			const own = adds.get(entry);
 			if (overLimit.has(entry)) {
-				settle(entry)('notCreated');
+				own?.settle('notCreated');
 				return {
 					entry,
 					error:
@@ -187,15 +185,15 @@ export async function applyPlan(
 						return { entry, line: afterUpdate(entry) };
 					}
 					case 'create':
-						return { entry, line: await create(client, entry, run, settle(entry)) };
+						return { entry, line: await create(client, entry, run, own) };
 					case 'replace': {
 						const error = removed.get(entry);
 						if (error !== undefined) {
-							settle(entry)('notCreated');
+							own?.settle('notCreated');
 							return { entry, error: oldLineNotDeleted(error, entry) };
 						}
 						try {
-							return { entry, line: await create(client, entry, run, settle(entry)) };
+							return { entry, line: await create(client, entry, run, own) };
 						} catch (createError) {
 							return { entry, error: afterOldLineDeleted(createError, entry) };
 						}

@@ -1,9 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { FirstAdd, IfTitleExists, RunTitles, TitledAdd } from '../../helpers/addLine';
+import type { IfTitleExists } from '../../helpers/addLine';
 import { addLine } from '../../helpers/addLine';
 import { readLinesBefore } from '../../helpers/linesBefore';
+import type { RunTitles } from '../../helpers/runTitles';
+import { noteTitledAdd } from '../../helpers/runTitles';
 import {
 	awaitLineRegistration,
 	cancelSignalOf,
@@ -115,19 +117,13 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	if (password) fields.PASSWORD = password;
 
 	const run = runTitles(this, itemIndex);
-	let settleFirstAdd: (outcome: FirstAdd) => void = () => undefined;
-	let own: TitledAdd | undefined;
-	if (title) {
-		const key = title.toLowerCase();
-		own = { fields, firstAdd: new Promise<FirstAdd>((resolve) => (settleFirstAdd = resolve)) };
-		run.byTitle.set(key, [...(run.byTitle.get(key) ?? []), own]);
-	}
+	const own = title ? noteTitledAdd(run, title, fields) : undefined;
 	// only "Error" needs to know what was there before: the other modes return the line either way
 	const needsBefore = title !== '' && ifTitleExists === 'error';
 
 	return async (client) => {
 		if (needsBefore) readLinesBefore(client, run);
-		const line = await addLine({ client, fields, title, ifTitleExists, own, run, settleFirstAdd });
+		const line = await addLine({ client, fields, title, ifTitleExists, own, run });
 		const output = outputLine(line, includePasswords);
 		if (waitSeconds > 0) {
 			// a new line's registration starts with the add; an existing line's may have been restarted by its update
