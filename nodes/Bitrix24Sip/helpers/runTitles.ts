@@ -1,6 +1,5 @@
-import type { IDataObject } from 'n8n-workflow';
-
 import { titleKey } from '../../shared/line';
+import type { NewLine } from '../../shared/sipWire';
 
 /*
  * The first add of every titled item of a run, by title: after a lost answer to an add, the items
@@ -13,7 +12,7 @@ export type FirstAdd = { created: number } | 'notCreated' | 'unknown';
 
 /** An item's first add with a title, as the other items with the same title see it. */
 export interface TitledAdd {
-	fields: IDataObject;
+	line: NewLine;
 	firstAdd: Promise<FirstAdd>;
 	/** tells the siblings what became of the first add; later calls change nothing */
 	settle: (outcome: FirstAdd) => void;
@@ -29,11 +28,11 @@ export interface RunTitles {
 }
 
 /** Notes an item's add under its title in the run; its outcome is settled by addLine. */
-export function noteTitledAdd(run: RunTitles, title: string, fields: IDataObject): TitledAdd {
+export function noteTitledAdd(run: RunTitles, line: NewLine): TitledAdd {
 	let settle: (outcome: FirstAdd) => void = () => undefined;
 	const firstAdd = new Promise<FirstAdd>((resolve) => (settle = resolve));
-	const own: TitledAdd = { fields, firstAdd, settle };
-	const key = titleKey(title);
+	const own: TitledAdd = { line, firstAdd, settle };
+	const key = titleKey(line.title);
 	run.byTitle.set(key, [...(run.byTitle.get(key) ?? []), own]);
 	return own;
 }

@@ -6,6 +6,7 @@ import { addLine } from '../../helpers/addLine';
 import { readLinesBefore } from '../../helpers/linesBefore';
 import type { RunTitles } from '../../helpers/runTitles';
 import { noteTitledAdd } from '../../helpers/runTitles';
+import type { NewLine } from '../../../shared/sipWire';
 import {
 	awaitLineRegistration,
 	cancelSignalOf,
@@ -112,22 +113,20 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const waitSeconds = readWaitSeconds(this, options, itemIndex);
 	const signal = cancelSignalOf(this);
 
-	const fields: IDataObject = { TYPE: type, SERVER: server, LOGIN: login };
-	if (title) fields.TITLE = title;
-	if (password) fields.PASSWORD = password;
+	const line: NewLine = { type, title, server, login, password };
 
 	const run = runTitles(this, itemIndex);
-	const own = title ? noteTitledAdd(run, title, fields) : undefined;
+	const own = title ? noteTitledAdd(run, line) : undefined;
 	// only "Error" needs to know what was there before: the other modes return the line either way
 	const needsBefore = title !== '' && ifTitleExists === 'error';
 
 	return async (client) => {
 		if (needsBefore) readLinesBefore(client, run);
-		const line = await addLine({ client, fields, title, ifTitleExists, own, run });
-		const output = outputLine(line, includePasswords);
+		const row = await addLine({ client, line, ifTitleExists, own, run });
+		const output = outputLine(row, includePasswords);
 		if (waitSeconds > 0) {
 			// a new line's registration starts with the add; an existing line's may have been restarted by its update
-			const registration = await awaitLineRegistration(client, line, waitSeconds, {
+			const registration = await awaitLineRegistration(client, row, waitSeconds, {
 				restarted: true,
 				signal,
 			});
