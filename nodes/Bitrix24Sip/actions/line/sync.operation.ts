@@ -214,7 +214,7 @@ function readManagedTitles(ctx: IExecuteFunctions): Set<string> {
 			`List the titles of the lines this sync manages in "${TITLES_LABEL}", separated by commas or new lines.`,
 		);
 	}
-	return new Set(entries.map((entry) => entry.toLowerCase()));
+	return new Set(entries.map(titleKey));
 }
 
 /** The node-wide settings, read from the first item. */
