@@ -32,7 +32,7 @@ function positiveId(value: unknown): number | null {
 
 export function readLine(row: IDataObject): Line {
 	return {
-		configId: Number(row.CONFIG_ID),
+		configId: configIdOf(row),
 		regId: positiveId(row.REG_ID),
 		type: text(row.TYPE),
 		title: text(row.TITLE),
@@ -59,4 +59,14 @@ export function sameTitle(a: unknown, b: unknown): boolean {
 export function lineLabel(line: Pick<Line, 'configId' | 'title' | 'type'>): string {
 	if (line.title.trim() !== '') return `"${line.title}" (${line.configId})`;
 	return `${line.type === 'office' ? 'Office' : 'Cloud'} PBX (${line.configId})`;
+}
+
+/** A row as the portal answered it (what outputs show) with the line read from it (what decides). */
+export interface LineRow {
+	line: Line;
+	row: IDataObject;
+}
+
+export function readLineRow(row: IDataObject): LineRow {
+	return { line: readLine(row), row };
 }

@@ -1,7 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { configIdOf, sameTitle } from './line';
 import type { Bitrix24Client } from './transport/client';
 import { Bitrix24Error, LINE_NOT_FOUND_HINT } from './transport/errors';
+
+// kept for the modules that import it from here; line.ts holds it
+export { sameTitle };
 
 /** voximplant.sip.get answers pages of this many lines. */
 export const PAGE_SIZE = 50;
@@ -40,18 +44,6 @@ export function normaliseStatus(status: IDataObject): IDataObject {
 	return out;
 }
 
-/** Titles as the portal compares them: trimmed, without regard to case (spec §3). */
-export function sameTitle(a: unknown, b: unknown): boolean {
-	return (
-		String(a ?? '')
-			.trim()
-			.toLowerCase() ===
-		String(b ?? '')
-			.trim()
-			.toLowerCase()
-	);
-}
-
 export function lineNotFound(configId: number): Bitrix24Error {
 	return new Bitrix24Error({
 		kind: 'api',
@@ -71,9 +63,7 @@ export async function findLine(
 	const { result } = await client.call<IDataObject[]>('voximplant.sip.get', {
 		FILTER: { CONFIG_ID: configId },
 	});
-	return Array.isArray(result)
-		? result.find((line) => Number(line.CONFIG_ID) === configId)
-		: undefined;
+	return Array.isArray(result) ? result.find((line) => configIdOf(line) === configId) : undefined;
 }
 
 /**
@@ -126,7 +116,7 @@ export async function fetchLines(
 		const rows = Array.isArray(page.result) ? page.result : [];
 		let last = after;
 		for (const row of rows) {
-			const id = Number(row.CONFIG_ID);
+			const id = configIdOf(row);
 			if (Number.isFinite(id)) last = Math.max(last, id);
 			if (seen.has(String(row.CONFIG_ID))) continue;
 			seen.add(String(row.CONFIG_ID));

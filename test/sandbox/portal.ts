@@ -153,6 +153,8 @@ export class Portal {
 	private readonly numbers = new Map<number, RentedNumber>();
 	/** REST telephony applications (handlers of OnExternalCallStart) by id: pseudo-lines `REST_APP:<id>`. */
 	private readonly restApps = new Set<number>();
+	/** External lines of REST applications (telephony.externalLine.add): number → application id. */
+	private readonly restAppNumbers = new Map<string, number>();
 	/** Verified caller-id numbers (the portal's "link" numbers). */
 	private readonly callerIds = new Set<string>();
 	/** The departments each user belongs to; a user not listed is in none. */
@@ -334,6 +336,16 @@ export class Portal {
 	}
 
 	/**
+	 * An external line a REST application registered (telephony.externalLine.add): GetPortalNumbers
+	 * lists it by its plain NUMBER, so it can be the default outgoing line. Returns the number.
+	 */
+	addRestAppNumber(appId: number, number: string): string {
+		if (this.restAppNumbers.has(number)) throw new Error(`Number ${number} is registered already`);
+		this.restAppNumbers.set(number, appId);
+		return number;
+	}
+
+	/**
 	 * A verified caller-id number: a line of the portal (GetPortalNumbers lists it by its number),
 	 * so it can be the default outgoing line. Its telephony config is not modelled.
 	 */
@@ -370,6 +382,7 @@ export class Portal {
 			...[...this.lines.values()].map((line) => this.lineSearchId(line)),
 			...[...this.numbers.values()].map((rented) => rented.number),
 			...[...this.restApps].map((appId) => `REST_APP:${appId}`),
+			...this.restAppNumbers.keys(),
 			...this.callerIds,
 		]);
 	}

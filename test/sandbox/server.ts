@@ -329,6 +329,11 @@ export class Bitrix24Sandbox {
 		return this.portal.addRestAppLine(appId);
 	}
 
+	/** A REST application's external line, listed by its plain number; returns the number. */
+	addRestAppNumber(appId: number, number: string): string {
+		return this.portal.addRestAppNumber(appId, number);
+	}
+
 	/** A verified caller-id number, which can be the default outgoing line; returns the number. */
 	addCallerId(number: string): string {
 		return this.portal.addCallerId(number);

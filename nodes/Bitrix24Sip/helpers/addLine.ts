@@ -1,9 +1,16 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import type { Line } from '../../shared/line';
+import { configIdOf, readLine } from '../../shared/line';
 import { findLineByTitle } from '../../shared/lines';
+import type { LineChanges, NewLine } from '../../shared/sipWire';
+import { changedFields, sipAddFields } from '../../shared/sipWire';
 import { Bitrix24Error } from '../../shared/transport/errors';
 import type { Bitrix24Client } from '../../shared/transport/client';
 import { mayHaveRun } from '../../shared/transport/retryPolicy';
+import type { RunTitles, TitledAdd } from './runTitles';
+import { addsWithTitle } from './runTitles';
+import { updateLine } from './updateLine';
 
 /*
  * voximplant.sip.add with recovery from a lost answer, shared by Line → Create and Line → Sync.
@@ -13,58 +20,39 @@ import { mayHaveRun } from '../../shared/transport/retryPolicy';
 
 export type IfTitleExists = 'error' | 'returnExisting' | 'updateExisting';
 
-/** What became of an item's first add, as its siblings with the same title need to know. */
-export type FirstAdd = { created: number } | 'notCreated' | 'unknown';
-
-/** An item's first add with a title, as the other items with the same title see it. */
-export interface TitledAdd {
-	fields: IDataObject;
-	firstAdd: Promise<FirstAdd>;
-}
-
-export interface RunTitles {
-	/** the first add of every titled item of the run, by title as the portal compares it */
-	byTitle: Map<string, TitledAdd[]>;
-	/** the highest line id the webhook could see before this run's adds: lines up to it were there before */
-	highestIdBefore?: Promise<number | undefined>;
-	/** the runs that share that read (see linesBefore.ts), this one included: their items are siblings too */
-	round?: RunTitles[];
-}
-
 export interface Creation {
 	client: Bitrix24Client;
-	fields: IDataObject;
-	title: string;
+	line: NewLine;
 	ifTitleExists: IfTitleExists;
 	/** the item's own entry in `run.byTitle` (none without a title) */
 	own?: TitledAdd;
 	run: RunTitles;
-	settleFirstAdd: (outcome: FirstAdd) => void;
 }
 
 const MAX_CREATE_ATTEMPTS = 3;
 
 export async function addLine(creation: Creation): Promise<IDataObject> {
-	const { client, fields, title, ifTitleExists } = creation;
+	const { client, line, ifTitleExists } = creation;
+	const { title } = line;
 	if (creation.run.highestIdBefore) await creation.run.highestIdBefore;
 	let lost: Bitrix24Error | undefined;
 	for (let attempt = 1; ; attempt++) {
 		const outcome = await client
-			.call<IDataObject>('voximplant.sip.add', fields, { idempotent: false })
+			.call<IDataObject>('voximplant.sip.add', sipAddFields(line), { idempotent: false })
 			.then(
 				({ result }) => ({ line: result }),
 				(error: unknown) => ({ error }),
 			);
 		if (attempt === 1) {
-			if ('line' in outcome) creation.settleFirstAdd({ created: Number(outcome.line.CONFIG_ID) });
-			else creation.settleFirstAdd(mayHaveRun(outcome.error) ? 'unknown' : 'notCreated');
+			if ('line' in outcome) creation.own?.settle({ created: configIdOf(outcome.line) });
+			else creation.own?.settle(mayHaveRun(outcome.error) ? 'unknown' : 'notCreated');
 		}
 		if ('line' in outcome) return outcome.line;
 		const error = outcome.error;
 		const titleTaken = error instanceof Bitrix24Error && error.code === 'TITLE_EXISTS';
 		if (titleTaken && !lost) {
 			if (ifTitleExists === 'error') throw error;
-			return await useExisting(client, fields, title, ifTitleExists, error);
+			return await useExisting(client, line, ifTitleExists, error);
 		}
 		if (!titleTaken && !mayHaveRun(error)) {
 			if (title && unreadableRefusal(error))
@@ -112,16 +100,17 @@ async function afterUnreadableRefusal(
 	refusal: Bitrix24Error,
 	lost: Bitrix24Error | undefined,
 ): Promise<IDataObject> {
-	const { client, fields, title, ifTitleExists } = creation;
+	const { client, line, ifTitleExists } = creation;
+	const { title } = line;
 	// an earlier attempt of this item may have run late: then the lost-answer rules decide
-	const line = lost
+	const found = lost
 		? await lookUp(creation, lost)
 		: await findLineByTitle(client, title).catch(() => undefined);
-	if (!line)
+	if (!found)
 		throw lost ? mayOrMayNot(lost, 'Check the lines in Bitrix24 before running again.') : refusal;
-	if (lost) return await claim(creation, line, lost);
-	if (ifTitleExists !== 'error') return await useLine(client, fields, ifTitleExists, line);
-	const configId = Number(line.CONFIG_ID);
+	if (lost) return await claim(creation, found, lost);
+	if (ifTitleExists !== 'error') return await useLine(client, line, ifTitleExists, found);
+	const configId = configIdOf(found);
 	throw new Bitrix24Error({
 		kind: 'api',
 		code: 'TITLE_EXISTS',
@@ -147,7 +136,7 @@ function mayOrMayNot(lost: Bitrix24Error, hint: string, details?: IDataObject): 
 
 async function lookUp(creation: Creation, lost: Bitrix24Error): Promise<IDataObject | undefined> {
 	try {
-		return await findLineByTitle(creation.client, creation.title);
+		return await findLineByTitle(creation.client, creation.line.title);
 	} catch (lookupError) {
 		const reason = lookupError instanceof Error ? lookupError.message : String(lookupError);
 		throw mayOrMayNot(
@@ -157,11 +146,10 @@ async function lookUp(creation: Creation, lost: Bitrix24Error): Promise<IDataObj
 	}
 }
 
-function sameFields(line: IDataObject, fields: IDataObject): boolean {
+/** Whether a line has the type and connection an add sent (the password is not returned by all portals). */
+function sameFields(existing: Line, line: NewLine): boolean {
 	return (
-		String(line.TYPE ?? '') === fields.TYPE &&
-		String(line.SERVER ?? '') === fields.SERVER &&
-		String(line.LOGIN ?? '') === fields.LOGIN
+		existing.type === line.type && existing.server === line.server && existing.login === line.login
 	);
 }
 
@@ -173,16 +161,16 @@ function sameFields(line: IDataObject, fields: IDataObject): boolean {
  */
 async function claim(
 	creation: Creation,
-	line: IDataObject,
+	row: IDataObject,
 	lost: Bitrix24Error,
 ): Promise<IDataObject> {
-	const { fields, title, ifTitleExists, own, run } = creation;
-	const configId = Number(line.CONFIG_ID);
+	const { line, ifTitleExists, own, run } = creation;
+	const { title } = line;
+	const found = readLine(row);
+	const configId = found.configId;
 	const highestIdBefore = run.highestIdBefore ? await run.highestIdBefore : undefined;
 	// item indexes repeat across runs: the item itself is left out by identity
-	const siblings = (run.round ?? [run])
-		.flatMap((member) => member.byTitle.get(title.toLowerCase()) ?? [])
-		.filter((other) => other !== own);
+	const siblings = addsWithTitle(run, title).filter((other) => other !== own);
 	const outcomes = await Promise.all(
 		siblings.map(async (other) => ({ other, first: await other.firstAdd })),
 	);
@@ -190,14 +178,13 @@ async function claim(
 		({ first }) => typeof first === 'object' && first.created === configId,
 	);
 	const maybeBySibling = outcomes.some(
-		({ other, first }) => first === 'unknown' && sameFields(line, other.fields),
+		({ other, first }) => first === 'unknown' && sameFields(found, other.line),
 	);
 	const existedBefore = highestIdBefore !== undefined && configId <= highestIdBefore;
 
-	if (existedBefore || madeBySibling || !sameFields(line, fields)) {
+	if (existedBefore || madeBySibling || !sameFields(found, line)) {
 		// certainly not this item's line: the title was taken, which "If Title Exists" decides
-		if (ifTitleExists !== 'error')
-			return await useLine(creation.client, fields, ifTitleExists, line);
+		if (ifTitleExists !== 'error') return await useLine(creation.client, line, ifTitleExists, row);
 		throw new Bitrix24Error({
 			kind: 'api',
 			code: 'TITLE_EXISTS',
@@ -209,8 +196,8 @@ async function claim(
 		});
 	}
 	// a line with this item's title and fields: whoever made it, it is what the other modes return
-	if (ifTitleExists !== 'error') return line;
-	if (highestIdBefore !== undefined && !maybeBySibling) return line;
+	if (ifTitleExists !== 'error') return row;
+	if (highestIdBefore !== undefined && !maybeBySibling) return row;
 	throw mayOrMayNot(
 		lost,
 		maybeBySibling
@@ -222,11 +209,11 @@ async function claim(
 
 async function useExisting(
 	client: Bitrix24Client,
-	fields: IDataObject,
-	title: string,
+	line: NewLine,
 	ifTitleExists: IfTitleExists,
 	original: Bitrix24Error,
 ): Promise<IDataObject> {
+	const { title } = line;
 	const existing = await findLineByTitle(client, title);
 	if (!existing) {
 		throw new Bitrix24Error({
@@ -238,32 +225,35 @@ async function useExisting(
 			delivery: 'answered',
 		});
 	}
-	return await useLine(client, fields, ifTitleExists, existing);
+	return await useLine(client, line, ifTitleExists, existing);
 }
 
 /** "Return Existing Line" or "Update Existing Line" for the line that holds the title. */
 async function useLine(
 	client: Bitrix24Client,
-	fields: IDataObject,
+	line: NewLine,
 	ifTitleExists: IfTitleExists,
 	existing: IDataObject,
 ): Promise<IDataObject> {
 	if (ifTitleExists === 'returnExisting') return existing;
-	const configId = Number(existing.CONFIG_ID);
-	if (String(existing.TYPE) !== fields.TYPE) {
+	const { configId, type, title } = readLine(existing);
+	if (type !== line.type) {
 		throw new Bitrix24Error({
 			kind: 'api',
 			code: 'TYPE_MISMATCH',
-			message: `The line with this title (${configId}) is ${existing.TYPE === 'office' ? 'an office' : 'a cloud'} PBX line, not ${fields.TYPE === 'office' ? 'an office' : 'a cloud'} one; its type cannot be changed`,
+			message: `The line with this title (${configId}) is ${type === 'office' ? 'an office' : 'a cloud'} PBX line, not ${line.type === 'office' ? 'an office' : 'a cloud'} one; its type cannot be changed`,
 			hint: 'Bitrix24 never changes the type of an existing line. Delete the line and create it again with the new type, or set PBX Type to match it. Nothing was changed.',
 			delivery: 'notSent',
 			details: { configId },
 		});
 	}
-	const changes: IDataObject = { ...fields };
-	delete changes.TITLE;
-	delete changes.TYPE;
-	await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...changes });
-	const updated = await findLineByTitle(client, String(existing.TITLE ?? ''));
-	return updated ?? { ...existing, ...changes };
+	// the title is the one the line has (compared without case), and the type cannot change
+	const changes: LineChanges = {
+		server: line.server,
+		login: line.login,
+		...(line.password !== '' ? { password: line.password } : {}),
+	};
+	await updateLine(client, configId, changes);
+	const updated = await findLineByTitle(client, title);
+	return updated ?? { ...existing, ...changedFields(changes) };
 }

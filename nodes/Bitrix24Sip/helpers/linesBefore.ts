@@ -1,7 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { configIdOf } from '../../shared/line';
 import type { Bitrix24Client } from '../../shared/transport/client';
-import type { RunTitles } from './addLine';
+import type { RunTitles } from './runTitles';
 
 /*
  * Which lines were there before a run's adds: one read of the highest line id (spec: ids only
@@ -32,9 +33,7 @@ async function readHighestId(client: Bitrix24Client): Promise<Read> {
 			SORT: 'CONFIG_ID',
 			ORDER: 'DESC',
 		});
-		const ids = (Array.isArray(result) ? result : [])
-			.map((line) => Number(line.CONFIG_ID))
-			.filter(Number.isFinite);
+		const ids = (Array.isArray(result) ? result : []).map(configIdOf).filter(Number.isFinite);
 		return { highest: ids.length > 0 ? Math.max(...ids) : 0 };
 	} catch (error) {
 		return { failed: error };

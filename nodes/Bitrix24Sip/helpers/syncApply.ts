@@ -1,12 +1,15 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { changedFields } from '../../shared/sipWire';
 import { Bitrix24Error } from '../../shared/transport/errors';
 import type { Bitrix24Client } from '../../shared/transport/client';
-import type { FirstAdd, RunTitles } from './addLine';
 import { addLine } from './addLine';
 import { deleteLine } from './deleteLine';
+import type { RunTitles, TitledAdd } from './runTitles';
+import { noteTitledAdd } from './runTitles';
 import type { PlanEntry } from './syncPlan';
-import { addsCloudLine, freesCloudPlace, refuseOverLimit, titleKey } from './syncPlan';
+import { addsCloudLine, freesCloudPlace, refuseOverLimit } from './syncPlan';
+import { updateLine } from './updateLine';
 
 /*
  * Line → Sync, the writing half. Deletions go first, so that the places they free under the
@@ -22,9 +25,14 @@ export interface Applied {
 	error?: unknown;
 }
 
+/** The id of the line an entry changes or deletes (NaN for a create, which has none). */
+function existingId(entry: PlanEntry): number {
+	return entry.existing?.line.configId ?? NaN;
+}
+
 /** After a type change whose delete went through: the old line is gone even if the create fails. */
 function afterOldLineDeleted(error: unknown, entry: PlanEntry): unknown {
-	const oldId = Number(entry.existing?.CONFIG_ID);
+	const oldId = existingId(entry);
 	const reason = error instanceof Error ? error.message : String(error);
 	if (!(error instanceof Bitrix24Error)) return error;
 	return error.with({
@@ -37,7 +45,7 @@ function afterOldLineDeleted(error: unknown, entry: PlanEntry): unknown {
 /** A type change whose delete failed: no new line was made; whether the old one is gone depends on the delete. */
 function oldLineNotDeleted(error: unknown, entry: PlanEntry): unknown {
 	if (!(error instanceof Bitrix24Error)) return error;
-	const oldId = Number(entry.existing?.CONFIG_ID);
+	const oldId = existingId(entry);
 	const state =
 		error.delivery === 'unknown' ? 'it may or may not have been deleted' : 'it is unchanged';
 	return error.with({
@@ -68,8 +76,9 @@ function explainTitleTaken(error: unknown, entry: PlanEntry): unknown {
  * would claim a verdict about credentials that are no longer there.
  */
 function afterUpdate(entry: PlanEntry): IDataObject {
-	const line: IDataObject = { ...entry.existing, ...entry.fields };
-	if (typeof entry.fields.PASSWORD === 'string') line.PASSWORD = entry.fields.PASSWORD.trim();
+	const changes = entry.lineChanges ?? {};
+	const line: IDataObject = { ...entry.existing?.row, ...changedFields(changes) };
+	if (changes.password !== undefined) line.PASSWORD = changes.password.trim();
 	if (String(line.TYPE) === 'cloud') {
 		line.REGISTRATION_STATUS_CODE = '0';
 		line.REGISTRATION_ERROR_MESSAGE = '';
@@ -81,19 +90,12 @@ async function create(
 	client: Bitrix24Client,
 	entry: PlanEntry,
 	run: RunTitles,
-	settle: (outcome: FirstAdd) => void,
+	own: TitledAdd | undefined,
 ): Promise<IDataObject> {
+	if (!entry.newLine)
+		throw new Error(`A ${entry.action} entry of the sync plan has no line to add`);
 	try {
-		return await addLine({
-			client,
-			fields: entry.fields,
-			title: entry.title,
-			ifTitleExists: 'error',
-			// titles are unique within the input: the one add under this title is this entry's
-			own: run.byTitle.get(titleKey(entry.title))?.[0],
-			run,
-			settleFirstAdd: settle,
-		});
+		return await addLine({ client, line: entry.newLine, ifTitleExists: 'error', own, run });
 	} catch (error) {
 		throw explainTitleTaken(error, entry);
 	}
@@ -134,15 +136,10 @@ export async function applyPlan(
 	visibleCloud: number,
 ): Promise<Applied[]> {
 	const todo = entries.filter((entry) => !entry.problem);
-	const settlers = new Map<PlanEntry, (outcome: FirstAdd) => void>();
 	const run: RunTitles = { byTitle: new Map(), highestIdBefore: Promise.resolve(highestIdBefore) };
-	for (const entry of todo) {
-		if (entry.action !== 'create' && entry.action !== 'replace') continue;
-		// titles are unique within the input (checked before), so each title has one add
-		const firstAdd = new Promise<FirstAdd>((resolve) => settlers.set(entry, resolve));
-		run.byTitle.set(titleKey(entry.title), [{ fields: entry.fields, firstAdd }]);
-	}
-	const settle = (entry: PlanEntry) => settlers.get(entry) ?? (() => undefined);
+	// titles are unique within the input (checked before), so each title has one add
+	const adds = new Map<PlanEntry, TitledAdd>();
+	for (const entry of todo) if (entry.newLine) adds.set(entry, noteTitledAdd(run, entry.newLine));
 
 	// 1. deletions, and the first half of type changes
 	const removals = new Map<PlanEntry, Promise<unknown>>();
@@ -150,7 +147,7 @@ export async function applyPlan(
 		if (entry.action !== 'delete' && entry.action !== 'replace') continue;
 		removals.set(
 			entry,
-			deleteLine(client, Number(entry.existing?.CONFIG_ID)).then(
+			deleteLine(client, existingId(entry)).then(
 				() => undefined,
 				(error: unknown) => error ?? new Error('the delete failed'),
 			),
@@ -165,8 +162,9 @@ export async function applyPlan(
 	// 2. everything else, together
 	return await Promise.all(
 		todo.map(async (entry): Promise<Applied> => {
+			const own = adds.get(entry);
 			if (overLimit.has(entry)) {
-				settle(entry)('notCreated');
+				own?.settle('notCreated');
 				return {
 					entry,
 					error:
@@ -176,26 +174,24 @@ export async function applyPlan(
 			try {
 				switch (entry.action) {
 					case 'unchanged':
-						return { entry, line: entry.existing };
+						return { entry, line: entry.existing?.row };
 					case 'delete': {
 						const error = removed.get(entry);
-						return error === undefined ? { entry, line: entry.existing } : { entry, error };
+						return error === undefined ? { entry, line: entry.existing?.row } : { entry, error };
 					}
-					case 'update': {
-						const configId = Number(entry.existing?.CONFIG_ID);
-						await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...entry.fields });
+					case 'update':
+						await updateLine(client, existingId(entry), entry.lineChanges ?? {});
 						return { entry, line: afterUpdate(entry) };
-					}
 					case 'create':
-						return { entry, line: await create(client, entry, run, settle(entry)) };
+						return { entry, line: await create(client, entry, run, own) };
 					case 'replace': {
 						const error = removed.get(entry);
 						if (error !== undefined) {
-							settle(entry)('notCreated');
+							own?.settle('notCreated');
 							return { entry, error: oldLineNotDeleted(error, entry) };
 						}
 						try {
-							return { entry, line: await create(client, entry, run, settle(entry)) };
+							return { entry, line: await create(client, entry, run, own) };
 						} catch (createError) {
 							return { entry, error: afterOldLineDeleted(createError, entry) };
 						}

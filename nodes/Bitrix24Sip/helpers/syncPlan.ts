@@ -1,5 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import type { Line, LineRow } from '../../shared/line';
+import { titleKey } from '../../shared/line';
+import type { LineChanges, NewLine } from '../../shared/sipWire';
+import { changedFields, sipAddFields } from '../../shared/sipWire';
 import { Bitrix24Error } from '../../shared/transport/errors';
 
 /*
@@ -41,21 +45,16 @@ export interface PlanEntry {
 	title: string;
 	type: string;
 	/** the line as the portal has it now, if there is one */
-	existing?: IDataObject;
-	/** the fields the write changes: for update the differing ones, for create and replace all sent */
+	existing?: LineRow;
+	/** the Bitrix24 names of the fields the write changes: for update the differing ones, for create and replace all sent */
 	changes: string[];
-	/** what voximplant.sip.update gets besides CONFIG_ID, or what voximplant.sip.add gets */
-	fields: IDataObject;
+	/** for create and replace: the line voximplant.sip.add makes */
+	newLine?: NewLine;
+	/** for update: what voximplant.sip.update changes */
+	lineChanges?: LineChanges;
 	reason: string;
 	/** a check failed: nothing is written for this line */
 	problem?: Bitrix24Error;
-}
-
-/** Titles as the portal compares them: trimmed, without regard to case (spec §3). */
-export function titleKey(title: unknown): string {
-	return String(title ?? '')
-		.trim()
-		.toLowerCase();
 }
 
 /** A check that failed before anything was sent. */
@@ -77,8 +76,8 @@ function typeName(type: unknown): string {
  * prefix is compared as typed, without regard to case as the portal compares titles, and is never
  * trimmed: with "Team " a line "Teamwork" (made outside the scope the user typed) is not managed.
  */
-export function isManaged(line: IDataObject, settings: SyncSettings): boolean {
-	const key = titleKey(line.TITLE);
+export function isManaged(line: Line, settings: SyncSettings): boolean {
+	const key = titleKey(line.title);
 	if (key === '') return false;
 	if (settings.managedPrefix !== '' && key.startsWith(settings.managedPrefix)) return true;
 	return settings.managedTitles.has(key);
@@ -87,34 +86,31 @@ export function isManaged(line: IDataObject, settings: SyncSettings): boolean {
 /** Why no line may be deleted in this run, decided before the plan counts the places deletions free. */
 export type DeletionBlock = Bitrix24Error | undefined;
 
-/** The fields of an existing line that differ from the desired ones, and what update gets. */
+/** The fields of an existing line that differ from the desired ones: what update gets. */
 function differences(
-	existing: IDataObject,
+	{ line, row }: LineRow,
 	desired: DesiredLine,
 	settings: SyncSettings,
-): { changes: string[]; notes: string[] } {
-	const changes: string[] = [];
+): { changes: LineChanges; notes: string[] } {
+	const changes: LineChanges = {};
 	const notes: string[] = [];
-	if (String(existing.SERVER ?? '') !== desired.server) {
-		changes.push('SERVER');
-		notes.push(
-			`server ${JSON.stringify(String(existing.SERVER ?? ''))} → ${JSON.stringify(desired.server)}`,
-		);
+	if (line.server !== desired.server) {
+		changes.server = desired.server;
+		notes.push(`server ${JSON.stringify(line.server)} → ${JSON.stringify(desired.server)}`);
 	}
-	if (String(existing.LOGIN ?? '') !== desired.login) {
-		changes.push('LOGIN');
-		notes.push(
-			`login ${JSON.stringify(String(existing.LOGIN ?? ''))} → ${JSON.stringify(desired.login)}`,
-		);
+	if (line.login !== desired.login) {
+		changes.login = desired.login;
+		notes.push(`login ${JSON.stringify(line.login)} → ${JSON.stringify(desired.login)}`);
 	}
 	if (desired.password !== '') {
 		// Some portals do not return passwords: then only "Send Passwords: Always" can set one.
-		const readable = typeof existing.PASSWORD === 'string';
+		// The password is read from the row: the Line model never holds one.
+		const readable = typeof row.PASSWORD === 'string';
 		if (settings.sendPasswords === 'always') {
-			changes.push('PASSWORD');
+			changes.password = desired.password;
 			notes.push('password sent every time ("Send Passwords: Always")');
-		} else if (readable && existing.PASSWORD !== desired.password.trim()) {
-			changes.push('PASSWORD');
+		} else if (readable && row.PASSWORD !== desired.password.trim()) {
+			changes.password = desired.password;
 			notes.push('password differs');
 		} else if (!readable) {
 			notes.push(
@@ -125,15 +121,9 @@ function differences(
 	return { changes, notes };
 }
 
-function addFields(desired: DesiredLine): IDataObject {
-	const fields: IDataObject = {
-		TYPE: desired.type,
-		TITLE: desired.title,
-		SERVER: desired.server,
-		LOGIN: desired.login,
-	};
-	if (desired.password !== '') fields.PASSWORD = desired.password;
-	return fields;
+function newLine(desired: DesiredLine): NewLine {
+	const { type, title, server, login, password } = desired;
+	return { type, title, server, login, password };
 }
 
 /**
@@ -146,15 +136,15 @@ function addFields(desired: DesiredLine): IDataObject {
  */
 export function planSync(
 	desired: DesiredLine[],
-	existing: IDataObject[],
+	existing: LineRow[],
 	listedKeys: Set<string>,
 	settings: SyncSettings,
 	blockDeletions?: DeletionBlock,
 ): PlanEntry[] {
-	const byTitle = new Map<string, IDataObject>();
-	for (const line of existing) {
-		const key = titleKey(line.TITLE);
-		if (key !== '' && !byTitle.has(key)) byTitle.set(key, line);
+	const byTitle = new Map<string, LineRow>();
+	for (const seen of existing) {
+		const key = titleKey(seen.line.title);
+		if (key !== '' && !byTitle.has(key)) byTitle.set(key, seen);
 	}
 
 	const entries: PlanEntry[] = desired.map((line) =>
@@ -162,16 +152,16 @@ export function planSync(
 	);
 
 	if (settings.deleteUnlisted) {
-		for (const line of existing) {
-			if (listedKeys.has(titleKey(line.TITLE)) || !isManaged(line, settings)) continue;
+		for (const seen of existing) {
+			const { line } = seen;
+			if (listedKeys.has(titleKey(line.title)) || !isManaged(line, settings)) continue;
 			entries.push({
 				action: 'delete',
 				itemIndex: null,
-				title: String(line.TITLE ?? ''),
-				type: typeName(line.TYPE),
-				existing: line,
+				title: line.title,
+				type: typeName(line.type),
+				existing: seen,
 				changes: [],
-				fields: {},
 				reason: 'not listed in the input, and inside the managed titles',
 				...(blockDeletions ? { problem: blockDeletions } : {}),
 			});
@@ -183,67 +173,71 @@ export function planSync(
 
 function planOne(
 	desired: DesiredLine,
-	existing: IDataObject | undefined,
+	existing: LineRow | undefined,
 	settings: SyncSettings,
 ): PlanEntry {
 	const base = { itemIndex: desired.itemIndex, title: desired.title, type: desired.type };
+	const line = newLine(desired);
+	// the fields voximplant.sip.add gets, by their Bitrix24 names
+	const added = Object.keys(sipAddFields(line));
 	if (!existing) {
-		const fields = addFields(desired);
 		return {
 			...base,
 			action: 'create',
-			changes: Object.keys(fields),
-			fields,
+			changes: added,
+			newLine: line,
 			reason: 'no line has this title',
 		};
 	}
-	const configId = Number(existing.CONFIG_ID);
-	if (typeName(existing.TYPE) !== desired.type) {
-		const fields = addFields(desired);
+	const { configId, type, title } = existing.line;
+	if (typeName(type) !== desired.type) {
 		const entry: PlanEntry = {
 			...base,
 			action: 'replace',
 			existing,
-			changes: ['TYPE', ...Object.keys(fields).filter((name) => name !== 'TYPE')],
-			fields,
-			reason: `line ${configId} is ${typeName(existing.TYPE)}, the input says ${desired.type}: a type cannot be changed, so the line is deleted and created again`,
+			changes: ['TYPE', ...added.filter((name) => name !== 'TYPE')],
+			newLine: line,
+			reason: `line ${configId} is ${typeName(type)}, the input says ${desired.type}: a type cannot be changed, so the line is deleted and created again`,
 		};
 		if (!settings.allowTypeChange) {
 			entry.problem = problem(
 				'TYPE_MISMATCH',
-				`Line ${configId} "${String(existing.TITLE ?? '')}" is ${typeName(existing.TYPE) === 'office' ? 'an office' : 'a cloud'} PBX line, but the input asks for ${desired.type === 'office' ? 'an office' : 'a cloud'} one`,
+				`Line ${configId} "${title}" is ${typeName(type) === 'office' ? 'an office' : 'a cloud'} PBX line, but the input asks for ${desired.type === 'office' ? 'an office' : 'a cloud'} one`,
 				'Bitrix24 never changes the type of a line. Turn on "Allow Type Change" to delete the line and create it again with the new type (this drops its registration and may change the default outgoing line), or set PBX Type to match it. Nothing was changed.',
 				{ configId },
 			);
 		}
 		return entry;
 	}
-	const { changes, notes } = differences(existing, desired, settings);
-	const fields: IDataObject = {};
-	for (const name of changes)
-		fields[name] =
-			name === 'SERVER' ? desired.server : name === 'LOGIN' ? desired.login : desired.password;
+	const { changes: lineChanges, notes } = differences(existing, desired, settings);
+	const changes = Object.keys(changedFields(lineChanges));
 	if (changes.length === 0) {
 		return {
 			...base,
 			action: 'unchanged',
 			existing,
 			changes,
-			fields,
 			reason:
 				notes.length > 0
 					? `same server and login; ${notes.join('; ')}`
 					: 'same server, login and password',
 		};
 	}
-	return { ...base, action: 'update', existing, changes, fields, reason: notes.join('; ') };
+	return {
+		...base,
+		action: 'update',
+		existing,
+		changes,
+		lineChanges,
+		reason: notes.join('; '),
+	};
 }
 
 /** Whether an entry frees a cloud place when its delete goes through: a deletion or a type change away from cloud. */
 export function freesCloudPlace(entry: PlanEntry): boolean {
 	return (
 		(entry.action === 'delete' || entry.action === 'replace') &&
-		typeName(entry.existing?.TYPE) === 'cloud'
+		typeName(entry.existing?.line.type) === 'cloud'
 	);
 }
 
@@ -253,8 +247,8 @@ export function addsCloudLine(entry: PlanEntry): boolean {
 }
 
 /** The cloud lines the webhook can see on the portal before the sync. */
-export function visibleCloudLines(existing: IDataObject[]): number {
-	return existing.filter((line) => typeName(line.TYPE) === 'cloud').length;
+export function visibleCloudLines(existing: LineRow[]): number {
+	return existing.filter(({ line }) => typeName(line.type) === 'cloud').length;
 }
 
 /**
@@ -291,7 +285,7 @@ export function refuseOverLimit(
  * order), but only those no check stopped; additions beyond the limit fail in input order: the
  * first ones that fit go ahead.
  */
-function checkCloudLimit(entries: PlanEntry[], existing: IDataObject[]): void {
+function checkCloudLimit(entries: PlanEntry[], existing: LineRow[]): void {
 	const freed = entries.filter((entry) => !entry.problem && freesCloudPlace(entry)).length;
 	const adding = entries.filter((entry) => !entry.problem && addsCloudLine(entry));
 	refuseOverLimit(adding, visibleCloudLines(existing), freed, '');

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { SIP_CODES, storedRegistration } from '../../shared/health';
+import { configIdOf } from '../../shared/line';
 import { fetchLines } from '../../shared/lines';
 import { toNodeError } from '../../shared/transport/errors';
 import { Bitrix24Client } from '../../shared/transport/client';
@@ -79,7 +80,7 @@ export async function searchLines(
 				lineTitle(a).localeCompare(lineTitle(b), undefined, {
 					sensitivity: 'base',
 					numeric: true,
-				}) || Number(a.CONFIG_ID) - Number(b.CONFIG_ID),
+				}) || configIdOf(a) - configIdOf(b),
 		)
 		.map((line) => ({
 			name: lineName(line),

@@ -41,6 +41,10 @@ export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
 export interface CallOptions {
 	/** false for a call that must never be repeated blindly: it may have run before its answer was lost */
 	idempotent?: boolean;
+	/** calls of one run with the same key keep their order: the later never shares a request with the earlier */
+	orderKey?: string;
+	/** the HTTP status the portal would answer for these error codes when the call goes alone */
+	statusByCode?: Record<string, number>;
 }
 
 /** The credential's URL, or the error that names the fix. */

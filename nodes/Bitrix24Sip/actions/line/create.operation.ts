@@ -1,9 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { FirstAdd, IfTitleExists, RunTitles, TitledAdd } from '../../helpers/addLine';
+import type { IfTitleExists } from '../../helpers/addLine';
 import { addLine } from '../../helpers/addLine';
 import { readLinesBefore } from '../../helpers/linesBefore';
+import type { RunTitles } from '../../helpers/runTitles';
+import { noteTitledAdd } from '../../helpers/runTitles';
+import type { NewLine } from '../../../shared/sipWire';
 import {
 	awaitLineRegistration,
 	cancelSignalOf,
@@ -110,28 +113,20 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const waitSeconds = readWaitSeconds(this, options, itemIndex);
 	const signal = cancelSignalOf(this);
 
-	const fields: IDataObject = { TYPE: type, SERVER: server, LOGIN: login };
-	if (title) fields.TITLE = title;
-	if (password) fields.PASSWORD = password;
+	const line: NewLine = { type, title, server, login, password };
 
 	const run = runTitles(this, itemIndex);
-	let settleFirstAdd: (outcome: FirstAdd) => void = () => undefined;
-	let own: TitledAdd | undefined;
-	if (title) {
-		const key = title.toLowerCase();
-		own = { fields, firstAdd: new Promise<FirstAdd>((resolve) => (settleFirstAdd = resolve)) };
-		run.byTitle.set(key, [...(run.byTitle.get(key) ?? []), own]);
-	}
+	const own = title ? noteTitledAdd(run, line) : undefined;
 	// only "Error" needs to know what was there before: the other modes return the line either way
 	const needsBefore = title !== '' && ifTitleExists === 'error';
 
 	return async (client) => {
 		if (needsBefore) readLinesBefore(client, run);
-		const line = await addLine({ client, fields, title, ifTitleExists, own, run, settleFirstAdd });
-		const output = outputLine(line, includePasswords);
+		const row = await addLine({ client, line, ifTitleExists, own, run });
+		const output = outputLine(row, includePasswords);
 		if (waitSeconds > 0) {
 			// a new line's registration starts with the add; an existing line's may have been restarted by its update
-			const registration = await awaitLineRegistration(client, line, waitSeconds, {
+			const registration = await awaitLineRegistration(client, row, waitSeconds, {
 				restarted: true,
 				signal,
 			});

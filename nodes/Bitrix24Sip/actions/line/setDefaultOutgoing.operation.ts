@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { lineOrderKey, sipLineId } from '../../../shared/sipWire';
 import { requirePositiveId } from '../../helpers/validation';
 import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
@@ -17,7 +18,9 @@ export const description = updateDisplayOptions(
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);
 	return async (client) => {
-		await client.call('voximplant.line.outgoing.sip.set', { CONFIG_ID: configId });
+		await client.call('voximplant.line.outgoing.sip.set', sipLineId(configId), {
+			orderKey: lineOrderKey(configId),
+		});
 		return [{ CONFIG_ID: configId, defaultOutgoing: true }];
 	};
 }

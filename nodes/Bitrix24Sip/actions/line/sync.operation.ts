@@ -6,6 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import type { LineRow } from '../../../shared/line';
+import { configIdOf, readLine, readLineRow, titleKey } from '../../../shared/line';
 import { fetchLines } from '../../../shared/lines';
 import type { RegistrationReport } from '../../../shared/registrationWait';
 import {
@@ -21,7 +23,7 @@ import { errorItem } from '../../helpers/output';
 import type { Applied } from '../../helpers/syncApply';
 import { applyPlan } from '../../helpers/syncApply';
 import type { DesiredLine, PlanEntry, SyncSettings } from '../../helpers/syncPlan';
-import { planSync, problem, titleKey, visibleCloudLines } from '../../helpers/syncPlan';
+import { planSync, problem, visibleCloudLines } from '../../helpers/syncPlan';
 import { asText, readConnection, readText, readType } from '../../helpers/validation';
 import {
 	includePasswordsFrom,
@@ -212,7 +214,7 @@ function readManagedTitles(ctx: IExecuteFunctions): Set<string> {
 			`List the titles of the lines this sync manages in "${TITLES_LABEL}", separated by commas or new lines.`,
 		);
 	}
-	return new Set(entries.map((entry) => entry.toLowerCase()));
+	return new Set(entries.map(titleKey));
 }
 
 /** The node-wide settings, read from the first item. */
@@ -353,20 +355,20 @@ function entryJson(
 	includePasswords: boolean,
 	line?: IDataObject,
 ): IDataObject {
-	const shown = line ?? entry.existing;
+	const shown = line ?? entry.existing?.row;
 	const json: IDataObject = {
 		action: entry.action,
 		dryRun,
 		TITLE: entry.title,
 		TYPE: entry.type,
-		CONFIG_ID: shown?.CONFIG_ID !== undefined ? Number(shown.CONFIG_ID) : null,
+		CONFIG_ID: shown?.CONFIG_ID !== undefined ? configIdOf(shown) : null,
 		changes: entry.changes,
 		reason: entry.reason,
 		inputItem: entry.itemIndex,
 	};
 	if (entry.action === 'replace') {
-		json.previousConfigId = Number(entry.existing?.CONFIG_ID);
-		json.previousType = String(entry.existing?.TYPE ?? '');
+		json.previousConfigId = entry.existing?.line.configId ?? NaN;
+		json.previousType = entry.existing?.line.type ?? '';
 		if (!line) json.CONFIG_ID = null;
 	}
 	json.line = shown ? outputLine(shown, includePasswords) : null;
@@ -462,14 +464,14 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 		throw checksFailed(this, inputFailures);
 
 	let client: Bitrix24Client;
-	let existing: IDataObject[];
+	let existing: LineRow[];
 	try {
 		client = await Bitrix24Client.create(
 			this,
 			clientOptionsFrom(this.getNodeParameter('requestOptions', 0, {}) as IDataObject),
 		);
 		// one read of every line the webhook sees: the plan is made against it
-		existing = await fetchLines(client, {});
+		existing = (await fetchLines(client, {})).map(readLineRow);
 	} catch (error) {
 		if (!continueOnFail) throw toNodeError(this.getNode(), error, 0);
 		return items.map((_, itemIndex) =>
@@ -522,7 +524,7 @@ export async function executeRun(this: IExecuteFunctions): Promise<INodeExecutio
 		}
 		const highestIdBefore = Math.max(
 			0,
-			...existing.map((line) => Number(line.CONFIG_ID)).filter(Number.isFinite),
+			...existing.map(({ line }) => line.configId).filter(Number.isFinite),
 		);
 		const applied = await applyPlan(client, plan, highestIdBefore, visibleCloudLines(existing));
 		const failedWrite = applied.find((outcome) => outcome.error !== undefined);
@@ -576,15 +578,9 @@ async function waitForRegistrations(
 	await Promise.all(
 		applied.map(async (outcome) => {
 			const { entry, line, error } = outcome;
-			if (
-				error !== undefined ||
-				!line ||
-				entry.action === 'delete' ||
-				String(line.TYPE) !== 'cloud'
-			)
-				return;
-			const regId = Number(line.REG_ID);
-			if (!Number.isSafeInteger(regId) || regId <= 0) return;
+			if (error !== undefined || !line || entry.action === 'delete') return;
+			const { type, regId } = readLine(line);
+			if (type !== 'cloud' || regId === null) return;
 			// every write of a sync changes server, login or password, or makes the line: the registration starts over
 			const restarted = entry.action !== 'unchanged';
 			reports.set(outcome, await awaitRegistration(client, regId, seconds, { restarted, signal }));

@@ -11,6 +11,8 @@ import {
 	unreadableRegistration,
 	waitForRegistrationOption,
 } from '../../../shared/registrationWait';
+import type { LineChanges } from '../../../shared/sipWire';
+import { changedFields } from '../../../shared/sipWire';
 import type { Bitrix24Client } from '../../../shared/transport/client';
 import {
 	asText,
@@ -20,6 +22,7 @@ import {
 	normaliseServer,
 	requirePositiveId,
 } from '../../helpers/validation';
+import { updateLine } from '../../helpers/updateLine';
 import { lineIdField } from '../common';
 import type { ItemRun } from '../types';
 
@@ -82,7 +85,10 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-const LABELS: Record<string, string> = {
+type Field = keyof LineChanges;
+
+/** The Update Fields in the order they are read and sent. */
+const LABELS: Record<Field, string> = {
 	title: 'Title',
 	server: 'Server',
 	login: 'Login',
@@ -90,7 +96,7 @@ const LABELS: Record<string, string> = {
 };
 
 /** What the portal does to each field before it checks and stores it (spec §3). */
-const NORMALISE: Record<string, (text: string) => string> = {
+const NORMALISE: Record<Field, (text: string) => string> = {
 	title: (text) => text.trim(),
 	server: normaliseServer,
 	login: (text) => text.trim(),
@@ -98,7 +104,7 @@ const NORMALISE: Record<string, (text: string) => string> = {
 };
 
 /** Fields whose change makes Bitrix24 register a cloud line again (spec §3). */
-const RESTARTS_REGISTRATION = ['SERVER', 'LOGIN', 'PASSWORD'];
+const RESTARTS_REGISTRATION: Field[] = ['server', 'login', 'password'];
 
 /**
  * The line's registration after the update. The update answers only `1`, so one read tells the
@@ -135,8 +141,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const updateFields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 
-	const changes: IDataObject = {};
-	for (const name of Object.keys(LABELS)) {
+	const changes: LineChanges = {};
+	for (const name of Object.keys(LABELS) as Field[]) {
 		if (!(name in updateFields)) continue;
 		const label = LABELS[name];
 		const value = NORMALISE[name](asText(this, updateFields[name], label, itemIndex));
@@ -144,14 +150,16 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		if (value === '' && (name === 'title' || name === 'password')) continue;
 		// the portal trims passwords: only spaces would wipe the line's password (spec §3)
 		if (name === 'password' && value.trim() === '') throw blankPasswordError(this, itemIndex);
-		changes[name.toUpperCase()] = checkText(
+		changes[name] = checkText(
 			this,
 			value,
 			{ label, required: true, maxLength: name === 'title' ? undefined : MAX_FIELD_LENGTH },
 			itemIndex,
 		);
 	}
-	if (Object.keys(changes).length === 0) {
+	// the Bitrix24 names of the fields sent, which the output lists
+	const updatedFields = Object.keys(changedFields(changes));
+	if (updatedFields.length === 0) {
 		throw new NodeOperationError(
 			this.getNode(),
 			'Nothing to update: no field to change was given',
@@ -164,18 +172,14 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	}
 
 	const waitSeconds = readWaitSeconds(this, options, itemIndex);
-	const restarted = RESTARTS_REGISTRATION.some((field) => field in changes);
+	const restarted = RESTARTS_REGISTRATION.some((field) => changes[field] !== undefined);
 	const signal = cancelSignalOf(this);
 
 	// No TYPE is sent: Bitrix24 only validates it on update and never stores it, so a line's type
 	// cannot be changed here (spec §3); changing it takes Delete and Create.
 	return async (client) => {
-		await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...changes });
-		const output: IDataObject = {
-			CONFIG_ID: configId,
-			updated: true,
-			updatedFields: Object.keys(changes),
-		};
+		await updateLine(client, configId, changes);
+		const output: IDataObject = { CONFIG_ID: configId, updated: true, updatedFields };
 		if (waitSeconds > 0) {
 			const registration = await registrationAfterUpdate(
 				client,

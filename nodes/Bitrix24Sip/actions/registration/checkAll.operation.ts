@@ -14,6 +14,7 @@ import {
 import { readCalls } from '../../../shared/calls/statistics';
 
 import type { DefaultOutgoing } from '../../../shared/defaultOutgoing';
+import { configIdOf } from '../../../shared/line';
 import {
 	defaultOutgoingIdentity,
 	defaultOutgoingRegistration,
@@ -197,8 +198,9 @@ async function summaryItem(
 	};
 	const registration = await defaultOutgoingRegistration(client, resolved, checks);
 	// a checked default line has the verdict of its own item, failing calls included
-	const checked = resolved.line
-		? checks.findIndex((check) => Number(check.line.CONFIG_ID) === Number(resolved.line?.CONFIG_ID))
+	const defaultLine = resolved.line;
+	const checked = defaultLine
+		? checks.findIndex((check) => configIdOf(check.line) === configIdOf(defaultLine))
 		: -1;
 	const health =
 		checked >= 0
@@ -336,7 +338,7 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		]);
 		const grouped = calls && seen && records ? groupCalls(records, seen) : undefined;
 		const statsOf = checks.map(({ line }) =>
-			calls && grouped ? lineCallStats(grouped, Number(line.CONFIG_ID), calls.hours) : undefined,
+			calls && grouped ? lineCallStats(grouped, configIdOf(line), calls.hours) : undefined,
 		);
 		const healthOf = checks.map(({ registration }, index) => {
 			const health = statusHealth(registration, pendingAs);
