@@ -3,8 +3,8 @@ import type { IDataObject } from 'n8n-workflow';
 import type { ResolvedSearchId } from '../searchId';
 import { resolveSearchId } from '../searchId';
 import type { Delivery } from './callEvent';
-import { integerField, nullableTextField } from './formValues';
 import { textField } from './formBody';
+import { integerField, nullableTextField } from './formValues';
 
 /**
  * The line a call event went through. An event names it by a search id (PORTAL_NUMBER at Call
