@@ -2,6 +2,7 @@ import type { IDataObject, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { TRIGGER, triggerRunner } from './helpers/health';
 import { allText, TestPortal, testCredential } from './helpers/portal';
+import { startPageServer } from './sandbox/pageServer';
 
 const testButton = async (
 	webhookUrl: string,
@@ -173,6 +174,24 @@ describe('fault and input paths that must not misreport', () => {
 			const run = await portal.run({ resource: 'connector', operation: 'getStatus' });
 			expect(run.failure).toBeDefined();
 			expect(allText(run.run)).not.toContain(portal.webhook.secret);
+
+			// a proxy in front of the portal refuses with a page whose title echoes the URL asked for
+			const proxy = await startPageServer(403, (url) => `Access denied: ${url}`);
+			try {
+				const webhookUrl = `${proxy.origin}${new URL(portal.webhook.url).pathname}`;
+				const refused = await portal.run({ resource: 'connector', operation: 'getStatus' }, [{}], {
+					webhookUrl,
+				});
+				expect(proxy.requested).toEqual([
+					`${proxy.origin}/rest/1/${portal.webhook.secret}/voximplant.sip.connector.status.json`,
+				]);
+				expect(refused.failure?.message).toBe(
+					`The portal answered with a web page instead of data (HTTP 403: Access denied: ${proxy.origin}/rest/1/***/voximplant.sip.connector.status.json)`,
+				);
+				expect(allText(refused.run)).not.toContain(portal.webhook.secret);
+			} finally {
+				await proxy.close();
+			}
 		});
 	});
 

@@ -9,8 +9,9 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { bitrix24WebhookApiTest } from '../shared/credentialTest';
-import { buildCallItem, readDelivery } from '../shared/calls/callEvent';
-import type { LineKnowledge } from '../shared/calls/callEvent';
+import { readDelivery } from '../shared/calls/callEvent';
+import { buildCallItem } from '../shared/calls/callItem';
+import type { LineKnowledge } from '../shared/calls/callLine';
 import { applyFilters } from '../shared/calls/callFilters';
 import { CALL_TYPES } from '../shared/calls/failureCodes';
 import { decodeFormBody, objectField, textField } from '../shared/calls/formBody';

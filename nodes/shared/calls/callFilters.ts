@@ -1,10 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { sameTitle } from '../lines';
+import { sameTitle } from '../line';
 import { toBoolean } from '../parameters';
 import { cloudRegId } from '../searchId';
-import type { CallLine } from './callEvent';
-import { detectsLineNumber } from './callEvent';
+import type { CallLine } from './callLine';
+import { detectsLineNumber } from './callLine';
 import { CALL_TYPES } from './failureCodes';
 
 /**

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { configIdOf } from '../line';
 import type { SearchIdKind } from '../searchId';
 import { resolveSearchId } from '../searchId';
 import { describeFailureCode, isFailedCall } from './failureCodes';
@@ -147,7 +148,7 @@ export function groupCalls(records: CallRecord[], lines: IDataObject[]): Grouped
 			resolved.set(record.PORTAL_NUMBER, target);
 		}
 		if (target.kind === 'sipLine' && target.line) {
-			const configId = Number(target.line.CONFIG_ID);
+			const configId = configIdOf(target.line);
 			const own = byLine.get(configId);
 			if (own) own.push(record);
 			else byLine.set(configId, [record]);

@@ -7,7 +7,7 @@ import { Bitrix24Client } from '../transport/client';
 import { Bitrix24Error } from '../transport/errors';
 import { CREDENTIAL_TYPE } from '../transport/http';
 import { parseWebhookUrl, redact } from '../transport/webhookUrl';
-import type { LineKnowledge } from './callEvent';
+import type { LineKnowledge } from './callLine';
 
 /**
  * Reads the portal's SIP lines for the call trigger (Look Up Lines), through the inbound-webhook
