@@ -1,4 +1,4 @@
-import type { PendingAs } from '../shared/health';
+import type { PendingAs } from '../shared/registration';
 
 /*
  * The events the trigger can emit, and the settings they are judged by. Each family of events

@@ -1,7 +1,12 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { explainSipCode, isHealthy, storedRegistration, summarise } from '../../shared/health';
-import type { RegistrationStatus } from '../../shared/health';
+import {
+	explainSipCode,
+	isHealthy,
+	storedRegistration,
+	summarise,
+} from '../../shared/registration';
+import type { RegistrationStatus } from '../../shared/registration';
 import { isDefaultOutgoingLine } from '../../shared/defaultOutgoing';
 
 /**

@@ -5,7 +5,7 @@ import type {
 	INodeListSearchResult,
 } from 'n8n-workflow';
 
-import { SIP_CODES, storedRegistration } from '../../shared/health';
+import { SIP_CODES, storedRegistration } from '../../shared/registration';
 import { configIdOf } from '../../shared/line';
 import { fetchLines } from '../../shared/lines';
 import { toNodeError } from '../../shared/transport/errors';

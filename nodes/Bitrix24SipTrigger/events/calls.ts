@@ -9,8 +9,8 @@ import {
 	windowWords,
 } from '../../shared/calls/callRates';
 import type { CallRecord } from '../../shared/calls/statistics';
-import type { LineIdentity } from '../../shared/health';
-import { lineIdentity, lineLabel } from '../../shared/health';
+import type { LineIdentity } from '../../shared/lineIdentity';
+import { lineIdentity, identityLabel } from '../../shared/lineIdentity';
 import type { CallEvent, TriggerSettings } from '../changes';
 import { anyChosen, byConfigId, CALL_EVENTS } from '../changes';
 import type { EventFamily } from './family';
@@ -56,7 +56,7 @@ function callsItem(
 	settings: TriggerSettings,
 	detectedAt: string,
 ): IDataObject {
-	const label = lineLabel(line);
+	const label = identityLabel(line);
 	const threshold = settings.callFailureRateAbove;
 	let message: string;
 	if (event === 'lineCallsFailing') {

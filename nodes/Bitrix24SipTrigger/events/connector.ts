@@ -1,7 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { ConnectorReading } from '../../shared/health';
-import { connectorWords, daysUntil, paidEndWords, readConnector } from '../../shared/health';
+import type { ConnectorReading } from '../../shared/connector';
+import { connectorWords, paidEndWords, readConnector } from '../../shared/connector';
+import { daysUntil } from '../../shared/dates';
 import type { ConnectorEvent, TriggerSettings } from '../changes';
 import { anyChosen, CONNECTOR_EVENTS } from '../changes';
 import type { EventFamily } from './family';

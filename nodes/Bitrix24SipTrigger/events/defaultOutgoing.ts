@@ -2,15 +2,11 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { DefaultOutgoing } from '../../shared/defaultOutgoing';
 import { resolveDefaultOutgoing } from '../../shared/defaultOutgoing';
-import type { LineIdentity, Registration, StatusHealth } from '../../shared/health';
-import {
-	isHealthy,
-	isPending,
-	lineIdentity,
-	lineLabel,
-	readRegistration,
-	statusHealth,
-} from '../../shared/health';
+import type { LineIdentity } from '../../shared/lineIdentity';
+import type { Registration, StatusHealth } from '../../shared/registration';
+import { isHealthy, isPending, statusHealth } from '../../shared/registration';
+import { lineIdentity, identityLabel } from '../../shared/lineIdentity';
+import { readRegistration } from '../../shared/registrationCheck';
 import type { DefaultOutgoingEvent, TriggerPendingAs, TriggerSettings } from '../changes';
 import { anyChosen, DEFAULT_OUTGOING_EVENTS } from '../changes';
 import type { EventFamily, Poll } from './family';
@@ -56,7 +52,7 @@ export function seeDefaultOutgoing(
 }
 
 function defaultName(reading: DefaultOutgoingReading, line: LineIdentity | null): string {
-	if (line) return lineLabel(line);
+	if (line) return identityLabel(line);
 	return `${reading.resolved.value} (a SIP line this webhook cannot see)`;
 }
 

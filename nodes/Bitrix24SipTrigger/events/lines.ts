@@ -1,7 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { LineCheck, LineIdentity, Registration, StatusHealth } from '../../shared/health';
-import { isHealthy, isPending, lineIdentity, lineLabel, statusHealth } from '../../shared/health';
+import type { LineCheck } from '../../shared/registrationCheck';
+import type { LineIdentity } from '../../shared/lineIdentity';
+import type { Registration, StatusHealth } from '../../shared/registration';
+import { isHealthy, isPending, statusHealth } from '../../shared/registration';
+import { lineIdentity, identityLabel } from '../../shared/lineIdentity';
 import type { LineEvent, TriggerEvent, TriggerPendingAs, TriggerSettings } from '../changes';
 import { anyChosen, byConfigId, DEFAULT_OUTGOING_EVENTS, LINE_EVENTS } from '../changes';
 import type { EventFamily } from './family';
@@ -84,7 +87,7 @@ function lineItem(input: LineItemInput, detectedAt: string): IDataObject {
 	const line = seenIdentity(input.configId, input.line);
 	const previous = seenHealth(input.before);
 	const current = seenHealth(input.after);
-	const label = lineLabel(line);
+	const label = identityLabel(line);
 	let message: string;
 	switch (input.event) {
 		case 'lineAdded':

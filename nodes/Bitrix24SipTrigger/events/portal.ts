@@ -3,8 +3,8 @@ import type { IDataObject } from 'n8n-workflow';
 import type { CallRecord } from '../../shared/calls/statistics';
 import { readCalls } from '../../shared/calls/statistics';
 import { readDefaultOutgoingValue } from '../../shared/defaultOutgoing';
-import type { LineCheck } from '../../shared/health';
-import { readLinesToCheck, readRegistrations } from '../../shared/health';
+import type { LineCheck } from '../../shared/registrationCheck';
+import { readLinesToCheck, readRegistrations } from '../../shared/registrationCheck';
 import type { Bitrix24Client } from '../../shared/transport/client';
 
 /**

@@ -4,7 +4,7 @@ import {
 	currentConnectorItem,
 	seeConnector,
 } from '../../../nodes/Bitrix24SipTrigger/events/connector';
-import type { ConnectorReading } from '../../../nodes/shared/health';
+import type { ConnectorReading } from '../../../nodes/shared/connector';
 import { NOW, settings } from './fixtures';
 
 const CHOSEN = settings(['connectorMinutesLow', 'connectorPaidEnding'], {

@@ -11,7 +11,7 @@ import {
 } from '../../../nodes/Bitrix24SipTrigger/events/defaultOutgoing';
 import { judge } from '../../../nodes/Bitrix24SipTrigger/events/family';
 import type { SeenLines } from '../../../nodes/Bitrix24SipTrigger/events/lines';
-import type { Registration } from '../../../nodes/shared/health';
+import type { Registration } from '../../../nodes/shared/registration';
 import { DETECTED_AT, FORBIDDEN, PENDING, poll, REGISTERED, row, seen, settings } from './fixtures';
 
 const CHOSEN = settings(['defaultOutgoingUnhealthy']);

@@ -4,7 +4,8 @@ import type { TriggerEvent, TriggerSettings } from '../../../nodes/Bitrix24SipTr
 import type { Poll } from '../../../nodes/Bitrix24SipTrigger/events/family';
 import type { SeenLine } from '../../../nodes/Bitrix24SipTrigger/events/lines';
 import type { TriggerState } from '../../../nodes/Bitrix24SipTrigger/state';
-import type { LineCheck, Registration } from '../../../nodes/shared/health';
+import type { LineCheck } from '../../../nodes/shared/registrationCheck';
+import type { Registration } from '../../../nodes/shared/registration';
 
 export const NOW = new Date('2026-12-01T10:00:00.000Z');
 export const DETECTED_AT = NOW.toISOString();

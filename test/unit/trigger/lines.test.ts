@@ -7,7 +7,7 @@ import {
 	lineFamily,
 	seeLines,
 } from '../../../nodes/Bitrix24SipTrigger/events/lines';
-import type { Registration } from '../../../nodes/shared/health';
+import type { Registration } from '../../../nodes/shared/registration';
 import {
 	check,
 	DETECTED_AT,

@@ -9,7 +9,7 @@ import { judge } from '../../../nodes/Bitrix24SipTrigger/events/family';
 import { lineFamily } from '../../../nodes/Bitrix24SipTrigger/events/lines';
 import type { TriggerState } from '../../../nodes/Bitrix24SipTrigger/state';
 import { readState, writeState } from '../../../nodes/Bitrix24SipTrigger/state';
-import type { LineCheck } from '../../../nodes/shared/health';
+import type { LineCheck } from '../../../nodes/shared/registrationCheck';
 import { check, events, FORBIDDEN, poll, REGISTERED, row, seen, settings } from './fixtures';
 
 const CHOSEN = settings([...LINE_EVENTS]);

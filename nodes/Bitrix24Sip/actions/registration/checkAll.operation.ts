@@ -23,18 +23,14 @@ import {
 	readDefaultOutgoingValue,
 	resolveDefaultOutgoing,
 } from '../../../shared/defaultOutgoing';
-import type { ConnectorReading, LineCheck, PendingAs, StatusHealth } from '../../../shared/health';
-import {
-	connectorWords,
-	daysUntil,
-	isPending,
-	lineIdentity,
-	lineLabel,
-	readConnector,
-	readLinesToCheck,
-	readRegistrations,
-	statusHealth,
-} from '../../../shared/health';
+import type { ConnectorReading } from '../../../shared/connector';
+import type { LineCheck } from '../../../shared/registrationCheck';
+import type { PendingAs, StatusHealth } from '../../../shared/registration';
+import { connectorWords, readConnector } from '../../../shared/connector';
+import { daysUntil } from '../../../shared/dates';
+import { isPending, statusHealth } from '../../../shared/registration';
+import { lineIdentity, identityLabel } from '../../../shared/lineIdentity';
+import { readLinesToCheck, readRegistrations } from '../../../shared/registrationCheck';
 import { readForItem, toBoolean, toChoice, toNumber } from '../../../shared/parameters';
 import type { Bitrix24Client } from '../../../shared/transport/client';
 import type { ItemRun } from '../types';
@@ -171,7 +167,7 @@ function defaultWords(resolved: DefaultOutgoing, health: StatusHealth | null): s
 	if (resolved.kind === 'restApp')
 		return `Default outgoing line: a REST telephony application (${resolved.value}), not a SIP line`;
 	const name = resolved.line
-		? lineLabel(lineIdentity(resolved.line))
+		? identityLabel(lineIdentity(resolved.line))
 		: `${resolved.value}, a SIP line this webhook cannot see`;
 	if (!health) return `Default outgoing line: ${name}, health unknown`;
 	return `Default outgoing line: ${name}, ${health.healthy ? 'healthy' : 'unhealthy'} (${health.summary})`;

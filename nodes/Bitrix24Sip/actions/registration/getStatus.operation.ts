@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { lineLabel, lineIdentity } from '../../../shared/health';
+import { identityLabel, lineIdentity } from '../../../shared/lineIdentity';
 import { findLine, lineNotFound, normaliseStatus } from '../../../shared/lines';
 import { requirePositiveId } from '../../helpers/validation';
 import { lineIdField } from '../common';
@@ -90,7 +90,7 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 			if (regId === null) {
 				throw new NodeOperationError(
 					this.getNode(),
-					`Line ${lineLabel(lineIdentity(line))} is ${type === 'office' ? 'an office PBX line: office lines have no registration' : 'a cloud line without a registration'}`,
+					`Line ${identityLabel(lineIdentity(line))} is ${type === 'office' ? 'an office PBX line: office lines have no registration' : 'a cloud line without a registration'}`,
 					{
 						itemIndex,
 						description:
