@@ -188,7 +188,7 @@ export class Bitrix24SipCallTrigger implements INodeType {
 
 	/**
 	 * Bitrix24 outgoing webhooks are made by hand in the portal: event.bind needs an OAuth
-	 * application, an inbound webhook gets WRONG_AUTH_TYPE (spec §A2). So there is nothing to
+	 * application, an inbound webhook gets WRONG_AUTH_TYPE (docs/bitrix24-behaviour.md#subscribing-needs-an-oauth-application). So there is nothing to
 	 * register; checkExists checks the node's setup instead, so that activation (or listening for a
 	 * test event) fails with the fix rather than the first call.
 	 */

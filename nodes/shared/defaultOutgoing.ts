@@ -10,7 +10,7 @@ import { cloudRegId, isOfficeSearchId, isRestAppSearchId, lineHasSearchId } from
 import type { Bitrix24Client } from './transport/client';
 
 /**
- * What voximplant.line.outgoing.get answers when the portal has no valid default (spec §3): none
+ * What voximplant.line.outgoing.get answers when the portal has no valid default (docs/bitrix24-behaviour.md#default-outgoing-line): none
  * was set, or the stored one names no current line (Bitrix24 checks it on every read).
  */
 export const NO_SIP_DEFAULT = 'LINK_BASE_NUMBER';

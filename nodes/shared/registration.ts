@@ -153,7 +153,7 @@ export function statusHealth(registration: Registration, pendingAs: PendingAs): 
 }
 
 /**
- * The registration a line row carries, as `voximplant.sip.get` last stored it (spec §3): no code
+ * The registration a line row carries, as `voximplant.sip.get` last stored it (docs/bitrix24-behaviour.md#listing-lines): no code
  * yet, 0 while it registers again after a change, 200 when registered, else the SIP code that
  * refused it. Read here once for the Line picker and Simplify, which word it each their own way.
  */

@@ -19,7 +19,7 @@ import { cancelled } from './transport/queue';
  * their reads: a read due within half a second joins the round being sent, so each round is one
  * batch of status calls (up to 50 per request), paced by the client like every other call.
  *
- * Stale verdicts: the spec (§3) says changing SERVER, LOGIN or PASSWORD restarts the registration,
+ * Stale verdicts: Bitrix24 (docs/bitrix24-behaviour.md#changing-a-line) changing SERVER, LOGIN or PASSWORD restarts the registration,
  * status going back through `in_progress`; the update does this itself, before it answers. So the
  * first read after the write already shows the new attempt, and no earlier `success` or `error`
  * has to be told apart from the new verdict: `restarted` only decides when to read first.

@@ -11,7 +11,8 @@ import { readLine } from './line';
  */
 
 const CLOUD_SEARCH_ID = /^reg(\d+)$/;
-// office lines answer their INCOMING_LOGIN-like search id, "sip…" (spec §3, Neighbours)
+// office lines answer their INCOMING_LOGIN-like search id, "sip…"
+// (docs/bitrix24-behaviour.md#search-ids-of-lines)
 const OFFICE_SEARCH_ID = /^sip/i;
 // calls of REST telephony applications (telephony.externalCall.*) may carry `REST_APP:<id>`
 const REST_APP_SEARCH_ID = /^REST_APP:/i;

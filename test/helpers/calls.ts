@@ -74,7 +74,7 @@ export interface EventEnvelope {
 
 /**
  * A delivery's body as Bitrix24 builds it: http_build_query of event, event_handler_id, data, ts
- * and auth (spec §A2); null values are left out, as PHP does.
+ * and auth (docs/bitrix24-behaviour.md#delivery-format); null values are left out, as PHP does.
  */
 export function eventBody(data: Record<string, unknown>, envelope: EventEnvelope = {}): string {
 	const token = envelope.token === undefined ? APP_TOKEN : envelope.token;
@@ -95,7 +95,7 @@ export function eventBody(data: Record<string, unknown>, envelope: EventEnvelope
 
 let callCounter = 0;
 
-/** CallEnd data as CVoxImplantHistory::sendCallEndEvent builds it (spec §A1); overrides win, null drops a key. */
+/** CallEnd data as CVoxImplantHistory::sendCallEndEvent builds it (docs/bitrix24-behaviour.md#call-end); overrides win, null drops a key. */
 export function callEndData(overrides: Record<string, unknown> = {}): Record<string, unknown> {
 	callCounter++;
 	return {

@@ -86,7 +86,7 @@ const HIDDEN_COLUMNS = new Set([
 /** CVoxImplantRestService::$allowedFilterOperations. */
 const ALLOWED_OPERATIONS = ['', '!', '<', '<=', '>', '>=', '><', '!><', '?', '=', '!=', '%', '!%'];
 
-/** The server's English texts for CALL_FAILED_CODE (spec §B4, "Server text"). */
+/** The server's English texts for CALL_FAILED_CODE (docs/bitrix24-behaviour.md#call-failure-codes, "Server text"). */
 export const FAILURE_REASONS: Record<string, string> = {
 	'200': 'The call was successful',
 	'304': 'The call was skipped',
@@ -285,7 +285,7 @@ function checkSpec(spec: CallSpec): void {
 
 /**
  * CALL_TYPE of a Voximplant call's CallInit. Only two places fire it: OutgoingRegister with 1 and
- * vi_incoming.php with 2 (spec §A1). A redirected incoming call comes in as an incoming one (2);
+ * vi_incoming.php with 2 (docs/bitrix24-behaviour.md#call-init). A redirected incoming call comes in as an incoming one (2);
  * callbacks and infocalls are calls the portal itself places, so they start as outgoing ones (1).
  * Types 3–5 are written only into the history row, so only CallEnd carries them.
  */

@@ -38,7 +38,8 @@ function batchOnly(error: string, description: string): Outcome {
 	return failure(0, error, description);
 }
 
-// Statuses are the source's (§2), not the documentation's: auth-stage errors are 401.
+// Statuses are the source's, not the documentation's: auth-stage errors are 401
+// (docs/bitrix24-behaviour.md#auth-stage-errors).
 export const ERRORS = {
 	noAuth: () => failure(401, 'NO_AUTH_FOUND', 'Wrong authorization data'),
 	invalidCredentials: () => failure(401, 'INVALID_CREDENTIALS', 'Invalid request credentials'),

@@ -5,8 +5,8 @@ import type { Bitrix24Client } from '../../shared/transport/client';
 import type { RunTitles } from './runTitles';
 
 /*
- * Which lines were there before a run's adds: one read of the highest line id (spec: ids only
- * grow), which tells after a lost answer to an add whether a line holding the title is older.
+ * Which lines were there before a run's adds: one read of the highest line id (line ids only
+ * grow: docs/bitrix24-behaviour.md#creating-a-line), which tells after a lost answer to an add whether a line holding the title is older.
  * Runs whose calls are merged into one queue (concurrent executions of the same webhook) share
  * one read while it is in flight: a "round". Every member awaits it before its first add, so it
  * predates all their adds; once it has answered it may be older than adds made since, so runs

@@ -72,7 +72,7 @@ function explainTitleTaken(error: unknown, entry: PlanEntry): unknown {
 /**
  * The line as the portal now has it, without reading it again: the portal stores the password
  * trimmed, and a new server, login or password restarts a cloud line's registration, which `get`
- * then shows as code 0 with no message until the status is refreshed (spec §3) — the old code
+ * then shows as code 0 with no message until the status is refreshed (docs/bitrix24-behaviour.md#changing-a-line) — the old code
  * would claim a verdict about credentials that are no longer there.
  */
 function afterUpdate(entry: PlanEntry): IDataObject {

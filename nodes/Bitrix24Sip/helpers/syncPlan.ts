@@ -12,7 +12,7 @@ import { Bitrix24Error } from '../../shared/transport/errors';
  * and a real run plan exactly alike.
  */
 
-/** Bitrix24 allows this many cloud lines per portal, counting lines the webhook cannot see (spec §3). */
+/** Bitrix24 allows this many cloud lines per portal, counting lines the webhook cannot see (docs/bitrix24-behaviour.md#the-cloud-line-limit). */
 export const MAX_CLOUD_LINES = 10;
 
 export type SyncAction = 'create' | 'update' | 'unchanged' | 'replace' | 'delete';

@@ -107,7 +107,7 @@ export function lineSearchIdOf(delivery: Delivery): string | null {
 	if (delivery.event === 'ONVOXIMPLANTCALLINIT') {
 		const account = textField(data, 'ACCOUNT_SEARCH_ID');
 		if (account !== undefined && account.trim() !== '') return account;
-		// a REST application's call names its application instead of a line (spec §A1)
+		// a REST application's call names its application instead of a line (docs/bitrix24-behaviour.md#call-init)
 		const app = integerField(data, 'REST_APP_ID');
 		return app !== null ? `REST_APP:${app}` : (account ?? null);
 	}

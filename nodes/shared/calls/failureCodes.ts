@@ -1,7 +1,7 @@
 /**
  * CALL_FAILED_CODE of call events and call statistics, in plain words. Codes are stored raw as
  * strings by the server (`603-S`, `402-B24`, `OTHER` are not numbers), so they stay strings here.
- * Table: ../shared/api/bitrix24-telephony-calls.md §B4 (REST docs and the server's own texts).
+ * Table: docs/bitrix24-behaviour.md#call-failure-codes (REST docs and the server's own texts).
  */
 
 export const SUCCESS_CODE = '200';
@@ -30,7 +30,7 @@ export function normaliseFailureCode(value: unknown): string {
 	return String(value).trim();
 }
 
-/** Whether a call with this CALL_FAILED_CODE failed: everything but "200" (spec §B4). */
+/** Whether a call with this CALL_FAILED_CODE failed: everything but "200" (docs/bitrix24-behaviour.md#call-failure-codes). */
 export function isFailedCall(code: string): boolean {
 	return normaliseFailureCode(code) !== SUCCESS_CODE;
 }
@@ -46,7 +46,7 @@ export function describeFailureCode(code: string): string {
 	);
 }
 
-/** CALL_TYPE of call events and statistics (spec §A1). */
+/** CALL_TYPE of call events and statistics (docs/bitrix24-behaviour.md#call-types). */
 export const CALL_TYPES: Record<string, string> = {
 	'1': 'outgoing',
 	'2': 'incoming',

@@ -1,6 +1,6 @@
 /**
  * The body of a Bitrix24 outgoing-webhook delivery. Bitrix24 posts a PHP form
- * (`event=ONVOXIMPLANTCALLEND&data[CALL_ID]=…&auth[application_token]=…`, spec §A2); n8n parses a
+ * (`event=ONVOXIMPLANTCALLEND&data[CALL_ID]=…&auth[application_token]=…`, docs/bitrix24-behaviour.md#delivery-format); n8n parses a
  * form body with Node's querystring, which knows nothing of brackets, so the node receives FLAT keys
  * such as `data[CALL_ID]`. Other setups (a proxy turning the form into JSON, an extended parser)
  * hand over nested objects. This turns either into one nested shape of strings, as PHP sees it.

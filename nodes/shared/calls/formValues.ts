@@ -51,7 +51,8 @@ export function filledTextField(object: FormValue | undefined, key: string): str
 	return value === undefined || value.trim() === '' ? null : value;
 }
 
-// ISO-8601 with an offset, as the portal converts CALL_START_DATE (spec §A1): 2026-03-11T17:28:46+03:00
+// ISO-8601 with an offset, as the portal converts CALL_START_DATE: 2026-03-11T17:28:46+03:00
+// (docs/bitrix24-behaviour.md#call-end)
 const ISO_WITH_OFFSET =
 	/^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}(?::?\d{2})?)$/i;
 

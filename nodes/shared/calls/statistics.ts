@@ -6,7 +6,7 @@ import { Bitrix24Error, REST_NEEDS_SUBSCRIPTION } from '../transport/errors';
 import { normaliseFailureCode } from './failureCodes';
 
 /*
- * Reading the portal's call history with voximplant.statistic.get (spec §B3).
+ * Reading the portal's call history with voximplant.statistic.get (docs/bitrix24-behaviour.md#call-history).
  *
  * - The filter holds `>=CALL_START_DATE` only: the server silently drops keys it does not know,
  *   so every extra key would be a way to read more than asked without noticing. The date carries
@@ -93,7 +93,7 @@ export const STATISTICS_PERMISSION_HINT =
 	'Give the user who created the webhook the telephony permission "Call statistics" → View, set to "Any" (Telephony → Access permissions). This is not the line permission "Manage numbers". A level below "Any" does not fail: Bitrix24 then silently returns only the calls of the users that level allows, so the counts come out too low.';
 
 /**
- * ACCESS_DENIED from voximplant.statistic.get is the statistics permission (spec §B3), not the
+ * ACCESS_DENIED from voximplant.statistic.get is the statistics permission (docs/bitrix24-behaviour.md#call-statistics-permission), not the
  * line permission the transport names for every other telephony method; a closed subscription
  * keeps its own words.
  */
@@ -114,7 +114,7 @@ export function explainStatisticsError(error: unknown): unknown {
  */
 export async function readCalls(client: Bitrix24Client, since: Date): Promise<CallRecord[]> {
 	const filter: IDataObject = { '>=CALL_START_DATE': statisticDate(since) };
-	// `start` must be lower case: the server upper-cases the other keys, not this one (spec §B3)
+	// `start` must be lower case: the server upper-cases the other keys, not this one (docs/bitrix24-behaviour.md#call-history)
 	const page = async (start: number) =>
 		await client.call<unknown>(STATISTIC_METHOD, {
 			FILTER: filter,
