@@ -23,6 +23,14 @@ export type FailureKind =
  */
 export type Delivery = 'notSent' | 'refused' | 'answered' | 'unknown';
 
+/**
+ * What an error means when its code alone does not say it, for code that decides by it (the
+ * message is for people and may be reworded):
+ * - restNeedsSubscription: ACCESS_DENIED because the portal's plan has no REST at all, not a
+ *   missing permission of the webhook's user
+ */
+export type ErrorReason = 'restNeedsSubscription';
+
 export interface Bitrix24ErrorOptions {
 	kind: FailureKind;
 	code: string;
@@ -35,6 +43,7 @@ export interface Bitrix24ErrorOptions {
 	repeatedAfterLostAnswer?: boolean;
 	/** facts for the error item, e.g. the id of a line whose creation could not be confirmed */
 	details?: IDataObject;
+	reason?: ErrorReason;
 }
 
 /** A failed Bitrix24 call: the code, a plain-words message, a hint and whether it ran. */
@@ -46,6 +55,7 @@ export class Bitrix24Error extends Error {
 	readonly description?: string;
 	readonly repeatedAfterLostAnswer: boolean;
 	readonly details?: IDataObject;
+	readonly reason?: ErrorReason;
 
 	constructor(options: Bitrix24ErrorOptions) {
 		super(options.message);
@@ -57,6 +67,7 @@ export class Bitrix24Error extends Error {
 		this.description = options.hint;
 		this.repeatedAfterLostAnswer = options.repeatedAfterLostAnswer ?? false;
 		this.details = options.details;
+		this.reason = options.reason;
 	}
 
 	get options(): Bitrix24ErrorOptions {
@@ -69,6 +80,7 @@ export class Bitrix24Error extends Error {
 			hint: this.description,
 			repeatedAfterLostAnswer: this.repeatedAfterLostAnswer,
 			details: this.details,
+			reason: this.reason,
 		};
 	}
 
@@ -96,6 +108,7 @@ interface Explanation {
 	message: string;
 	/** what the user should do */
 	hint: string;
+	reason?: ErrorReason;
 }
 
 const NEW_WEBHOOK =
@@ -124,6 +137,7 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 			? {
 					message: REST_NEEDS_SUBSCRIPTION,
 					hint: 'The portal has no paid plan (or its subscription ended): REST calls, webhooks included, are refused until it is renewed.',
+					reason: 'restNeedsSubscription',
 				}
 			: {
 					message: "Bitrix24 denied access: the webhook's user lacks the telephony permission",

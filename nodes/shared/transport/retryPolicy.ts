@@ -1,5 +1,4 @@
 import type { Bitrix24Error } from './errors';
-import { REST_NEEDS_SUBSCRIPTION } from './errors';
 
 /**
  * What to do with a failed call, decided once from its error:
@@ -47,7 +46,7 @@ export function classify(error: Bitrix24Error): Classification {
 	if (FATAL_CODES.has(error.code)) return result('fatal');
 	// the permission is checked per method, and REST-by-subscription for all of them
 	if (error.code === 'ACCESS_DENIED')
-		return result('fatal', error.message !== REST_NEEDS_SUBSCRIPTION);
+		return result('fatal', error.reason !== 'restNeedsSubscription');
 	// a certificate or a redirect does not change from one call to the next
 	if (error.kind === 'tls' || error.kind === 'redirect') return result('fatal');
 	if (error.kind === 'input' || error.kind === 'budget') return result('final');
