@@ -263,7 +263,11 @@ async function useLine(
 	const changes: IDataObject = { ...fields };
 	delete changes.TITLE;
 	delete changes.TYPE;
-	await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...changes });
+	await client.call(
+		'voximplant.sip.update',
+		{ CONFIG_ID: configId, ...changes },
+		{ orderKey: `line ${configId}`, statusByCode: { ERROR_NOT_FOUND: 404 } },
+	);
 	const updated = await findLineByTitle(client, String(existing.TITLE ?? ''));
 	return updated ?? { ...existing, ...changes };
 }

@@ -7,10 +7,12 @@ import type { Bitrix24Client } from '../../shared/transport/client';
  * gone already): either way the line no longer exists, which is what was asked.
  */
 export async function deleteLine(client: Bitrix24Client, configId: number): Promise<void> {
-	const outcome = await client.call('voximplant.sip.delete', { CONFIG_ID: configId }).then(
-		() => undefined,
-		(error: unknown) => error,
-	);
+	const outcome = await client
+		.call('voximplant.sip.delete', { CONFIG_ID: configId }, { orderKey: `line ${configId}` })
+		.then(
+			() => undefined,
+			(error: unknown) => error,
+		);
 	const deletedByLostAttempt =
 		outcome instanceof Bitrix24Error &&
 		outcome.code === 'ERROR_NOT_FOUND' &&

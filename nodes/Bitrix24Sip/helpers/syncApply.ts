@@ -183,7 +183,11 @@ export async function applyPlan(
 					}
 					case 'update': {
 						const configId = Number(entry.existing?.CONFIG_ID);
-						await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...entry.fields });
+						await client.call(
+							'voximplant.sip.update',
+							{ CONFIG_ID: configId, ...entry.fields },
+							{ orderKey: `line ${configId}`, statusByCode: { ERROR_NOT_FOUND: 404 } },
+						);
 						return { entry, line: afterUpdate(entry) };
 					}
 					case 'create':

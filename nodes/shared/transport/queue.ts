@@ -42,6 +42,10 @@ export interface PendingCall {
 	restMethod: string;
 	params: IDataObject;
 	idempotent: boolean;
+	/** calls of the run with the same key never share a request */
+	orderKey?: string;
+	/** the caller's HTTP status per error code, for errors read out of a batch answer */
+	statusByCode?: Record<string, number>;
 	attempts: number;
 	/** an earlier attempt failed in a way that may have run it on the portal */
 	mayHaveRun: boolean;
@@ -66,16 +70,6 @@ interface Retry {
 	error: Bitrix24Error;
 }
 
-/** Methods that change nothing on the portal: their order among other calls does not matter. */
-const READ_METHODS = new Set([
-	'voximplant.sip.get',
-	'voximplant.sip.status',
-	'voximplant.sip.connector.status',
-	'voximplant.line.outgoing.get',
-	'voximplant.url.get',
-	'scope',
-]);
-
 /** While Bitrix24 does not say when an operating-time block ends, wait this long and ask again. */
 const UNKNOWN_RESET_WAIT_MS = 60_000;
 /** Longer waits are slept in slices, so that a new call or a cancellation is seen soon. */
@@ -94,8 +88,8 @@ const RUN_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
  * grouping policy holds a request (grouping.ts) — are sent together as `batch` requests of up to
  * 50 commands, one HTTP request at a time, paced by the portal's leaky bucket. Each call keeps its
  * own run's rules: its retries, its waiting budget, its cancellation, and its order among that
- * run's calls (a later write to a line never overtakes an earlier one of the same run). Another
- * run's failure is never this run's.
+ * run's calls (a later call with the same order key never overtakes an earlier one of the same
+ * run). Another run's failure is never this run's.
  */
 export class CallQueue {
 	private readonly runs = new Set<RunState>();
@@ -269,9 +263,9 @@ export class CallQueue {
 	/**
 	 * The calls that go in the next request, earliest first. A call whose value Bitrix24 would read
 	 * as a batch reference, and every call of a run without batching, goes alone. Per run, the
-	 * calls are taken in order and the run's share ends before a second write to the same line (if
-	 * the first needs a retry, the retry must still come first) and before a call whose method must
-	 * slow down for its operating time.
+	 * calls are taken in order and the run's share ends before a second call with the same order
+	 * key (if the first needs a retry, the retry must still come first) and before a call whose
+	 * method must slow down for its operating time.
 	 */
 	private nextGroup(ready: RunState[], now: number): PendingCall[] {
 		const group: PendingCall[] = [];
@@ -285,18 +279,15 @@ export class CallQueue {
 				this.take(run, group, 1);
 				return group;
 			}
-			const written = new Set<string>();
+			const keys = new Set<string>();
 			let count = 0;
 			while (count < run.pending.length && group.length + count < MAX_BATCH_COMMANDS) {
 				const call = run.pending[count];
 				if (count > 0 && mayFormBatchReference(call.params)) break;
-				const key =
-					READ_METHODS.has(call.restMethod) || call.params.CONFIG_ID === undefined
-						? undefined
-						: String(call.params.CONFIG_ID);
-				if (key !== undefined && written.has(key)) break;
+				const key = call.orderKey;
+				if (key !== undefined && keys.has(key)) break;
 				if (!this.mayGoNow(run, call, now)) break;
-				if (key !== undefined) written.add(key);
+				if (key !== undefined) keys.add(key);
 				this.lane.operating.sent(call.restMethod, now);
 				count++;
 			}
@@ -427,7 +418,7 @@ export class CallQueue {
 		this.lane.bucket.accepted();
 		const outcomes = readBatchResult(
 			envelope.result,
-			commands.map(({ command }) => command),
+			commands.map(({ call, command }) => ({ key: command.key, statusByCode: call.statusByCode })),
 			this.lane.secret,
 		);
 		const retries: Retry[] = [];

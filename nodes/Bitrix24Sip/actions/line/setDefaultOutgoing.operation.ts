@@ -17,7 +17,11 @@ export const description = updateDisplayOptions(
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const configId = requirePositiveId(this, 'configId', 'Line ID', itemIndex);
 	return async (client) => {
-		await client.call('voximplant.line.outgoing.sip.set', { CONFIG_ID: configId });
+		await client.call(
+			'voximplant.line.outgoing.sip.set',
+			{ CONFIG_ID: configId },
+			{ orderKey: `line ${configId}` },
+		);
 		return [{ CONFIG_ID: configId, defaultOutgoing: true }];
 	};
 }

@@ -170,7 +170,11 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	// No TYPE is sent: Bitrix24 only validates it on update and never stores it, so a line's type
 	// cannot be changed here (spec §3); changing it takes Delete and Create.
 	return async (client) => {
-		await client.call('voximplant.sip.update', { CONFIG_ID: configId, ...changes });
+		await client.call(
+			'voximplant.sip.update',
+			{ CONFIG_ID: configId, ...changes },
+			{ orderKey: `line ${configId}`, statusByCode: { ERROR_NOT_FOUND: 404 } },
+		);
 		const output: IDataObject = {
 			CONFIG_ID: configId,
 			updated: true,
