@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { Envelope } from '../transport/answer';
 import type { Bitrix24Client } from '../transport/client';
-import { Bitrix24Error, REST_NEEDS_SUBSCRIPTION } from '../transport/errors';
+import { Bitrix24Error } from '../transport/errors';
 import { normaliseFailureCode } from './failureCodes';
 
 /*
@@ -101,7 +101,7 @@ export function explainStatisticsError(error: unknown): unknown {
 	if (
 		!(error instanceof Bitrix24Error) ||
 		error.code !== 'ACCESS_DENIED' ||
-		error.message === REST_NEEDS_SUBSCRIPTION
+		error.reason === 'restNeedsSubscription'
 	) {
 		return error;
 	}

@@ -70,7 +70,7 @@ export function portalError(
 			? redact(String(rawCode), secret)
 			: 'UNKNOWN_ERROR';
 	const description = redact(typeof rawDescription === 'string' ? rawDescription : '', secret);
-	const { message, hint } = explain(code, description, httpStatus);
+	const { message, hint, reason } = explain(code, description, httpStatus);
 	let delivery: Delivery = 'answered';
 	if (REFUSED.has(code)) delivery = 'refused';
 	else if (SERVER_FAULTS.has(code)) delivery = 'unknown';
@@ -84,6 +84,7 @@ export function portalError(
 		hint: redact(hint, secret),
 		httpStatus,
 		delivery,
+		reason,
 	});
 }
 

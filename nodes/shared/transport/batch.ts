@@ -14,6 +14,12 @@ export interface BatchCommand {
 	query: string;
 }
 
+/** What reading a command's answer needs: its key, and the statuses its caller named (client.ts). */
+export interface CommandToRead {
+	key: string;
+	statusByCode?: Record<string, number>;
+}
+
 /**
  * Encodes one call as a batch command. A value that cannot be percent-encoded (a lone UTF-16
  * surrogate: a text cut in the middle of an emoji) fails only this call, with a readable message.
@@ -60,11 +66,14 @@ function asMap(part: unknown): Record<string, unknown> {
 
 /**
  * Errors inside a batch carry no HTTP status; give each the status the plain call would get, so
- * that an error item reads the same either way. Decisions never rest on it: they key on codes.
+ * that an error item reads the same either way: the caller's own table first, where a method
+ * answers a code with another status than most. Decisions never rest on it: they key on codes.
  */
-function statusOf(code: string, restMethod: string): number | undefined {
-	if (code === 'ERROR_NOT_FOUND') return restMethod === 'voximplant.sip.update' ? 404 : 400;
-	return STATUS_BY_CODE[code];
+export function statusOf(
+	code: string,
+	statusByCode: Record<string, number> = {},
+): number | undefined {
+	return statusByCode[code] ?? STATUS_BY_CODE[code];
 }
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -83,6 +92,7 @@ const STATUS_BY_CODE: Record<string, number> = {
 	ERROR_UNEXPECTED_ANSWER: 500,
 	ERROR_ARGUMENT: 400,
 	ERROR_CORE: 400,
+	ERROR_NOT_FOUND: 400,
 	REG_ID_NOT_FOUND: 400,
 	TITLE_EXISTS: 400,
 	MAX_CLOUD_PBX: 400,
@@ -94,7 +104,7 @@ export type CommandOutcome = { ok: true; envelope: Envelope } | { ok: false; err
 /** Splits a batch answer into one outcome per command, through the same error decoding as plain calls. */
 export function readBatchResult(
 	result: unknown,
-	commands: Array<Pick<BatchCommand, 'key' | 'restMethod'>>,
+	commands: CommandToRead[],
 	secret?: string,
 ): Map<string, CommandOutcome> {
 	const whole = asMap(result);
@@ -104,7 +114,7 @@ export function readBatchResult(
 	const nexts = asMap(whole.result_next);
 	const times = asMap(whole.result_time);
 	const outcomes = new Map<string, CommandOutcome>();
-	for (const { key, restMethod } of commands) {
+	for (const { key, statusByCode } of commands) {
 		const failure = errors[key];
 		if (failure !== undefined && failure !== null) {
 			const { error, error_description: description } = asMap(failure);
@@ -114,7 +124,7 @@ export function readBatchResult(
 					: 'BATCH_COMMAND_FAILED';
 			outcomes.set(key, {
 				ok: false,
-				error: portalError(code, description, statusOf(code, restMethod), secret),
+				error: portalError(code, description, statusOf(code, statusByCode), secret),
 			});
 			continue;
 		}

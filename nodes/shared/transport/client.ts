@@ -41,9 +41,15 @@ export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
 export interface CallOptions {
 	/** false for a call that must never be repeated blindly: it may have run before its answer was lost */
 	idempotent?: boolean;
-	/** calls of one run with the same key keep their order: the later never shares a request with the earlier */
+	/**
+	 * Calls of one run with the same key keep their order: the later never goes in the same request
+	 * as the earlier, so that a retry of the earlier still comes first (e.g. two writes to one line).
+	 */
 	orderKey?: string;
-	/** the HTTP status the portal would answer for these error codes when the call goes alone */
+	/**
+	 * The HTTP status the portal answers for these error codes when the call goes alone: a batch
+	 * answer carries none, and an error item should read the same either way.
+	 */
 	statusByCode?: Record<string, number>;
 }
 
@@ -145,6 +151,8 @@ export class Bitrix24Client {
 				restMethod,
 				params,
 				idempotent: options.idempotent ?? true,
+				orderKey: options.orderKey,
+				statusByCode: options.statusByCode,
 				resolve: resolve as (envelope: Envelope) => void,
 				reject,
 			});

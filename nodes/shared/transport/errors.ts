@@ -23,6 +23,14 @@ export type FailureKind =
  */
 export type Delivery = 'notSent' | 'refused' | 'answered' | 'unknown';
 
+/**
+ * What an error means when its code alone does not say it, for code that decides by it (the
+ * message is for people and may be reworded):
+ * - restNeedsSubscription: ACCESS_DENIED because the portal's plan has no REST at all, not a
+ *   missing permission of the webhook's user
+ */
+export type ErrorReason = 'restNeedsSubscription';
+
 export interface Bitrix24ErrorOptions {
 	kind: FailureKind;
 	code: string;
@@ -35,6 +43,7 @@ export interface Bitrix24ErrorOptions {
 	repeatedAfterLostAnswer?: boolean;
 	/** facts for the error item, e.g. the id of a line whose creation could not be confirmed */
 	details?: IDataObject;
+	reason?: ErrorReason;
 }
 
 /** A failed Bitrix24 call: the code, a plain-words message, a hint and whether it ran. */
@@ -46,6 +55,7 @@ export class Bitrix24Error extends Error {
 	readonly description?: string;
 	readonly repeatedAfterLostAnswer: boolean;
 	readonly details?: IDataObject;
+	readonly reason?: ErrorReason;
 
 	constructor(options: Bitrix24ErrorOptions) {
 		super(options.message);
@@ -57,6 +67,7 @@ export class Bitrix24Error extends Error {
 		this.description = options.hint;
 		this.repeatedAfterLostAnswer = options.repeatedAfterLostAnswer ?? false;
 		this.details = options.details;
+		this.reason = options.reason;
 	}
 
 	get options(): Bitrix24ErrorOptions {
@@ -69,6 +80,7 @@ export class Bitrix24Error extends Error {
 			hint: this.description,
 			repeatedAfterLostAnswer: this.repeatedAfterLostAnswer,
 			details: this.details,
+			reason: this.reason,
 		};
 	}
 
@@ -89,6 +101,102 @@ export function invalidWebhookUrl(message: string): Bitrix24Error {
 	});
 }
 
+/** The execution was cancelled: its calls that still wait fail unsent. */
+export function cancelled(): Bitrix24Error {
+	return new Bitrix24Error({
+		kind: 'network',
+		code: 'CANCELED',
+		message: 'The execution was cancelled',
+		delivery: 'notSent',
+	});
+}
+
+/**
+ * The node's Max Wait ran out before the call could go: spent on pacing, or on the portal's
+ * refusals (too many requests), which is then named as the cause.
+ */
+export function waitBudgetExhausted(maxWaitMs: number, refusedByPortal: boolean): Bitrix24Error {
+	const seconds = Math.round(maxWaitMs / 1000);
+	return new Bitrix24Error({
+		kind: 'budget',
+		code: refusedByPortal ? 'QUERY_LIMIT_EXCEEDED' : 'WAIT_BUDGET_EXHAUSTED',
+		message: refusedByPortal
+			? `Bitrix24 kept refusing requests (too many per second) until the node's Max Wait of ${seconds} s ran out; this call was not sent`
+			: `The node stopped pacing its requests after its Max Wait of ${seconds} s; this call was not sent`,
+		httpStatus: refusedByPortal ? 503 : undefined,
+		hint: 'Raise "Max Wait" in the node options, choose the Enterprise rate limit if your plan has it, or run fewer workflows against the portal at the same time.',
+		delivery: 'notSent',
+	});
+}
+
+/** What the node knows of a method's run time in the portal's 10-minute window. */
+export interface RunTimeUse {
+	restMethod: string;
+	/** the portal's last running sum, seconds, if it still describes the window */
+	usedSeconds?: number;
+	limitSeconds: number;
+	/** unix seconds when the method's block ends, only if the portal said so */
+	resetAt?: number;
+}
+
+function formatMoment(unixSeconds: number): string {
+	return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The method's run time is (nearly) used up and waiting for it does not fit into Max Wait. */
+export function slowedDownTooLong(use: RunTimeUse, waitMs: number): Bitrix24Error {
+	const { restMethod, usedSeconds: used, limitSeconds: limit, resetAt } = use;
+	const usedUp = used !== undefined && used >= limit;
+	const sum = `${used === undefined ? 'close to' : `${Math.round(used * 100) / 100} s of`} ${Math.round(limit * 100) / 100} s in the last 10 minutes`;
+	return new Bitrix24Error({
+		kind: 'budget',
+		code: 'OPERATION_TIME_LIMIT',
+		message: usedUp
+			? `Bitrix24's run-time limit for ${restMethod} is used up (${sum}); this call was not sent`
+			: `Bitrix24's run-time limit for ${restMethod} is nearly used up (${sum}); this call was not sent`,
+		hint:
+			usedUp && resetAt !== undefined
+				? `The method will be available again at ${formatMoment(resetAt)} (in ${Math.ceil(waitMs / 1000)} s), which is beyond the node's "Max Wait". Run again after that time.`
+				: `The node spaces such calls out instead of running into the portal's block; the next one may go in ${Math.ceil(waitMs / 1000)} s, which is beyond the node's "Max Wait". Run again later or raise "Max Wait".`,
+		delivery: 'notSent',
+	});
+}
+
+/** The portal blocked the method (OPERATION_TIME_LIMIT) and the retry's wait does not fit into Max Wait. */
+export function blockedTooLong(
+	error: Bitrix24Error,
+	restMethod: string,
+	resetAt: number | undefined,
+	delayMs: number,
+): Bitrix24Error {
+	// a reset time is stated only when Bitrix24 gave one (spec §5)
+	return error.with({
+		message:
+			resetAt !== undefined
+				? `Bitrix24 blocked ${restMethod} until ${formatMoment(resetAt)}: its run time in the last 10 minutes is over the portal's limit`
+				: `Bitrix24 blocked ${restMethod}: its run time in the last 10 minutes is over the portal's limit, and the portal did not say when the block ends`,
+		hint:
+			resetAt !== undefined
+				? `The method will be available again at ${formatMoment(resetAt)} (in ${Math.ceil(delayMs / 1000)} s), which is beyond the node's "Max Wait". Run again after that time.`
+				: 'Such a block ends within 10 minutes. Run again later, or raise "Max Wait" in the node options so that the node waits for it.',
+		delivery: 'refused',
+	});
+}
+
+/**
+ * n8n aborted a request because another execution sharing it was cancelled: for this call's run
+ * it is a lost answer, as the portal may have run the call.
+ */
+export function cutOffByCancellation(): Bitrix24Error {
+	return new Bitrix24Error({
+		kind: 'network',
+		code: 'ECONNRESET',
+		message: 'The connection to the portal was lost before it answered',
+		hint: 'The request that carried this call was cut off because another execution sharing it was cancelled; the node retries calls that are safe to repeat.',
+		delivery: 'unknown',
+	});
+}
+
 /** ACCESS_DENIED means two things (spec §2): REST off for the whole portal, or a missing permission. */
 export const REST_NEEDS_SUBSCRIPTION = 'Bitrix24 REST is available only on a commercial plan';
 
@@ -96,6 +204,7 @@ interface Explanation {
 	message: string;
 	/** what the user should do */
 	hint: string;
+	reason?: ErrorReason;
 }
 
 const NEW_WEBHOOK =
@@ -124,6 +233,7 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 			? {
 					message: REST_NEEDS_SUBSCRIPTION,
 					hint: 'The portal has no paid plan (or its subscription ended): REST calls, webhooks included, are refused until it is renewed.',
+					reason: 'restNeedsSubscription',
 				}
 			: {
 					message: "Bitrix24 denied access: the webhook's user lacks the telephony permission",

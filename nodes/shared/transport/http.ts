@@ -10,7 +10,7 @@ import type {
 
 import type { Envelope, RawAnswer } from './answer';
 import { decodeAnswer } from './answer';
-import { Bitrix24Error, invalidWebhookUrl } from './errors';
+import { Bitrix24Error, cancelled, invalidWebhookUrl } from './errors';
 
 export const CREDENTIAL_TYPE = 'bitrix24WebhookApi';
 
@@ -101,14 +101,7 @@ export function networkFailure(error: unknown, timeoutMs: number): Bitrix24Error
 		return tlsFailure(codes.find((c) => /CERT|TLS|SSL/.test(c)) ?? 'TLS_FAILURE');
 	}
 	const code = codes.find((c) => /^E[A-Z_]+$/.test(c)) ?? codes[0] ?? '';
-	if (code === 'ERR_CANCELED') {
-		return new Bitrix24Error({
-			kind: 'network',
-			code: 'CANCELED',
-			message: 'The execution was cancelled',
-			delivery: 'notSent',
-		});
-	}
+	if (code === 'ERR_CANCELED') return cancelled();
 	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(messages)) {
 		return new Bitrix24Error({
 			kind: 'timeout',

@@ -3,15 +3,26 @@ import { sleep } from 'n8n-workflow';
 
 import type { Envelope } from './answer';
 import type { BatchCommand } from './batch';
-import { buildBatchBody, encodeCommand, MAX_BATCH_COMMANDS, readBatchResult } from './batch';
-import { Bitrix24Error } from './errors';
+import { buildBatchBody, encodeCommand, readBatchResult } from './batch';
+import type { RunTimeUse } from './errors';
+import {
+	Bitrix24Error,
+	blockedTooLong,
+	cancelled,
+	cutOffByCancellation,
+	slowedDownTooLong,
+	waitBudgetExhausted,
+} from './errors';
 import type { ApiContext } from './http';
 import { sendRequest } from './http';
 import { RecentRuns, sendAt, steadyIntervalMs } from './grouping';
 import type { LeakyBucket, WaitBudget } from './limiters';
 import type { OperatingTimes } from './operatingTime';
-import { mayFormBatchReference } from './phpQuery';
-import { backoffMs, classify, mayRetry } from './retryPolicy';
+import { pickGroup } from './requestGroup';
+import { classify, fatalReach, mayRetry, retryDelayMs } from './retryPolicy';
+
+// registrationWait.ts imports it from here
+export { cancelled } from './errors';
 
 /** One node run (an execution's node, a poll, a list search) as the queue sees it. */
 export interface RunState {
@@ -42,6 +53,10 @@ export interface PendingCall {
 	restMethod: string;
 	params: IDataObject;
 	idempotent: boolean;
+	/** calls of the run with the same key never share a request */
+	orderKey?: string;
+	/** the caller's HTTP status per error code, for errors read out of a batch answer */
+	statusByCode?: Record<string, number>;
 	attempts: number;
 	/** an earlier attempt failed in a way that may have run it on the portal */
 	mayHaveRun: boolean;
@@ -66,27 +81,8 @@ interface Retry {
 	error: Bitrix24Error;
 }
 
-/** Methods that change nothing on the portal: their order among other calls does not matter. */
-const READ_METHODS = new Set([
-	'voximplant.sip.get',
-	'voximplant.sip.status',
-	'voximplant.sip.connector.status',
-	'voximplant.line.outgoing.get',
-	'voximplant.url.get',
-	'scope',
-]);
-
-/** While Bitrix24 does not say when an operating-time block ends, wait this long and ask again. */
-const UNKNOWN_RESET_WAIT_MS = 60_000;
 /** Longer waits are slept in slices, so that a new call or a cancellation is seen soon. */
 const WAKE_EVERY_MS = 25;
-
-function formatMoment(unixSeconds: number): string {
-	return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Fatal answers that belong to one run only, never to the other runs of the webhook. */
-const RUN_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
 
 /**
  * The calls of one webhook, waiting to be sent. Calls made at about the same moment — the items of
@@ -94,8 +90,12 @@ const RUN_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
  * grouping policy holds a request (grouping.ts) — are sent together as `batch` requests of up to
  * 50 commands, one HTTP request at a time, paced by the portal's leaky bucket. Each call keeps its
  * own run's rules: its retries, its waiting budget, its cancellation, and its order among that
- * run's calls (a later write to a line never overtakes an earlier one of the same run). Another
- * run's failure is never this run's.
+ * run's calls (a later call with the same order key never overtakes an earlier one of the same
+ * run). Another run's failure is never this run's.
+ *
+ * A call's path: this queue picks the next request (requestGroup.ts) → batch.ts encodes it →
+ * http.ts sends it → answer.ts (and batch.ts per command) decodes the answer → retryPolicy.ts
+ * decides what a failure means → the caller gets its answer or error.
  */
 export class CallQueue {
 	private readonly runs = new Set<RunState>();
@@ -227,7 +227,7 @@ export class CallQueue {
 	private async waitForBucket(ready: RunState[], delay: number): Promise<void> {
 		const waiting = ready.filter((run) => {
 			if (run.budget.affords(delay)) return true;
-			this.failAll(run, (call) => this.budgetError(call));
+			this.failAll(run, (call) => waitBudgetExhausted(run.maxWaitMs, call.refusedByPortal));
 			return false;
 		});
 		if (waiting.length === 0) return;
@@ -266,43 +266,19 @@ export class CallQueue {
 		this.runs.delete(run);
 	}
 
-	/**
-	 * The calls that go in the next request, earliest first. A call whose value Bitrix24 would read
-	 * as a batch reference, and every call of a run without batching, goes alone. Per run, the
-	 * calls are taken in order and the run's share ends before a second write to the same line (if
-	 * the first needs a retry, the retry must still come first) and before a call whose method must
-	 * slow down for its operating time.
-	 */
+	/** The calls that go in the next request (requestGroup.ts), taken out of their runs. */
 	private nextGroup(ready: RunState[], now: number): PendingCall[] {
 		const group: PendingCall[] = [];
-		const byArrival = [...ready].sort((a, b) => a.pending[0].seq - b.pending[0].seq);
-		for (const run of byArrival) {
-			if (group.length >= MAX_BATCH_COMMANDS) break;
-			const head = run.pending[0];
-			if (!run.batching || mayFormBatchReference(head.params)) {
-				if (group.length > 0 || !this.mayGoNow(run, head, now)) continue;
-				this.lane.operating.sent(head.restMethod, now);
-				this.take(run, group, 1);
-				return group;
-			}
-			const written = new Set<string>();
-			let count = 0;
-			while (count < run.pending.length && group.length + count < MAX_BATCH_COMMANDS) {
-				const call = run.pending[count];
-				if (count > 0 && mayFormBatchReference(call.params)) break;
-				const key =
-					READ_METHODS.has(call.restMethod) || call.params.CONFIG_ID === undefined
-						? undefined
-						: String(call.params.CONFIG_ID);
-				if (key !== undefined && written.has(key)) break;
-				if (!this.mayGoNow(run, call, now)) break;
-				if (key !== undefined) written.add(key);
-				this.lane.operating.sent(call.restMethod, now);
-				count++;
-			}
+		for (const { run, count } of pickGroup(ready, (run, call) => this.admit(run, call, now)))
 			this.take(run, group, count);
-		}
 		return group;
+	}
+
+	/** Whether the call's operating time lets it go now; if so, it counts as sent. */
+	private admit(run: RunState, call: PendingCall, now: number): boolean {
+		if (!this.mayGoNow(run, call, now)) return false;
+		this.lane.operating.sent(call.restMethod, now);
+		return true;
 	}
 
 	/** Moves the run's first `count` calls into the group (in one splice: a run may hold thousands). */
@@ -324,7 +300,7 @@ export class CallQueue {
 		if (!run.budget.affords(wait)) {
 			run.pending.shift();
 			if (run.pending.length === 0) this.runs.delete(run);
-			call.reject(this.slowedDownTooLong(call, wait));
+			call.reject(slowedDownTooLong(this.runTimeUse(call.restMethod), wait));
 			return false;
 		}
 		run.budget.spend(wait);
@@ -332,41 +308,14 @@ export class CallQueue {
 		return false;
 	}
 
-	private budgetError(call: PendingCall): Bitrix24Error {
-		const seconds = Math.round(call.run.maxWaitMs / 1000);
-		const refusedByPortal = call.refusedByPortal;
-		return new Bitrix24Error({
-			kind: 'budget',
-			code: refusedByPortal ? 'QUERY_LIMIT_EXCEEDED' : 'WAIT_BUDGET_EXHAUSTED',
-			message: refusedByPortal
-				? `Bitrix24 kept refusing requests (too many per second) until the node's Max Wait of ${seconds} s ran out; this call was not sent`
-				: `The node stopped pacing its requests after its Max Wait of ${seconds} s; this call was not sent`,
-			httpStatus: refusedByPortal ? 503 : undefined,
-			hint: 'Raise "Max Wait" in the node options, choose the Enterprise rate limit if your plan has it, or run fewer workflows against the portal at the same time.',
-			delivery: 'notSent',
-		});
-	}
-
-	/** The method's run time is (nearly) used up and waiting for it does not fit into Max Wait. */
-	private slowedDownTooLong(call: PendingCall, wait: number): Bitrix24Error {
+	private runTimeUse(restMethod: string): RunTimeUse {
 		const { operating } = this.lane;
-		const used = operating.operatingSeconds(call.restMethod);
-		const limit = operating.limitSeconds;
-		const resetAt = operating.knownResetAt(call.restMethod);
-		const usedUp = used !== undefined && used >= limit;
-		const sum = `${used === undefined ? 'close to' : `${Math.round(used * 100) / 100} s of`} ${Math.round(limit * 100) / 100} s in the last 10 minutes`;
-		return new Bitrix24Error({
-			kind: 'budget',
-			code: 'OPERATION_TIME_LIMIT',
-			message: usedUp
-				? `Bitrix24's run-time limit for ${call.restMethod} is used up (${sum}); this call was not sent`
-				: `Bitrix24's run-time limit for ${call.restMethod} is nearly used up (${sum}); this call was not sent`,
-			hint:
-				usedUp && resetAt !== undefined
-					? `The method will be available again at ${formatMoment(resetAt)} (in ${Math.ceil(wait / 1000)} s), which is beyond the node's "Max Wait". Run again after that time.`
-					: `The node spaces such calls out instead of running into the portal's block; the next one may go in ${Math.ceil(wait / 1000)} s, which is beyond the node's "Max Wait". Run again later or raise "Max Wait".`,
-			delivery: 'notSent',
-		});
+		return {
+			restMethod,
+			usedSeconds: operating.operatingSeconds(restMethod),
+			limitSeconds: operating.limitSeconds,
+			resetAt: operating.knownResetAt(restMethod),
+		};
 	}
 
 	/** The request goes through the node context of a run that is still going: n8n aborts a cancelled run's requests. */
@@ -427,7 +376,7 @@ export class CallQueue {
 		this.lane.bucket.accepted();
 		const outcomes = readBatchResult(
 			envelope.result,
-			commands.map(({ command }) => command),
+			commands.map(({ call, command }) => ({ key: command.key, statusByCode: call.statusByCode })),
 			this.lane.secret,
 		);
 		const retries: Retry[] = [];
@@ -438,13 +387,17 @@ export class CallQueue {
 				call.resolve(outcome.envelope);
 				continue;
 			}
-			const error = outcome?.error as Bitrix24Error;
-			if (error.code === 'OPERATION_TIME_LIMIT') this.lane.operating.noteBlocked(call.restMethod);
-			if (mayRetry(error, call.idempotent, call.attempts, call.run.maxAttempts))
-				retries.push({ call, error });
-			else this.fail(call, error);
+			this.retryOrFail(call, outcome?.error as Bitrix24Error, retries);
 		}
 		if (retries.length > 0) this.requeue(retries);
+	}
+
+	/** A failed call goes back for a retry if the policy allows one, or fails. */
+	private retryOrFail(call: PendingCall, error: Bitrix24Error, retries: Retry[]): void {
+		if (error.code === 'OPERATION_TIME_LIMIT') this.lane.operating.noteBlocked(call.restMethod);
+		if (mayRetry(error, call.idempotent, call.attempts, call.run.maxAttempts))
+			retries.push({ call, error });
+		else this.fail(call, error);
 	}
 
 	/**
@@ -453,19 +406,22 @@ export class CallQueue {
 	 * would get the same answer. An error answer to a repeat of a call that may have run already says so.
 	 */
 	private fail(call: PendingCall, error: Bitrix24Error): void {
-		const { verdict, sameMethodOnly } = classify(error);
-		if (verdict === 'fatal') {
-			const runs = RUN_ONLY_CODES.has(error.code) ? [call.run] : [call.run, ...this.runs];
-			for (const run of runs) {
-				if (sameMethodOnly) run.fatalByMethod.set(call.restMethod, error);
-				else run.fatal = error;
-			}
-		}
+		this.spreadFatal(call, error);
 		call.reject(
 			call.mayHaveRun && error.kind === 'api'
 				? error.with({ repeatedAfterLostAnswer: true })
 				: error,
 		);
+	}
+
+	/** Marks the runs a fatal answer stops (retryPolicy.ts, fatalReach); dropStopped fails their calls. */
+	private spreadFatal(call: PendingCall, error: Bitrix24Error): void {
+		const reach = fatalReach(error);
+		if (!reach) return;
+		for (const run of reach.allRuns ? [call.run, ...this.runs] : [call.run]) {
+			if (reach.sameMethodOnly) run.fatalByMethod.set(call.restMethod, error);
+			else run.fatal = error;
+		}
 	}
 
 	/**
@@ -474,13 +430,7 @@ export class CallQueue {
 	 */
 	private errorFor(call: PendingCall, error: Bitrix24Error): Bitrix24Error {
 		if (error.code !== 'CANCELED' || call.run.cancelled) return error;
-		return new Bitrix24Error({
-			kind: 'network',
-			code: 'ECONNRESET',
-			message: 'The connection to the portal was lost before it answered',
-			hint: 'The request that carried this call was cut off because another execution sharing it was cancelled; the node retries calls that are safe to repeat.',
-			delivery: 'unknown',
-		});
+		return cutOffByCancellation();
 	}
 
 	private async handleFailure(calls: PendingCall[], error: Bitrix24Error): Promise<void> {
@@ -488,43 +438,26 @@ export class CallQueue {
 		// an error the portal answered still passed its rate limit
 		else if (error.delivery === 'answered') this.lane.bucket.accepted();
 		const retries: Retry[] = [];
-		for (const call of calls) {
-			const own = this.errorFor(call, error);
-			if (own.code === 'OPERATION_TIME_LIMIT') this.lane.operating.noteBlocked(call.restMethod);
-			if (mayRetry(own, call.idempotent, call.attempts, call.run.maxAttempts))
-				retries.push({ call, error: own });
-			else this.fail(call, own);
-		}
+		for (const call of calls) this.retryOrFail(call, this.errorFor(call, error), retries);
 		if (retries.length > 0) this.requeue(retries);
 	}
 
-	/** What a retry must wait: until the method's operating time resets, or a growing back-off. */
+	/** What a retry must wait (retryPolicy.ts), by what the portal said of the method's block. */
 	private delayFor({ call, error }: Retry): number {
-		if (error.code === 'OPERATION_TIME_LIMIT') {
-			const resetAt = this.lane.operating.knownResetAt(call.restMethod);
-			if (resetAt === undefined) return UNKNOWN_RESET_WAIT_MS;
-			return Math.max(1000, Math.ceil(resetAt * 1000 - Date.now()) + 500);
-		}
-		return backoffMs(call.attempts);
+		return retryDelayMs(error, call.attempts, this.lane.operating.knownResetAt(call.restMethod));
 	}
 
 	/** The error a retry ends with when its wait does not fit into Max Wait. */
 	private gaveUp({ call, error }: Retry, delay: number): Bitrix24Error {
-		if (error.code === 'QUERY_LIMIT_EXCEEDED') return this.budgetError(call);
+		if (error.code === 'QUERY_LIMIT_EXCEEDED')
+			return waitBudgetExhausted(call.run.maxWaitMs, call.refusedByPortal);
 		if (error.code !== 'OPERATION_TIME_LIMIT') return error;
-		const resetAt = this.lane.operating.knownResetAt(call.restMethod);
-		// a reset time is stated only when Bitrix24 gave one (spec §5)
-		return error.with({
-			message:
-				resetAt !== undefined
-					? `Bitrix24 blocked ${call.restMethod} until ${formatMoment(resetAt)}: its run time in the last 10 minutes is over the portal's limit`
-					: `Bitrix24 blocked ${call.restMethod}: its run time in the last 10 minutes is over the portal's limit, and the portal did not say when the block ends`,
-			hint:
-				resetAt !== undefined
-					? `The method will be available again at ${formatMoment(resetAt)} (in ${Math.ceil(delay / 1000)} s), which is beyond the node's "Max Wait". Run again after that time.`
-					: 'Such a block ends within 10 minutes. Run again later, or raise "Max Wait" in the node options so that the node waits for it.',
-			delivery: 'refused',
-		});
+		return blockedTooLong(
+			error,
+			call.restMethod,
+			this.lane.operating.knownResetAt(call.restMethod),
+			delay,
+		);
 	}
 
 	/**
@@ -552,13 +485,4 @@ export class CallQueue {
 			this.runs.add(run);
 		}
 	}
-}
-
-export function cancelled(): Bitrix24Error {
-	return new Bitrix24Error({
-		kind: 'network',
-		code: 'CANCELED',
-		message: 'The execution was cancelled',
-		delivery: 'notSent',
-	});
 }

@@ -1,5 +1,4 @@
 import type { Bitrix24Error } from './errors';
-import { REST_NEEDS_SUBSCRIPTION } from './errors';
 
 /**
  * What to do with a failed call, decided once from its error:
@@ -33,6 +32,12 @@ const FATAL_CODES = new Set([
 	'WAIT_BUDGET_EXHAUSTED',
 ]);
 
+/** Fatal answers that belong to one run only, never to the other runs of the webhook. */
+const RUN_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
+
+/** While Bitrix24 does not say when an operating-time block ends, wait this long and ask again. */
+export const UNKNOWN_RESET_WAIT_MS = 60_000;
+
 /** Connection failures that may pass: refused or unresolvable for a moment, reset, timed out. */
 const PASSING_KINDS = new Set(['network', 'timeout']);
 
@@ -47,7 +52,7 @@ export function classify(error: Bitrix24Error): Classification {
 	if (FATAL_CODES.has(error.code)) return result('fatal');
 	// the permission is checked per method, and REST-by-subscription for all of them
 	if (error.code === 'ACCESS_DENIED')
-		return result('fatal', error.message !== REST_NEEDS_SUBSCRIPTION);
+		return result('fatal', error.reason !== 'restNeedsSubscription');
 	// a certificate or a redirect does not change from one call to the next
 	if (error.kind === 'tls' || error.kind === 'redirect') return result('fatal');
 	if (error.kind === 'input' || error.kind === 'budget') return result('final');
@@ -80,4 +85,36 @@ export function mayHaveRun(error: unknown): boolean {
 export function backoffMs(attempt: number): number {
 	const base = Math.min(30_000, 500 * 2 ** Math.max(0, attempt - 1));
 	return Math.round(base * (0.5 + Math.random()));
+}
+
+/** Whom a fatal answer stops besides the call that got it. */
+export interface FatalReach {
+	/** every run of the webhook, or only the call's own (its cancellation, its budget) */
+	allRuns: boolean;
+	/** only further calls of the same REST method */
+	sameMethodOnly: boolean;
+}
+
+/** How far a fatal answer reaches; undefined for an answer that is not fatal. */
+export function fatalReach(error: Bitrix24Error): FatalReach | undefined {
+	const { verdict, sameMethodOnly } = classify(error);
+	if (verdict !== 'fatal') return undefined;
+	return { allRuns: !RUN_ONLY_CODES.has(error.code), sameMethodOnly };
+}
+
+/**
+ * What a retry must wait: until the method's operating time resets (`resetAt`, unix seconds, only
+ * when the portal said so), or a growing back-off.
+ */
+export function retryDelayMs(
+	error: Bitrix24Error,
+	attempts: number,
+	resetAt: number | undefined,
+	now = Date.now(),
+): number {
+	if (error.code === 'OPERATION_TIME_LIMIT') {
+		if (resetAt === undefined) return UNKNOWN_RESET_WAIT_MS;
+		return Math.max(1000, Math.ceil(resetAt * 1000 - now) + 500);
+	}
+	return backoffMs(attempts);
 }
