@@ -18,7 +18,8 @@ export class Bitrix24WebhookApi implements ICredentialType {
 	documentationUrl = 'https://github.com/n8n-nodes-bitrix24-sip/n8n-nodes-bitrix24-sip#credentials';
 
 	properties: INodeProperties[] = [
-		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- the URL's path holds the webhook's secret code
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- the URL's
+		// path holds the webhook's secret code
 		{
 			displayName: 'Webhook URL',
 			name: 'webhookUrl',

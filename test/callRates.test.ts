@@ -213,7 +213,10 @@ describe('readCalls (a stand-in client)', () => {
 			message: STATISTICS_PERMISSION_MESSAGE,
 			description: expect.stringContaining('A level below "Any" does not fail'),
 		});
-		const closed = denied.with({ message: REST_NEEDS_SUBSCRIPTION });
+		const closed = denied.with({
+			message: REST_NEEDS_SUBSCRIPTION,
+			reason: 'restNeedsSubscription',
+		});
 		await expect(readCalls(fakeClient(() => closed).client, since)).rejects.toBe(closed);
 		const other = new Error('boom');
 		await expect(readCalls(fakeClient(() => other).client, since)).rejects.toBe(other);

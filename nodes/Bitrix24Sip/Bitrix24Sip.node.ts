@@ -29,7 +29,8 @@ export class Bitrix24Sip implements INodeType {
 		description: 'Create, check and sync the SIP lines of a Bitrix24 portal',
 		defaults: { name: 'Bitrix24 SIP' },
 		usableAsTool: true,
-		// for n8n's AI workflow builder: when to pick this node and what goes with it (older n8n ignores it)
+		// for n8n's AI workflow builder: when to pick this node and what goes with it (older n8n
+		// ignores it)
 		builderHint: {
 			message:
 				'Manages the SIP lines of a Bitrix24 portal: create, update, delete and list lines, set the default outgoing line, sync lines from a list, and check registrations. For a health check, run Registration → Check All Lines with Only Unhealthy Lines on after a Schedule Trigger, then alert on each item.',

@@ -19,7 +19,9 @@ import { lookUpLines } from '../shared/calls/lineLookup';
 import { bitrix24OutgoingWebhookTokenTest, tokenMatches } from '../shared/calls/token';
 import { checkSetup, readSettings, OUTGOING_WEBHOOK_CREDENTIAL } from './settings';
 
-/** Only what Node's own http.ServerResponse has, so that express's Response and a plain one both do. */
+/**
+ * Only what Node's own http.ServerResponse has, so that express's Response and a plain one both do.
+ */
 interface PlainResponse {
 	statusCode: number;
 	headersSent: boolean;
@@ -56,7 +58,8 @@ export class Bitrix24SipCallTrigger implements INodeType {
 		description:
 			'Starts the workflow when a call on a Bitrix24 portal ends (or starts), sent by an outgoing webhook',
 		defaults: { name: 'Bitrix24 SIP Call Trigger' },
-		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n ignores it)
+		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n
+		// ignores it)
 		builderHint: {
 			message:
 				'Starts the workflow for each call a Bitrix24 outgoing webhook reports (Call End by default), e.g. to alert on missed or failed calls with the Only Failed Calls filter. The outgoing webhook is made by hand in Bitrix24.',
@@ -77,7 +80,8 @@ export class Bitrix24SipCallTrigger implements INodeType {
 		credentials: [
 			{
 				name: 'bitrix24OutgoingWebhookApi',
-				// both slots would read "Credential"; n8n shows credentials above all fields, so the label says what each is for
+				// both slots would read "Credential"; n8n shows credentials above all fields, so the label
+				// says what each is for
 				displayName: 'Outgoing Webhook (Application Token)',
 				required: true,
 				testedBy: 'bitrix24OutgoingWebhookTokenTest',
@@ -95,7 +99,8 @@ export class Bitrix24SipCallTrigger implements INodeType {
 		],
 		properties: [
 			{
-				// n8n's notice shows plain text in one paragraph (no line breaks): the steps are numbered in words
+				// n8n's notice shows plain text in one paragraph (no line breaks): the steps are numbered
+				// in words
 				displayName:
 					"Step 1: Open Bitrix24 → Developer resources → Other → Outgoing webhook. Step 2: Paste this node's Production URL as the handler address. Step 3: Pick the same events as below. Step 4: Save; put its Application token in the credential above.",
 				name: 'setupNotice',
@@ -188,7 +193,8 @@ export class Bitrix24SipCallTrigger implements INodeType {
 
 	/**
 	 * Bitrix24 outgoing webhooks are made by hand in the portal: event.bind needs an OAuth
-	 * application, an inbound webhook gets WRONG_AUTH_TYPE (docs/bitrix24-behaviour.md#subscribing-needs-an-oauth-application). So there is nothing to
+	 * application, an inbound webhook gets WRONG_AUTH_TYPE
+	 * (docs/bitrix24-behaviour.md#subscribing-needs-an-oauth-application). So there is nothing to
 	 * register; checkExists checks the node's setup instead, so that activation (or listening for a
 	 * test event) fails with the fix rather than the first call.
 	 */

@@ -20,7 +20,9 @@ export interface CallTriggerSettings {
 
 type Context = IHookFunctions | IWebhookFunctions;
 
-/** The node's parameters, checked; a wrong one is a NodeOperationError naming the field and the fix. */
+/**
+ * The node's parameters, checked; a wrong one is a NodeOperationError naming the field and the fix.
+ */
 export function readSettings(ctx: Context): CallTriggerSettings {
 	const node = ctx.getNode();
 	const chosen = ctx.getNodeParameter('events', []) as unknown;

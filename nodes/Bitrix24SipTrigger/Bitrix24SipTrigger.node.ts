@@ -79,7 +79,10 @@ function readSettings(ctx: IPollFunctions): TriggerSettings {
 	});
 }
 
-/** The families of events in the order of their items; the default outgoing line builds on the lines. */
+/**
+ * The families of events in the order of their items; the default outgoing line builds on the
+ * lines.
+ */
 const PARTS: TriggerPart[] = [
 	triggerPart(lineFamily),
 	triggerPart(defaultOutgoingFamily),
@@ -117,7 +120,8 @@ export class Bitrix24SipTrigger implements INodeType {
 			'Starts the workflow when a Bitrix24 SIP line fails or recovers, lines are added or removed, calls fail, or the connector runs low',
 		defaults: { name: 'Bitrix24 SIP Trigger' },
 		polling: true,
-		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n ignores it)
+		// for n8n's AI workflow builder: when to pick this trigger and what goes with it (older n8n
+		// ignores it)
 		builderHint: {
 			message:
 				"Polls a Bitrix24 portal and starts the workflow when a SIP line's registration fails or recovers, a line is added or removed, a line's calls fail too often, or the SIP connector runs low. To react to each single call, use Bitrix24 SIP Call Trigger instead.",

@@ -7,7 +7,8 @@ import type { SeenLines } from './events/lines';
 
 /**
  * Bumped when the remembered shape changes; an older shape counts as "never polled". A part added
- * later (defaultOutgoing, callsFailing) is simply absent from older state: that part starts by remembering.
+ * later (defaultOutgoing, callsFailing) is simply absent from older state: that part starts by
+ * remembering.
  */
 const STATE_VERSION = 1;
 

@@ -91,7 +91,8 @@ export async function bitrix24WebhookApiTest(
 	if ('error' in probe) {
 		if (probe.error.code === 'ACCESS_DENIED' || probe.error.kind === 'api')
 			return failed(probe.error, webhook.origin, webhook.secret);
-		// the scope call already proved the portal reachable; a passing fault here is not the credential's
+		// the scope call already proved the portal reachable; a passing fault here is not the
+		// credential's
 		return {
 			status: 'OK',
 			message: 'Connection successful (the permission check could not be completed)',

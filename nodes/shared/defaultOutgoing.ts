@@ -10,7 +10,8 @@ import { cloudRegId, isOfficeSearchId, isRestAppSearchId, lineHasSearchId } from
 import type { Bitrix24Client } from './transport/client';
 
 /**
- * What voximplant.line.outgoing.get answers when the portal has no valid default (docs/bitrix24-behaviour.md#default-outgoing-line): none
+ * What voximplant.line.outgoing.get answers when the portal has no valid default
+ * (docs/bitrix24-behaviour.md#default-outgoing-line): none
  * was set, or the stored one names no current line (Bitrix24 checks it on every read).
  */
 export const NO_SIP_DEFAULT = 'LINK_BASE_NUMBER';
@@ -46,7 +47,10 @@ export function isDefaultOutgoingLine(line: IDataObject, value: string): boolean
 	return !isNoDefault(value) && lineHasSearchId(line, value);
 }
 
-/** Reads the raw default outgoing line: `reg<REG_ID>`, an office search id, `REST_APP:<id>`, a number or `LINK_BASE_NUMBER`. */
+/**
+ * Reads the raw default outgoing line: `reg<REG_ID>`, an office search id, `REST_APP:<id>`, a
+ * number or `LINK_BASE_NUMBER`.
+ */
 export async function readDefaultOutgoingValue(client: Bitrix24Client): Promise<string> {
 	const { result } = await client.call<unknown>('voximplant.line.outgoing.get');
 	return typeof result === 'string' || typeof result === 'number' ? String(result).trim() : '';
@@ -77,7 +81,8 @@ export function classifyDefaultOutgoing(value: string, lines: IDataObject[]): De
 
 /**
  * Resolves a default outgoing value to the line it names. Lines already read are searched first;
- * a line of a type the list does not hold in full is looked up with one filtered voximplant.sip.get.
+ * a line of a type the list does not hold in full is looked up with one filtered
+ * voximplant.sip.get.
  */
 export async function resolveDefaultOutgoing(
 	client: Bitrix24Client,

@@ -61,7 +61,9 @@ export function lineLabel(line: Pick<Line, 'configId' | 'title' | 'type'>): stri
 	return `${line.type === 'office' ? 'Office' : 'Cloud'} PBX (${line.configId})`;
 }
 
-/** A row as the portal answered it (what outputs show) with the line read from it (what decides). */
+/**
+ * A row as the portal answered it (what outputs show) with the line read from it (what decides).
+ */
 export interface LineRow {
 	line: Line;
 	row: IDataObject;

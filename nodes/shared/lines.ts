@@ -91,7 +91,8 @@ function compareValues(field: string, a: IDataObject, b: IDataObject): number {
  * Reads up to `limit` lines (all when undefined) matching the query's FILTER, in the query's SORT
  * and ORDER. Pages are read by line id (`>CONFIG_ID` after the last one seen), not by offset:
  * a line deleted while the pages are read would shift an offset page and hide another line,
- * which a health check or the trigger would then report as removed (docs/bitrix24-behaviour.md#paging-by-offset-can-skip-a-line).
+ * which a health check or the trigger would then report as removed
+ * (docs/bitrix24-behaviour.md#paging-by-offset-can-skip-a-line).
  */
 export async function fetchLines(
 	client: Bitrix24Client,

@@ -133,7 +133,10 @@ export function toChoice<T extends string>(
 	);
 }
 
-/** Runs readers for one item; a refusal becomes the node's error for that item (a NodeOperationError). */
+/**
+ * Runs readers for one item; a refusal becomes the node's error for that item (a
+ * NodeOperationError).
+ */
 export function readForItem<T>(node: INode, itemIndex: number | undefined, read: () => T): T {
 	try {
 		return read();

@@ -76,7 +76,9 @@ export const SIP_CODES: Record<number, SipCodeText> = {
 	},
 };
 
-/** "SIP 403 Forbidden — check login and password", or undefined for a code without an explanation. */
+/**
+ * "SIP 403 Forbidden — check login and password", or undefined for a code without an explanation.
+ */
 export function explainSipCode(code: number | null | undefined): string | undefined {
 	if (code === null || code === undefined) return undefined;
 	const known = SIP_CODES[code];
@@ -153,7 +155,8 @@ export function statusHealth(registration: Registration, pendingAs: PendingAs): 
 }
 
 /**
- * The registration a line row carries, as `voximplant.sip.get` last stored it (docs/bitrix24-behaviour.md#listing-lines): no code
+ * The registration a line row carries, as `voximplant.sip.get` last stored it
+ * (docs/bitrix24-behaviour.md#listing-lines): no code
  * yet, 0 while it registers again after a change, 200 when registered, else the SIP code that
  * refused it. Read here once for the Line picker and Simplify, which word it each their own way.
  */

@@ -14,7 +14,8 @@ export interface LineCheck {
 
 /**
  * Asks for the status of one cloud line; a registration the portal does not know is a finding, not
- * a failure. Any REG_ID of the portal can be read, a line the webhook cannot see too (docs/bitrix24-behaviour.md#registration-status).
+ * a failure. Any REG_ID of the portal can be read, a line the webhook cannot see too
+ * (docs/bitrix24-behaviour.md#registration-status).
  */
 export async function readRegistration(
 	client: Bitrix24Client,

@@ -7,7 +7,7 @@ import type { RegistrationStatus } from './registration';
 import { isHealthy, readStatus, summarise } from './registration';
 import type { Bitrix24Client } from './transport/client';
 import { Bitrix24Error } from './transport/errors';
-import { cancelled } from './transport/queue';
+import { cancelled } from './transport/errors';
 
 /*
  * Waiting for a cloud line's registration verdict after Create, Update or Sync wrote the line.
@@ -19,7 +19,8 @@ import { cancelled } from './transport/queue';
  * their reads: a read due within half a second joins the round being sent, so each round is one
  * batch of status calls (up to 50 per request), paced by the client like every other call.
  *
- * Stale verdicts: Bitrix24 (docs/bitrix24-behaviour.md#changing-a-line) changing SERVER, LOGIN or PASSWORD restarts the registration,
+ * Stale verdicts: Bitrix24 (docs/bitrix24-behaviour.md#changing-a-line) changing SERVER, LOGIN or
+ * PASSWORD restarts the registration,
  * status going back through `in_progress`; the update does this itself, before it answers. So the
  * first read after the write already shows the new attempt, and no earlier `success` or `error`
  * has to be told apart from the new verdict: `restarted` only decides when to read first.
@@ -29,11 +30,16 @@ import { cancelled } from './transport/queue';
 export const MAX_WAIT_SECONDS = 300;
 /** A just (re)started registration is first read after this long. */
 export const FIRST_READ_MS = 1000;
-/** Later reads follow at this interval: one batch per 2 s leaves most of the 2 requests/s limit to other calls. */
+/**
+ * Later reads follow at this interval: one batch per 2 s leaves most of the 2 requests/s limit to
+ * other calls.
+ */
 export const READ_EVERY_MS = 2000;
 /** A read due this soon joins the round being sent instead of waiting for a request of its own. */
 const JOIN_ROUND_MS = 500;
-/** The wait between rounds is slept in slices, so that a new wait or a cancellation is seen soon. */
+/**
+ * The wait between rounds is slept in slices, so that a new wait or a cancellation is seen soon.
+ */
 const WAKE_EVERY_MS = 50;
 
 const LABEL = 'Wait for Registration (Seconds)';
@@ -74,7 +80,9 @@ export interface RegistrationReport extends IDataObject {
 	healthy: boolean;
 	/** the same words as Registration → Check All Lines */
 	summary: string;
-	/** a verdict was reached (success, error, or no registration at all); false: the wait ended first */
+	/**
+	 * a verdict was reached (success, error, or no registration at all); false: the wait ended first
+	 */
 	settled: boolean;
 }
 
@@ -108,7 +116,10 @@ export function missingRegistration(): RegistrationReport {
 	};
 }
 
-/** The status could not be read (the portal kept failing, the wait budget ran out): the write itself stands. */
+/**
+ * The status could not be read (the portal kept failing, the wait budget ran out): the write itself
+ * stands.
+ */
 export function unreadableRegistration(
 	reason: string,
 	last?: RegistrationStatus,

@@ -4,7 +4,9 @@ import { toBoolean, toChoice, toNumber } from './parameters';
 import { ENTERPRISE_PLAN, STANDARD_PLAN } from './transport/limiters';
 import type { ClientOptions } from './transport/client';
 
-/** Bitrix24 cloud ends a request after 60 s; on-premise portals may be slower, but not this slow. */
+/**
+ * Bitrix24 cloud ends a request after 60 s; on-premise portals may be slower, but not this slow.
+ */
 export const MAX_TIMEOUT_SECONDS = 600;
 /** One day: timers cannot wait longer than about 24.8 days, and no run should wait for days. */
 export const MAX_WAIT_SECONDS = 86_400;
@@ -79,7 +81,9 @@ export const requestOptions: INodeProperties = {
 
 const UNDER = 'under Request Options';
 
-/** A number of seconds within [min, max] as milliseconds; absent: undefined (the client's default). */
+/**
+ * A number of seconds within [min, max] as milliseconds; absent: undefined (the client's default).
+ */
 function seconds(value: unknown, label: string, min: number, max: number): number | undefined {
 	const number = toNumber(value, { label, where: UNDER, min, max });
 	return number === undefined ? undefined : Math.round(number * 1000);

@@ -5,8 +5,10 @@ import { readLine } from './line';
 /**
  * A line's "search id": how Bitrix24 names a telephony line in voximplant.line.outgoing.get and in
  * call data (PORTAL_NUMBER of call events and call statistics). Per the server source, a cloud SIP
- * line is `reg<REG_ID>` and an office SIP line is its INCOMING_LOGIN (`sip…`); a rented number is the
- * number itself. A SIP line with DETECT_LINE_NUMBER = Y stores an incoming call under the number the
+ * line is `reg<REG_ID>` and an office SIP line is its INCOMING_LOGIN (`sip…`); a rented number is
+ * the
+ * number itself. A SIP line with DETECT_LINE_NUMBER = Y stores an incoming call under the number
+ * the
  * SIP headers carry instead, so a number does not always mean a rented number.
  */
 
@@ -59,10 +61,12 @@ export function lineHasSearchId(row: IDataObject, value: string): boolean {
 /**
  * What a search id from call data names, given the lines the webhook can see:
  * - `sipLine`: one of those lines;
- * - `unknownSipLine`: a SIP line none of them is (an OAuth application's line, or one deleted since);
+ * - `unknownSipLine`: a SIP line none of them is (an OAuth application's line, or one deleted
+ * since);
  * - `restApp`: a call of a REST telephony application (`REST_APP:<id>`);
  * - `number`: a number — a rented number, a line number a REST application registered, or the
- *   number a SIP line with DETECT_LINE_NUMBER read from the SIP headers. Which line carried the call
+ *   number a SIP line with DETECT_LINE_NUMBER read from the SIP headers. Which line carried the
+ * call
  *   cannot be told, so it is not guessed;
  * - `none`: no value at all.
  */
@@ -73,7 +77,9 @@ export interface ResolvedSearchId {
 	kind: SearchIdKind;
 	/** the line as voximplant.sip.get returned it, for `sipLine` */
 	line: IDataObject | null;
-	/** `cloud` or `office` for a SIP line, known from the value's form even when the line is not seen */
+	/**
+	 * `cloud` or `office` for a SIP line, known from the value's form even when the line is not seen
+	 */
 	type: 'cloud' | 'office' | null;
 	/** the REG_ID a `reg<REG_ID>` value names */
 	regId: number | null;

@@ -59,7 +59,10 @@ export const pbxTypeField: INodeProperties = {
 		"Cloud lines register at the server below; a portal can have at most 10 of them. A line's type cannot be changed later.",
 };
 
-/** Server, Login and Password of a line, as Create and Sync ask for them (the rules of voximplant.sip.add). */
+/**
+ * Server, Login and Password of a line, as Create and Sync ask for them (the rules of
+ * voximplant.sip.add).
+ */
 export const serverField: INodeProperties = {
 	displayName: 'Server',
 	name: 'server',
@@ -100,7 +103,10 @@ export const includePasswordsOption: INodeProperties = {
 		'Whether to show the passwords in the output. Off keeps them out of execution logs; turn on to read the INCOMING_PASSWORD an office PBX needs.',
 };
 
-/** The Options of an operation that outputs lines and has no other option: Get, Get Many, Get Default Outgoing. */
+/**
+ * The Options of an operation that outputs lines and has no other option: Get, Get Many, Get
+ * Default Outgoing.
+ */
 export const passwordsOnlyOptions: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',

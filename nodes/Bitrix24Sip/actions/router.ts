@@ -14,7 +14,10 @@ import { readDefaultOutgoingOnce } from '../helpers/defaultOutgoingRead';
 import { readForItem, toBoolean } from '../../shared/parameters';
 import type { ItemRun, Operation, RunOperation } from './types';
 
-/** Every resource and operation the node runs, by the values of its Resource and Operation parameters. */
+/**
+ * Every resource and operation the node runs, by the values of its Resource and Operation
+ * parameters.
+ */
 export const resources: Record<string, Record<string, Operation | RunOperation>> = {
 	line: line.operations,
 	registration: registration.operations,
@@ -29,7 +32,9 @@ type Prepared = { run: ItemRun } | { error: NodeApiError | NodeOperationError };
 
 type Outcome = { data: IDataObject[] } | { error: NodeApiError | NodeOperationError };
 
-/** Simplify (node version 2) for this item; version 1 nodes have no such switch and never simplify. */
+/**
+ * Simplify (node version 2) for this item; version 1 nodes have no such switch and never simplify.
+ */
 export function readSimplify(
 	ctx: IExecuteFunctions,
 	resource: string,

@@ -94,7 +94,10 @@ function unreadableRefusal(error: unknown): error is Bitrix24Error {
 	);
 }
 
-/** After an unreadable refusal, the title tells whether it was TITLE_EXISTS: a visible line holding it. */
+/**
+ * After an unreadable refusal, the title tells whether it was TITLE_EXISTS: a visible line holding
+ * it.
+ */
 async function afterUnreadableRefusal(
 	creation: Creation,
 	refusal: Bitrix24Error,
@@ -146,7 +149,10 @@ async function lookUp(creation: Creation, lost: Bitrix24Error): Promise<IDataObj
 	}
 }
 
-/** Whether a line has the type and connection an add sent (the password is not returned by all portals). */
+/**
+ * Whether a line has the type and connection an add sent (the password is not returned by all
+ * portals).
+ */
 function sameFields(existing: Line, line: NewLine): boolean {
 	return (
 		existing.type === line.type && existing.server === line.server && existing.login === line.login

@@ -6,7 +6,8 @@ import type { RunTitles } from './runTitles';
 
 /*
  * Which lines were there before a run's adds: one read of the highest line id (line ids only
- * grow: docs/bitrix24-behaviour.md#creating-a-line), which tells after a lost answer to an add whether a line holding the title is older.
+ * grow: docs/bitrix24-behaviour.md#creating-a-line), which tells after a lost answer to an add
+ * whether a line holding the title is older.
  * Runs whose calls are merged into one queue (concurrent executions of the same webhook) share
  * one read while it is in flight: a "round". Every member awaits it before its first add, so it
  * predates all their adds; once it has answered it may be older than adds made since, so runs
@@ -24,7 +25,10 @@ interface Round {
 /** The round whose read is in flight, per merge group; removed when the read settles. */
 const rounds = new WeakMap<object, Round>();
 
-/** Failures of the run that sent the read, which the queue keeps to that run: not the other members' fate. */
+/**
+ * Failures of the run that sent the read, which the queue keeps to that run: not the other members'
+ * fate.
+ */
 const SENDER_ONLY_CODES = new Set(['CANCELED', 'WAIT_BUDGET_EXHAUSTED']);
 
 async function readHighestId(client: Bitrix24Client): Promise<Read> {

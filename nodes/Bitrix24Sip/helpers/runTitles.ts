@@ -21,9 +21,15 @@ export interface TitledAdd {
 export interface RunTitles {
 	/** the first add of every titled item of the run, by title as the portal compares it */
 	byTitle: Map<string, TitledAdd[]>;
-	/** the highest line id the webhook could see before this run's adds: lines up to it were there before */
+	/**
+	 * the highest line id the webhook could see before this run's adds: lines up to it were there
+	 * before
+	 */
 	highestIdBefore?: Promise<number | undefined>;
-	/** the runs that share that read (see linesBefore.ts), this one included: their items are siblings too */
+	/**
+	 * the runs that share that read (see linesBefore.ts), this one included: their items are siblings
+	 * too
+	 */
 	round?: RunTitles[];
 }
 

@@ -48,7 +48,10 @@ export const simplifyField: INodeProperties = {
 
 /** A registration in words: what a person checks at a glance. */
 export interface SimpleRegistration extends IDataObject {
-	/** registered, failed, registering, waiting, missing, unknown (not read yet), or none (an office line) */
+	/**
+	 * registered, failed, registering, waiting, missing, unknown (not read yet), or none (an office
+	 * line)
+	 */
 	status: string;
 	/** null while nothing is known yet */
 	healthy: boolean | null;
@@ -117,7 +120,10 @@ function registrationOfReport(report: IDataObject): SimpleRegistration {
 	return simple;
 }
 
-/** The short line: id, title, type, server, login, registration and (where read) the default outgoing flag. */
+/**
+ * The short line: id, title, type, server, login, registration and (where read) the default
+ * outgoing flag.
+ */
 export function simpleLine(row: IDataObject, defaultOutgoing?: string | null): IDataObject {
 	const line: IDataObject = {
 		id: numberOrNull(row.CONFIG_ID),
@@ -163,7 +169,9 @@ function registrationOfStatus(status: RegistrationStatus): SimpleRegistration {
 	return fromStatus(status.STATUS_RESULT, isHealthy(status, 'unhealthy'), summarise(status));
 }
 
-/** Check All Lines' line item: the registration read now, and the verdict (which may count calls). */
+/**
+ * Check All Lines' line item: the registration read now, and the verdict (which may count calls).
+ */
 function checkedLine(raw: IDataObject): IDataObject {
 	const line = simpleLine(raw);
 	if (raw.TYPE === 'office') line.registration = officeRegistration();

@@ -42,7 +42,10 @@ function afterOldLineDeleted(error: unknown, entry: PlanEntry): unknown {
 	});
 }
 
-/** A type change whose delete failed: no new line was made; whether the old one is gone depends on the delete. */
+/**
+ * A type change whose delete failed: no new line was made; whether the old one is gone depends on
+ * the delete.
+ */
 function oldLineNotDeleted(error: unknown, entry: PlanEntry): unknown {
 	if (!(error instanceof Bitrix24Error)) return error;
 	const oldId = existingId(entry);
@@ -54,7 +57,10 @@ function oldLineNotDeleted(error: unknown, entry: PlanEntry): unknown {
 	});
 }
 
-/** TITLE_EXISTS although the sync saw no line with the title: a connection the webhook cannot see holds it. */
+/**
+ * TITLE_EXISTS although the sync saw no line with the title: a connection the webhook cannot see
+ * holds it.
+ */
 function explainTitleTaken(error: unknown, entry: PlanEntry): unknown {
 	if (
 		!(error instanceof Bitrix24Error) ||
@@ -72,7 +78,8 @@ function explainTitleTaken(error: unknown, entry: PlanEntry): unknown {
 /**
  * The line as the portal now has it, without reading it again: the portal stores the password
  * trimmed, and a new server, login or password restarts a cloud line's registration, which `get`
- * then shows as code 0 with no message until the status is refreshed (docs/bitrix24-behaviour.md#changing-a-line) — the old code
+ * then shows as code 0 with no message until the status is refreshed
+ * (docs/bitrix24-behaviour.md#changing-a-line) — the old code
  * would claim a verdict about credentials that are no longer there.
  */
 function afterUpdate(entry: PlanEntry): IDataObject {

@@ -12,19 +12,27 @@ import { Bitrix24Error } from '../../shared/transport/errors';
  * and a real run plan exactly alike.
  */
 
-/** Bitrix24 allows this many cloud lines per portal, counting lines the webhook cannot see (docs/bitrix24-behaviour.md#the-cloud-line-limit). */
+/**
+ * Bitrix24 allows this many cloud lines per portal, counting lines the webhook cannot see
+ * (docs/bitrix24-behaviour.md#the-cloud-line-limit).
+ */
 export const MAX_CLOUD_LINES = 10;
 
 export type SyncAction = 'create' | 'update' | 'unchanged' | 'replace' | 'delete';
 
-/** One input item as a desired line, its fields already normalised as the portal would store them. */
+/**
+ * One input item as a desired line, its fields already normalised as the portal would store them.
+ */
 export interface DesiredLine {
 	itemIndex: number;
 	title: string;
 	type: 'cloud' | 'office';
 	server: string;
 	login: string;
-	/** as entered (the portal trims it when storing, but checks its length untrimmed); '' = not managed */
+	/**
+	 * as entered (the portal trims it when storing, but checks its length untrimmed); '' = not
+	 * managed
+	 */
 	password: string;
 }
 
@@ -32,7 +40,10 @@ export interface SyncSettings {
 	deleteUnlisted: boolean;
 	/** lower-cased but never trimmed: "Team " must not reach "Teamwork"; '' = none */
 	managedPrefix: string;
-	/** lower-cased whole titles (trimmed: the portal stores titles trimmed, so no title has spaces around it) */
+	/**
+	 * lower-cased whole titles (trimmed: the portal stores titles trimmed, so no title has spaces
+	 * around it)
+	 */
 	managedTitles: Set<string>;
 	allowTypeChange: boolean;
 	sendPasswords: 'whenChanged' | 'always';
@@ -46,7 +57,10 @@ export interface PlanEntry {
 	type: string;
 	/** the line as the portal has it now, if there is one */
 	existing?: LineRow;
-	/** the Bitrix24 names of the fields the write changes: for update the differing ones, for create and replace all sent */
+	/**
+	 * the Bitrix24 names of the fields the write changes: for update the differing ones, for create
+	 * and replace all sent
+	 */
 	changes: string[];
 	/** for create and replace: the line voximplant.sip.add makes */
 	newLine?: NewLine;
@@ -83,7 +97,9 @@ export function isManaged(line: Line, settings: SyncSettings): boolean {
 	return settings.managedTitles.has(key);
 }
 
-/** Why no line may be deleted in this run, decided before the plan counts the places deletions free. */
+/**
+ * Why no line may be deleted in this run, decided before the plan counts the places deletions free.
+ */
 export type DeletionBlock = Bitrix24Error | undefined;
 
 /** The fields of an existing line that differ from the desired ones: what update gets. */
@@ -233,7 +249,10 @@ function planOne(
 	};
 }
 
-/** Whether an entry frees a cloud place when its delete goes through: a deletion or a type change away from cloud. */
+/**
+ * Whether an entry frees a cloud place when its delete goes through: a deletion or a type change
+ * away from cloud.
+ */
 export function freesCloudPlace(entry: PlanEntry): boolean {
 	return (
 		(entry.action === 'delete' || entry.action === 'replace') &&

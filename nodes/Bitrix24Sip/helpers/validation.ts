@@ -1,7 +1,10 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-/** Bitrix24's limit for SERVER, LOGIN and PASSWORD (docs/bitrix24-behaviour.md#length-limits); TITLE has none. */
+/**
+ * Bitrix24's limit for SERVER, LOGIN and PASSWORD (docs/bitrix24-behaviour.md#length-limits); TITLE
+ * has none.
+ */
 export const MAX_FIELD_LENGTH = 100;
 
 /**
@@ -57,7 +60,10 @@ function describe(value: unknown): string {
 	return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
-/** The server trims SERVER, then removes every "http://" and "https://" in it (case-sensitive; docs/bitrix24-behaviour.md#server-addresses). */
+/**
+ * The server trims SERVER, then removes every "http://" and "https://" in it (case-sensitive;
+ * docs/bitrix24-behaviour.md#server-addresses).
+ */
 export function normaliseServer(server: string): string {
 	return server.trim().split('http://').join('').split('https://').join('');
 }
@@ -172,7 +178,8 @@ export function readType(ctx: IExecuteFunctions, itemIndex: number): string {
 }
 
 /**
- * A password of only spaces: the portal stores passwords trimmed (docs/bitrix24-behaviour.md#passwords-are-stored-trimmed), so it would store an
+ * A password of only spaces: the portal stores passwords trimmed
+ * (docs/bitrix24-behaviour.md#passwords-are-stored-trimmed), so it would store an
  * empty one and the line would stop registering. Never sent.
  */
 export function blankPasswordError(ctx: IExecuteFunctions, itemIndex: number): NodeOperationError {
@@ -190,7 +197,10 @@ export function blankPasswordError(ctx: IExecuteFunctions, itemIndex: number): N
  */
 export type BlankPassword = 'refuse' | 'keep';
 
-/** Server, Login and Password of one item, as voximplant.sip.add will store them (docs/bitrix24-behaviour.md#line-fields-as-the-portal-stores-them). */
+/**
+ * Server, Login and Password of one item, as voximplant.sip.add will store them
+ * (docs/bitrix24-behaviour.md#line-fields-as-the-portal-stores-them).
+ */
 export function readConnection(
 	ctx: IExecuteFunctions,
 	itemIndex: number,

@@ -21,7 +21,10 @@ export interface LineCalls {
 	calls: CallStats;
 }
 
-/** Per line (CONFIG_ID), whether its calls were over the threshold when last seen: a failing line is reported once. */
+/**
+ * Per line (CONFIG_ID), whether its calls were over the threshold when last seen: a failing line is
+ * reported once.
+ */
 export type SeenCallsFailing = Record<string, boolean>;
 
 /** Each line's calls in the window, by CONFIG_ID; a line without calls has zero counts. */
@@ -97,7 +100,9 @@ export function currentCallsItems(
 		.map((configId) => callsItem('currentState', lines[configId], settings, detectedAt));
 }
 
-/** Lines whose calls fail too often within the chosen hours; the calls need only the list of lines. */
+/**
+ * Lines whose calls fail too often within the chosen hours; the calls need only the list of lines.
+ */
 export const callsFamily: EventFamily<Record<string, LineCalls>, 'callsFailing'> = {
 	key: 'callsFailing',
 	chosen: (settings) => anyChosen(settings, CALL_EVENTS),

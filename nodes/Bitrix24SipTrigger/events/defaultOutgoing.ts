@@ -13,7 +13,10 @@ import type { EventFamily, Poll } from './family';
 import type { SeenLines } from './lines';
 import { seenHealth, seenIdentity } from './lines';
 
-/** The default outgoing line as remembered: its raw value and verdict (healthy when it is no SIP line). */
+/**
+ * The default outgoing line as remembered: its raw value and verdict (healthy when it is no SIP
+ * line).
+ */
 export interface SeenDefaultOutgoing {
 	value: string;
 	healthy: boolean;
@@ -142,7 +145,9 @@ export function currentDefaultOutgoingItem(
 	return defaultOutgoingItem('currentState', reading, seen, lines, undefined, null, detectedAt);
 }
 
-/** The lines as this poll sees them: the line family is judged first whenever this one is chosen. */
+/**
+ * The lines as this poll sees them: the line family is judged first whenever this one is chosen.
+ */
 function linesNow(poll: Poll): SeenLines {
 	if (!poll.after.lines) throw new Error('The default outgoing line is judged after the lines');
 	return poll.after.lines;
@@ -161,7 +166,8 @@ export const defaultOutgoingFamily: EventFamily<DefaultOutgoingReading, 'default
 			cloud: true,
 			office: true,
 		});
-		// Bitrix24 does not filter voximplant.sip.status: an unseen cloud line's registration can be read
+		// Bitrix24 does not filter voximplant.sip.status: an unseen cloud line's registration can be
+		// read
 		const registration =
 			resolved.kind === 'unknownSipLine' && resolved.regId !== null
 				? await readRegistration(portal.client, { TYPE: 'cloud', REG_ID: resolved.regId })

@@ -9,7 +9,9 @@ import type { LineEvent, TriggerEvent, TriggerPendingAs, TriggerSettings } from 
 import { anyChosen, byConfigId, DEFAULT_OUTGOING_EVENTS, LINE_EVENTS } from '../changes';
 import type { EventFamily } from './family';
 
-/** A line as remembered between polls: what the items of a later change need, never its passwords. */
+/**
+ * A line as remembered between polls: what the items of a later change need, never its passwords.
+ */
 export interface SeenLine {
 	TITLE: string;
 	TYPE: string;

@@ -48,7 +48,9 @@ export class PortalReader {
 		return this.callsRead;
 	}
 
-	/** Resolves once every read made after the lines has answered; fails with the first that failed. */
+	/**
+	 * Resolves once every read made after the lines has answered; fails with the first that failed.
+	 */
 	async followingReads(): Promise<void> {
 		await Promise.all(this.following);
 	}

@@ -3,7 +3,8 @@ import { objectField, textField } from './formBody';
 import { integerField, unixSecondsToIso } from './formValues';
 
 /**
- * A telephony event as a Bitrix24 outgoing webhook delivers it (docs/bitrix24-behaviour.md#call-events): which event, its
+ * A telephony event as a Bitrix24 outgoing webhook delivers it
+ * (docs/bitrix24-behaviour.md#call-events): which event, its
  * call data and where it came from. `auth` (the application token among it) is read field by
  * field and never copied. callItem.ts turns a delivery into the workflow's item.
  */

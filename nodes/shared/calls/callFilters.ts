@@ -108,7 +108,9 @@ export function readFilters(raw: IDataObject, lookUpLines: boolean): CallFilters
 	return { onlyFailed, onlySipLines, lines, callTypes };
 }
 
-/** The lines as the filters see them: looked up (rows), not looked up (null), or the lookup failed. */
+/**
+ * The lines as the filters see them: looked up (rows), not looked up (null), or the lookup failed.
+ */
 export interface FilterContext {
 	lines: IDataObject[] | null;
 	lookupFailed: boolean;

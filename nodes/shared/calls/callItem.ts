@@ -86,7 +86,8 @@ const OUTGOING_AT_INIT = new Set([1, 4, 5]);
 
 /**
  * The other party's number at Call Init. The portal fills PHONE_NUMBER and CALLER_ID by direction
- * (docs/bitrix24-behaviour.md#call-init): incoming, PHONE_NUMBER is the line's search id and CALLER_ID the caller; outgoing,
+ * (docs/bitrix24-behaviour.md#call-init): incoming, PHONE_NUMBER is the line's search id and
+ * CALLER_ID the caller; outgoing,
  * CALLER_ID is the line and PHONE_NUMBER the number dialled. A REST application's call carries the
  * client as CALLER_ID only, whatever its type. Without a known type the party is the field that is
  * not the line.

@@ -67,7 +67,10 @@ function describeLine(
 	}
 }
 
-/** Whether a voximplant.sip.get row reads the line number from the SIP headers (DETECT_LINE_NUMBER = Y). */
+/**
+ * Whether a voximplant.sip.get row reads the line number from the SIP headers (DETECT_LINE_NUMBER =
+ * Y).
+ */
 export function detectsLineNumber(line: IDataObject): boolean {
 	return String(line.DETECT_LINE_NUMBER ?? '').toUpperCase() === 'Y';
 }
@@ -83,7 +86,8 @@ function numberOrNull(value: unknown): number | null {
 export function resolveCallLine(searchId: string | null, knowledge: LineKnowledge): CallLine {
 	const lookedUp = knowledge.lines !== null;
 	const resolved = resolveSearchId(searchId ?? '', knowledge.lines ?? []);
-	// without a lookup, "a SIP line none of the seen lines is" only means "a SIP line": none were read
+	// without a lookup, "a SIP line none of the seen lines is" only means "a SIP line": none were
+	// read
 	const kind = !lookedUp && resolved.kind === 'unknownSipLine' ? 'sipLine' : resolved.kind;
 	const line = resolved.line;
 	const out: CallLine = {
@@ -100,14 +104,18 @@ export function resolveCallLine(searchId: string | null, knowledge: LineKnowledg
 	return out;
 }
 
-/** The search id an event names its line by: PORTAL_NUMBER (end), ACCOUNT_SEARCH_ID or REST_APP (init). */
+/**
+ * The search id an event names its line by: PORTAL_NUMBER (end), ACCOUNT_SEARCH_ID or REST_APP
+ * (init).
+ */
 export function lineSearchIdOf(delivery: Delivery): string | null {
 	const { data } = delivery;
 	if (delivery.event === 'ONVOXIMPLANTCALLEND') return nullableTextField(data, 'PORTAL_NUMBER');
 	if (delivery.event === 'ONVOXIMPLANTCALLINIT') {
 		const account = textField(data, 'ACCOUNT_SEARCH_ID');
 		if (account !== undefined && account.trim() !== '') return account;
-		// a REST application's call names its application instead of a line (docs/bitrix24-behaviour.md#call-init)
+		// a REST application's call names its application instead of a line
+		// (docs/bitrix24-behaviour.md#call-init)
 		const app = integerField(data, 'REST_APP_ID');
 		return app !== null ? `REST_APP:${app}` : (account ?? null);
 	}

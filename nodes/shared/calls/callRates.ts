@@ -89,7 +89,10 @@ export function callsWords(
 	return `${stats.failed} of ${calls} failed in ${window} (${percentWords(stats.failureRate)})${reasons ? `: ${reasons}` : ''}`;
 }
 
-/** Counts, failure rate and the most frequent failures of these calls. A call failed unless its code is "200". */
+/**
+ * Counts, failure rate and the most frequent failures of these calls. A call failed unless its code
+ * is "200".
+ */
 export function callStats(records: CallRecord[], hours: number): CallStats {
 	const total = records.length;
 	const failed = records.filter((record) => isFailedCall(record.CALL_FAILED_CODE)).length;
@@ -103,7 +106,10 @@ export function callStats(records: CallRecord[], hours: number): CallStats {
 	return { ...counts, summary: callsWords(counts) };
 }
 
-/** Whether the failure rate is strictly above the threshold; never without calls or without a threshold. */
+/**
+ * Whether the failure rate is strictly above the threshold; never without calls or without a
+ * threshold.
+ */
 export function isOverThreshold(
 	stats: Pick<CallStats, 'failureRate'>,
 	threshold: number | undefined,

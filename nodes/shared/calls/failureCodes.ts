@@ -30,7 +30,10 @@ export function normaliseFailureCode(value: unknown): string {
 	return String(value).trim();
 }
 
-/** Whether a call with this CALL_FAILED_CODE failed: everything but "200" (docs/bitrix24-behaviour.md#call-failure-codes). */
+/**
+ * Whether a call with this CALL_FAILED_CODE failed: everything but "200"
+ * (docs/bitrix24-behaviour.md#call-failure-codes).
+ */
 export function isFailedCall(code: string): boolean {
 	return normaliseFailureCode(code) !== SUCCESS_CODE;
 }

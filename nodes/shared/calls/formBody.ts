@@ -1,7 +1,9 @@
 /**
  * The body of a Bitrix24 outgoing-webhook delivery. Bitrix24 posts a PHP form
- * (`event=ONVOXIMPLANTCALLEND&data[CALL_ID]=…&auth[application_token]=…`, docs/bitrix24-behaviour.md#delivery-format); n8n parses a
- * form body with Node's querystring, which knows nothing of brackets, so the node receives FLAT keys
+ * (`event=ONVOXIMPLANTCALLEND&data[CALL_ID]=…&auth[application_token]=…`,
+ * docs/bitrix24-behaviour.md#delivery-format); n8n parses a
+ * form body with Node's querystring, which knows nothing of brackets, so the node receives FLAT
+ * keys
  * such as `data[CALL_ID]`. Other setups (a proxy turning the form into JSON, an extended parser)
  * hand over nested objects. This turns either into one nested shape of strings, as PHP sees it.
  */
@@ -35,13 +37,17 @@ export function wellFormed(text: string): string {
 	return text.replace(LONE_SURROGATE, '\uFFFD');
 }
 
-/** Splits `data[CALL_ID]` into `data` and `CALL_ID`, as php_register_variable does; null when it has no name. */
+/**
+ * Splits `data[CALL_ID]` into `data` and `CALL_ID`, as php_register_variable does; null when it has
+ * no name.
+ */
 export function splitBracketKey(rawKey: string): string[] | null {
 	const key = rawKey.replace(/^ +/, '');
 	const open = key.indexOf('[');
 	const close = open >= 0 ? key.indexOf(']', open) : -1;
 	if (open < 0 || close < 0) {
-		// without a complete first pair the whole name is plain; PHP makes spaces, dots and `[` underscores
+		// without a complete first pair the whole name is plain; PHP makes spaces, dots and `[`
+		// underscores
 		const base = key.replace(/[ .[]/g, '_');
 		return base === '' ? null : [base];
 	}
@@ -88,7 +94,10 @@ function assign(root: FormObject, path: string[], value: FormValue): void {
 	}
 }
 
-/** A scalar as PHP would have sent it in a form: text; null and undefined are left out (undefined here). */
+/**
+ * A scalar as PHP would have sent it in a form: text; null and undefined are left out (undefined
+ * here).
+ */
 function scalarText(value: unknown): string | undefined {
 	if (value === null || value === undefined) return undefined;
 	if (typeof value === 'string') return wellFormed(value);
@@ -97,7 +106,10 @@ function scalarText(value: unknown): string | undefined {
 	return undefined;
 }
 
-/** An already nested value (JSON, an extended parser), with its keys and values as a form would carry them. */
+/**
+ * An already nested value (JSON, an extended parser), with its keys and values as a form would
+ * carry them.
+ */
 function fromNested(value: unknown, depth: number): FormValue | undefined {
 	if (Array.isArray(value) || isFormObject(value)) {
 		if (depth >= MAX_DEPTH) return undefined;
@@ -131,7 +143,9 @@ function urlDecode(text: string): string {
 	return Buffer.from(bytes).toString('utf8');
 }
 
-/** A form body still as text (a setup that passes it on unparsed), read as PHP's parse_str would. */
+/**
+ * A form body still as text (a setup that passes it on unparsed), read as PHP's parse_str would.
+ */
 function fromText(text: string): FormObject {
 	const root = emptyObject();
 	for (const pair of text.replace(/^\uFEFF/, '').split('&')) {

@@ -58,7 +58,8 @@ const ISO_WITH_OFFSET =
 
 /**
  * A portal date as an ISO string in UTC. A date without an offset cannot be placed in time (the
- * portal's zone is unknown here), so it is null rather than a guess; the text as sent is kept beside it.
+ * portal's zone is unknown here), so it is null rather than a guess; the text as sent is kept
+ * beside it.
  */
 export function portalDateToIso(value: string | undefined): string | null {
 	if (value === undefined) return null;

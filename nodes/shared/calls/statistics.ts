@@ -6,7 +6,8 @@ import { Bitrix24Error } from '../transport/errors';
 import { normaliseFailureCode } from './failureCodes';
 
 /*
- * Reading the portal's call history with voximplant.statistic.get (docs/bitrix24-behaviour.md#call-history).
+ * Reading the portal's call history with voximplant.statistic.get
+ * (docs/bitrix24-behaviour.md#call-history).
  *
  * - The filter holds `>=CALL_START_DATE` only: the server silently drops keys it does not know,
  *   so every extra key would be a way to read more than asked without noticing. The date carries
@@ -26,13 +27,18 @@ export const STATISTIC_METHOD = 'voximplant.statistic.get';
 /** The fields of a statistics row that the rates need. */
 export interface CallRecord {
 	ID: string;
-	/** the line's search id: `reg<REG_ID>`, an office line's INCOMING_LOGIN, a number, `REST_APP:<id>` */
+	/**
+	 * the line's search id: `reg<REG_ID>`, an office line's INCOMING_LOGIN, a number, `REST_APP:<id>`
+	 */
 	PORTAL_NUMBER: string;
 	CALL_FAILED_CODE: string;
 	CALL_START_DATE: string | null;
 }
 
-/** A moment as the filter wants it: ISO 8601 in UTC with an explicit `+00:00`, e.g. `2026-11-24T04:00:00+00:00`. */
+/**
+ * A moment as the filter wants it: ISO 8601 in UTC with an explicit `+00:00`, e.g.
+ * `2026-11-24T04:00:00+00:00`.
+ */
 export function statisticDate(moment: Date): string {
 	return `${moment.toISOString().slice(0, 19)}+00:00`;
 }
@@ -93,7 +99,8 @@ export const STATISTICS_PERMISSION_HINT =
 	'Give the user who created the webhook the telephony permission "Call statistics" → View, set to "Any" (Telephony → Access permissions). This is not the line permission "Manage numbers". A level below "Any" does not fail: Bitrix24 then silently returns only the calls of the users that level allows, so the counts come out too low.';
 
 /**
- * ACCESS_DENIED from voximplant.statistic.get is the statistics permission (docs/bitrix24-behaviour.md#call-statistics-permission), not the
+ * ACCESS_DENIED from voximplant.statistic.get is the statistics permission
+ * (docs/bitrix24-behaviour.md#call-statistics-permission), not the
  * line permission the transport names for every other telephony method; a closed subscription
  * keeps its own words.
  */
@@ -114,7 +121,8 @@ export function explainStatisticsError(error: unknown): unknown {
  */
 export async function readCalls(client: Bitrix24Client, since: Date): Promise<CallRecord[]> {
 	const filter: IDataObject = { '>=CALL_START_DATE': statisticDate(since) };
-	// `start` must be lower case: the server upper-cases the other keys, not this one (docs/bitrix24-behaviour.md#call-history)
+	// `start` must be lower case: the server upper-cases the other keys, not this one
+	// (docs/bitrix24-behaviour.md#call-history)
 	const page = async (start: number) =>
 		await client.call<unknown>(STATISTIC_METHOD, {
 			FILTER: filter,

@@ -8,7 +8,8 @@ import type {
 
 /**
  * The application token of a Bitrix24 outgoing webhook: one random token per webhook, sent as
- * `auth[application_token]` with every event (docs/bitrix24-behaviour.md#application-token). It is the only proof that a delivery
+ * `auth[application_token]` with every event (docs/bitrix24-behaviour.md#application-token). It is
+ * the only proof that a delivery
  * comes from the portal, so it is compared in constant time and never shown anywhere.
  */
 

@@ -17,9 +17,14 @@ export const CUT_FACTOR = 0.5;
  * 50 calls every 4 s on a standard portal. More processes than that: set the Processes hint.
  */
 export const MIN_SHARE = 1 / 8;
-/** Refusals within this time after a cut belong to the same overflow (requests already under way). */
+/**
+ * Refusals within this time after a cut belong to the same overflow (requests already under way).
+ */
 export const CUT_COOLDOWN_MS = 3_000;
-/** After this long without a refusal, while requests are being accepted, the share grows by RAISE_STEP. */
+/**
+ * After this long without a refusal, while requests are being accepted, the share grows by
+ * RAISE_STEP.
+ */
 export const RAISE_EVERY_MS = 20_000;
 export const RAISE_STEP = 0.05;
 
@@ -34,7 +39,10 @@ export class AdaptiveShare {
 		return this.current;
 	}
 
-	/** The portal refused a request as too many: cut the share, once per overflow. Returns whether it cut. */
+	/**
+	 * The portal refused a request as too many: cut the share, once per overflow. Returns whether it
+	 * cut.
+	 */
 	noteRefused(now: number): boolean {
 		this.quietSince = now;
 		if (now - this.cutAt < CUT_COOLDOWN_MS) return false;

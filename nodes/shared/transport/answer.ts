@@ -4,7 +4,8 @@ import type { Delivery } from './errors';
 import { Bitrix24Error, explain, isKnownCode } from './errors';
 import { originOf, redact } from './webhookUrl';
 
-/** Bitrix24's `time` object: only the parts the limiters read; both may be missing (spec §5). */
+/** Bitrix24's `time` object: only the parts the limiters read; both may be missing
+ * (docs/bitrix24-behaviour.md#operating-time). */
 export interface TimeInfo {
 	operating?: number;
 	operating_reset_at?: number;
@@ -34,7 +35,9 @@ function optionalNumber(value: unknown): number | undefined {
 	return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** Reads `result`, `total`, `next` and `time` out of a plain answer or one command's batch parts. */
+/**
+ * Reads `result`, `total`, `next` and `time` out of a plain answer or one command's batch parts.
+ */
 export function envelopeOf(
 	result: unknown,
 	total: unknown,
@@ -49,7 +52,8 @@ export function envelopeOf(
 	};
 }
 
-/** Codes the portal answers before running anything: the call is safe to send again (spec §5). */
+/** Codes the portal answers before running anything: the call is safe to send again
+ * (docs/bitrix24-behaviour.md#refused-calls-are-safe-to-repeat). */
 const REFUSED = new Set(['QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT']);
 
 /** Server faults: the method may have done part of its work before it failed. */

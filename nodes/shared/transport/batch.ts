@@ -14,7 +14,9 @@ export interface BatchCommand {
 	query: string;
 }
 
-/** What reading a command's answer needs: its key, and the statuses its caller named (client.ts). */
+/**
+ * What reading a command's answer needs: its key, and the statuses its caller named (client.ts).
+ */
 export interface CommandToRead {
 	key: string;
 	statusByCode?: Record<string, number>;
@@ -101,7 +103,10 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 export type CommandOutcome = { ok: true; envelope: Envelope } | { ok: false; error: Bitrix24Error };
 
-/** Splits a batch answer into one outcome per command, through the same error decoding as plain calls. */
+/**
+ * Splits a batch answer into one outcome per command, through the same error decoding as plain
+ * calls.
+ */
 export function readBatchResult(
 	result: unknown,
 	commands: CommandToRead[],

@@ -39,7 +39,10 @@ export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
 };
 
 export interface CallOptions {
-	/** false for a call that must never be repeated blindly: it may have run before its answer was lost */
+	/**
+	 * false for a call that must never be repeated blindly: it may have run before its answer was
+	 * lost
+	 */
 	idempotent?: boolean;
 	/**
 	 * Calls of one run with the same key keep their order: the later never goes in the same request
@@ -62,7 +65,10 @@ function readWebhookUrl(raw: unknown): ParsedWebhookUrl | Bitrix24Error {
 	}
 }
 
-/** The execution's cancel signal where n8n offers one (executions do; polls and list searches do not). */
+/**
+ * The execution's cancel signal where n8n offers one (executions do; polls and list searches do
+ * not).
+ */
 function cancelSignalOf(ctx: ApiContext): AbortSignal | undefined {
 	return 'getExecutionCancelSignal' in ctx && typeof ctx.getExecutionCancelSignal === 'function'
 		? ctx.getExecutionCancelSignal()
@@ -89,7 +95,9 @@ export class Bitrix24Client {
 	private constructor(
 		private readonly queue: CallQueue,
 		private readonly run: RunState,
-		/** the queue is the webhook's shared one, where other executions' calls join the same requests */
+		/**
+		 * the queue is the webhook's shared one, where other executions' calls join the same requests
+		 */
 		private readonly sharesQueue: boolean,
 	) {}
 
@@ -101,7 +109,9 @@ export class Bitrix24Client {
 		return this.sharesQueue ? this.queue : undefined;
 	}
 
-	/** Reads the credential once; a malformed webhook URL fails here with a message naming the fix. */
+	/**
+	 * Reads the credential once; a malformed webhook URL fails here with a message naming the fix.
+	 */
 	static async create(
 		ctx: ApiContext,
 		options: Partial<ClientOptions> = {},

@@ -39,7 +39,9 @@ export interface Bitrix24ErrorOptions {
 	httpStatus?: number;
 	/** what the user should do */
 	hint?: string;
-	/** this answers a repeat of a call whose first answer was lost: the first may have done the work */
+	/**
+	 * this answers a repeat of a call whose first answer was lost: the first may have done the work
+	 */
 	repeatedAfterLostAnswer?: boolean;
 	/** facts for the error item, e.g. the id of a line whose creation could not be confirmed */
 	details?: IDataObject;
@@ -162,14 +164,17 @@ export function slowedDownTooLong(use: RunTimeUse, waitMs: number): Bitrix24Erro
 	});
 }
 
-/** The portal blocked the method (OPERATION_TIME_LIMIT) and the retry's wait does not fit into Max Wait. */
+/**
+ * The portal blocked the method (OPERATION_TIME_LIMIT) and the retry's wait does not fit into Max
+ * Wait.
+ */
 export function blockedTooLong(
 	error: Bitrix24Error,
 	restMethod: string,
 	resetAt: number | undefined,
 	delayMs: number,
 ): Bitrix24Error {
-	// a reset time is stated only when Bitrix24 gave one (spec §5)
+	// a reset time is stated only when Bitrix24 gave one (docs/bitrix24-behaviour.md#operating-time)
 	return error.with({
 		message:
 			resetAt !== undefined
@@ -197,7 +202,10 @@ export function cutOffByCancellation(): Bitrix24Error {
 	});
 }
 
-/** ACCESS_DENIED means two things (spec §2): REST off for the whole portal, or a missing permission. */
+/**
+ * ACCESS_DENIED means two things (docs/bitrix24-behaviour.md#access-denied-has-two-meanings): REST
+ * off for the whole portal, or a missing permission.
+ */
 export const REST_NEEDS_SUBSCRIPTION = 'Bitrix24 REST is available only on a commercial plan';
 
 interface Explanation {
@@ -318,7 +326,10 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 	}),
 };
 
-/** Lines of every inbound webhook and of the Bitrix24 UI share one pool (spec §3). */
+/**
+ * Lines of every inbound webhook and of the Bitrix24 UI share one pool
+ * (docs/bitrix24-behaviour.md#one-pool-of-lines-for-every-inbound-webhook).
+ */
 export const LINE_NOT_FOUND_HINT =
 	'Check the Line ID (CONFIG_ID). Every inbound webhook of the portal and the Bitrix24 UI see the same SIP lines; only lines made by an OAuth application are hidden from webhooks. The line may have been deleted.';
 
@@ -330,7 +341,9 @@ export function splitParts(description: string): string[] {
 		.filter((part) => part !== '');
 }
 
-/** Whether the node knows what this code means, so that it decides by the code, not the HTTP status. */
+/**
+ * Whether the node knows what this code means, so that it decides by the code, not the HTTP status.
+ */
 export function isKnownCode(code: string): boolean {
 	return Object.prototype.hasOwnProperty.call(EXPLANATIONS, code);
 }
@@ -376,7 +389,8 @@ export function toNodeApiError(
 
 /**
  * Any failure as the n8n error it should be: what the portal answered becomes a NodeApiError,
- * what the user entered (a malformed webhook URL, a value that cannot be sent) a NodeOperationError.
+ * what the user entered (a malformed webhook URL, a value that cannot be sent) a
+ * NodeOperationError.
  */
 export function toNodeError(
 	node: INode,

@@ -61,7 +61,10 @@ export class RecentRuns {
 		this.seenAt.set(execution, now);
 	}
 
-	/** Whether an execution other than the waiting ones queued a call within `windowMs`, or several wait. */
+	/**
+	 * Whether an execution other than the waiting ones queued a call within `windowMs`, or several
+	 * wait.
+	 */
 	company(waiting: readonly unknown[], now: number, windowMs: number): boolean {
 		const own = new Set(waiting);
 		if (own.size > 1) return true;

@@ -14,7 +14,10 @@ import { Bitrix24Error, cancelled, invalidWebhookUrl } from './errors';
 
 export const CREDENTIAL_TYPE = 'bitrix24WebhookApi';
 
-/** Any n8n context that may call the portal with the node's credential (the call trigger's line lookup runs in a webhook). */
+/**
+ * Any n8n context that may call the portal with the node's credential (the call trigger's line
+ * lookup runs in a webhook).
+ */
 export type ApiContext =
 	| IExecuteFunctions
 	| IPollFunctions
@@ -24,7 +27,9 @@ export type ApiContext =
 export interface RequestSettings {
 	timeoutMs: number;
 	secret?: string;
-	/** the credential's "Ignore SSL Issues": for self-hosted portals with a self-signed certificate */
+	/**
+	 * the credential's "Ignore SSL Issues": for self-hosted portals with a self-signed certificate
+	 */
 	allowUnauthorizedCerts?: boolean;
 }
 

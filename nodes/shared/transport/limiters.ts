@@ -11,7 +11,8 @@ export const STANDARD_PLAN: RateLimit = { burst: 50, perSecond: 2 };
 export const ENTERPRISE_PLAN: RateLimit = { burst: 250, perSecond: 5 };
 
 /**
- * A client-side copy of the portal's leaky bucket (spec §5): every request adds one, the level
+ * A client-side copy of the portal's leaky bucket (docs/bitrix24-behaviour.md#request-rate): every
+ * request adds one, the level
  * drains at perSecond, and a request waits rather than overflow it. The limit it paces to is the
  * configured one (the plan, divided by the Processes hint) times the share this process has learnt
  * (adaptiveShare.ts): other processes calling the same portal are seen only through its refusals.

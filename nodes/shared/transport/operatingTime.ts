@@ -1,10 +1,13 @@
 import type { TimeInfo } from './answer';
 
-/** Bitrix24's operating-time limit per method and webhook when a portal is not set otherwise (spec §5). */
+/** Bitrix24's operating-time limit per method and webhook when a portal is not set otherwise
+ * (docs/bitrix24-behaviour.md#operating-time). */
 export const DEFAULT_OPERATING_LIMIT_SECONDS = 420;
 /** From this share of the limit on, a method's calls are spread out instead of sent at once. */
 const SLOW_DOWN_FROM = 0.8;
-/** A basket of the portal's 10-minute window is one minute: the sum can only fall a minute later. */
+/**
+ * A basket of the portal's 10-minute window is one minute: the sum can only fall a minute later.
+ */
 const BASKET_MS = 60_000;
 /** Calls of 0.1 s or less are not counted by the portal. */
 const UNCOUNTED_SECONDS = 0.1;
@@ -22,7 +25,8 @@ interface MethodUse {
 }
 
 /**
- * What the portal tells about each method's operating time (spec §5), for one webhook: the running
+ * What the portal tells about each method's operating time
+ * (docs/bitrix24-behaviour.md#operating-time), for one webhook: the running
  * sum (`time.operating`, sent only while the limiter is active) and when the oldest minute leaves
  * the window (`time.operating_reset_at`, only when known). Near the limit a method's calls are
  * spaced out so that the remaining run time lasts until the window moves on, instead of running
@@ -40,7 +44,10 @@ export class OperatingTimes {
 		return this.limit;
 	}
 
-	/** Reads the `time` of an answer the method ran for; an answer without operating time means its limiter is idle. */
+	/**
+	 * Reads the `time` of an answer the method ran for; an answer without operating time means its
+	 * limiter is idle.
+	 */
 	note(restMethod: string, time: TimeInfo | undefined, now = Date.now()): void {
 		const resetAt = Number(time?.operating_reset_at);
 		if (Number.isFinite(resetAt) && resetAt > 0) this.blockedUntil.set(restMethod, resetAt);

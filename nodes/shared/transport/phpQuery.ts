@@ -2,7 +2,9 @@ import type { IDataObject } from 'n8n-workflow';
 
 type Value = IDataObject[keyof IDataObject];
 
-/** Percent-encodes like PHP's urlencode (RFC 1738: space as "+"), which parse_str reverses exactly. */
+/**
+ * Percent-encodes like PHP's urlencode (RFC 1738: space as "+"), which parse_str reverses exactly.
+ */
 function phpUrlencode(text: string): string {
 	return encodeURIComponent(text)
 		.replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
@@ -41,7 +43,8 @@ export function buildPhpQuery(params: IDataObject): string {
 
 /**
  * Inside a batch, Bitrix24 replaces `$result`, `$next`, `$total`, `$time`, `$error` and
- * `$error_description` references (any case, in values and keys, spec §4), after decoding, with an
+ * `$error_description` references (any case, in values and keys;
+ * docs/bitrix24-behaviour.md#references-inside-a-batch), after decoding, with an
  * earlier command's answer. A call with such text must never go through a batch: it goes alone.
  */
 export function mayFormBatchReference(params: IDataObject): boolean {

@@ -22,12 +22,14 @@ import { pickGroup } from './requestGroup';
 import { classify, fatalReach, mayRetry, retryDelayMs } from './retryPolicy';
 
 // registrationWait.ts imports it from here
-export { cancelled } from './errors';
 
 /** One node run (an execution's node, a poll, a list search) as the queue sees it. */
 export interface RunState {
 	readonly ctx: ApiContext;
-	/** the execution the run belongs to: runs of one execution (nodes in a row) are no company for each other */
+	/**
+	 * the execution the run belongs to: runs of one execution (nodes in a row) are no company for
+	 * each other
+	 */
 	readonly execution: unknown;
 	readonly timeoutMs: number;
 	readonly maxAttempts: number;
@@ -60,13 +62,18 @@ export interface PendingCall {
 	attempts: number;
 	/** an earlier attempt failed in a way that may have run it on the portal */
 	mayHaveRun: boolean;
-	/** the portal refused an earlier attempt as too many requests: running out of budget is its doing */
+	/**
+	 * the portal refused an earlier attempt as too many requests: running out of budget is its doing
+	 */
 	refusedByPortal: boolean;
 	resolve: (envelope: Envelope) => void;
 	reject: (error: Bitrix24Error) => void;
 }
 
-/** What all queues of one webhook share in the process: the portal's bucket and the webhook's operating times. */
+/**
+ * What all queues of one webhook share in the process: the portal's bucket and the webhook's
+ * operating times.
+ */
 export interface Lane {
 	readonly bucket: LeakyBucket;
 	readonly operating: OperatingTimes;
@@ -135,7 +142,10 @@ export class CallQueue {
 		}
 	}
 
-	/** The run's execution was cancelled: its waiting calls fail at the queue's next pass, nobody else's. */
+	/**
+	 * The run's execution was cancelled: its waiting calls fail at the queue's next pass, nobody
+	 * else's.
+	 */
 	cancel(run: RunState): void {
 		run.cancelled = true;
 		this.nudged = true;
@@ -215,7 +225,9 @@ export class CallQueue {
 		return hold;
 	}
 
-	/** Waits for company: a full batch or a cancellation ends the wait early, and it counts as pacing. */
+	/**
+	 * Waits for company: a full batch or a cancellation ends the wait early, and it counts as pacing.
+	 */
 	private async waitForCompany(ready: RunState[], hold: number): Promise<void> {
 		const started = Date.now();
 		await this.sleepUntil(started + hold);
@@ -240,7 +252,9 @@ export class CallQueue {
 		for (const run of waiting) run.budget.spend(waited);
 	}
 
-	/** Calls that a cancellation or a fatal answer already decided fail at once, without being sent. */
+	/**
+	 * Calls that a cancellation or a fatal answer already decided fail at once, without being sent.
+	 */
 	private dropStopped(): void {
 		for (const run of this.runs) {
 			if (run.cancelled) {
@@ -281,7 +295,9 @@ export class CallQueue {
 		return true;
 	}
 
-	/** Moves the run's first `count` calls into the group (in one splice: a run may hold thousands). */
+	/**
+	 * Moves the run's first `count` calls into the group (in one splice: a run may hold thousands).
+	 */
 	private take(run: RunState, group: PendingCall[], count: number): void {
 		if (count === 0) return;
 		for (const call of run.pending.splice(0, count)) group.push(call);
@@ -318,7 +334,10 @@ export class CallQueue {
 		};
 	}
 
-	/** The request goes through the node context of a run that is still going: n8n aborts a cancelled run's requests. */
+	/**
+	 * The request goes through the node context of a run that is still going: n8n aborts a cancelled
+	 * run's requests.
+	 */
 	private senderOf(calls: PendingCall[]): PendingCall {
 		return calls.find((call) => !call.run.cancelled) ?? calls[0];
 	}
@@ -403,7 +422,8 @@ export class CallQueue {
 	/**
 	 * Rejects a call. A fatal answer stops the run's further calls, and — unless it is the run's
 	 * own (its cancellation, its budget) — the waiting calls of every run of this webhook, which
-	 * would get the same answer. An error answer to a repeat of a call that may have run already says so.
+	 * would get the same answer. An error answer to a repeat of a call that may have run already says
+	 * so.
 	 */
 	private fail(call: PendingCall, error: Bitrix24Error): void {
 		this.spreadFatal(call, error);
@@ -414,7 +434,10 @@ export class CallQueue {
 		);
 	}
 
-	/** Marks the runs a fatal answer stops (retryPolicy.ts, fatalReach); dropStopped fails their calls. */
+	/**
+	 * Marks the runs a fatal answer stops (retryPolicy.ts, fatalReach); dropStopped fails their
+	 * calls.
+	 */
 	private spreadFatal(call: PendingCall, error: Bitrix24Error): void {
 		const reach = fatalReach(error);
 		if (!reach) return;

@@ -14,7 +14,10 @@ import type { ParsedWebhookUrl } from './webhookUrl';
  * Entries nobody used for a while are dropped, so a long-running n8n does not grow.
  */
 
-/** Longer than the portal's 10-minute operating-time window and far longer than a bucket takes to empty. */
+/**
+ * Longer than the portal's 10-minute operating-time window and far longer than a bucket takes to
+ * empty.
+ */
 export const IDLE_MS = 15 * 60 * 1000;
 
 class WebhookLane implements Lane {
@@ -42,12 +45,17 @@ interface Portal {
 
 const portals = new Map<string, Portal>();
 
-/** The portal a webhook belongs to: its address and the folder an on-premise install may live in. */
+/**
+ * The portal a webhook belongs to: its address and the folder an on-premise install may live in.
+ */
 function portalKey(webhook: ParsedWebhookUrl): string {
 	return webhook.baseUrl.slice(0, webhook.baseUrl.lastIndexOf('/rest/'));
 }
 
-/** Drops the webhooks nobody used for IDLE_MS and whose queue is empty, then portals left without webhooks. */
+/**
+ * Drops the webhooks nobody used for IDLE_MS and whose queue is empty, then portals left without
+ * webhooks.
+ */
 export function pruneIdle(now = Date.now()): void {
 	for (const [key, portal] of portals) {
 		for (const [laneKey, lane] of portal.lanes) {
@@ -74,7 +82,8 @@ export function laneFor(
 		portals.set(key, portal);
 	}
 	portal.bucket.setLimit(limit);
-	// a credential is its URL and how it treats certificates: calls of two credentials never share a request
+	// a credential is its URL and how it treats certificates: calls of two credentials never share a
+	// request
 	const laneKey = `${webhook.baseUrl}|${allowUnauthorizedCerts ? 'insecure' : 'verified'}`;
 	let lane = portal.lanes.get(laneKey);
 	if (!lane) {

@@ -17,7 +17,10 @@ export interface Classification {
 	sameMethodOnly: boolean;
 }
 
-/** Answers that every further call of this credential would get too (spec §2: auth-stage errors). */
+/**
+ * Answers that every further call of this credential would get too
+ * (docs/bitrix24-behaviour.md#auth-stage-errors).
+ */
 const FATAL_CODES = new Set([
 	'INVALID_CREDENTIALS',
 	'NO_AUTH_FOUND',

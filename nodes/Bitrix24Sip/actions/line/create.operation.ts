@@ -100,7 +100,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const title = readText(this, 'title', itemIndex, { label: 'Title' }, (text) => text.trim());
 	const { server, login, password } = readConnection(this, itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	// a value from an expression that is no option must not fall through to "update the line that has the title"
+	// a value from an expression that is no option must not fall through to "update the line that has
+	// the title"
 	const ifTitleExists = readForItem(this.getNode(), itemIndex, () =>
 		toChoice<IfTitleExists>(
 			options.ifTitleExists,
@@ -125,7 +126,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		const row = await addLine({ client, line, ifTitleExists, own, run });
 		const output = outputLine(row, includePasswords);
 		if (waitSeconds > 0) {
-			// a new line's registration starts with the add; an existing line's may have been restarted by its update
+			// a new line's registration starts with the add; an existing line's may have been restarted
+			// by its update
 			const registration = await awaitLineRegistration(client, row, waitSeconds, {
 				restarted: true,
 				signal,

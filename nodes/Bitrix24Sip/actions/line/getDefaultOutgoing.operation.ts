@@ -18,9 +18,11 @@ export const description = updateDisplayOptions(
 );
 
 /**
- * Outputs `defaultOutgoing` (the raw value), `kind` (sipLine, unknownSipLine, restApp, number or none),
+ * Outputs `defaultOutgoing` (the raw value), `kind` (sipLine, unknownSipLine, restApp, number or
+ * none),
  * the line's CONFIG_ID, TITLE, TYPE and REG_ID (null where unknown), a `description` in words, and
- * `line`: the whole line as Line → Get outputs it, or null when the default is not a visible SIP line.
+ * `line`: the whole line as Line → Get outputs it, or null when the default is not a visible SIP
+ * line.
  */
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const includePasswords = readIncludePasswords(this, itemIndex);

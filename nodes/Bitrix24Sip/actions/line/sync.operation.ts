@@ -246,7 +246,8 @@ function readSettings(ctx: IExecuteFunctions): SyncSettings {
 		sendPasswords,
 	};
 	if (!deleteUnlisted) return settings;
-	// the prefix as typed: compared without regard to case but never trimmed, so "Team " never reaches "Teamwork"
+	// the prefix as typed: compared without regard to case but never trimmed, so "Team " never
+	// reaches "Teamwork"
 	const prefix = asText(ctx, ctx.getNodeParameter('managedPrefix', 0, ''), PREFIX_LABEL, 0);
 	settings.managedTitles = readManagedTitles(ctx);
 	if (prefix.trim() === '' && settings.managedTitles.size === 0) {
@@ -287,7 +288,9 @@ function readDesired(ctx: IExecuteFunctions, itemIndex: number, title: string): 
 interface Inputs {
 	desired: DesiredLine[];
 	errors: Map<number, ItemError>;
-	/** the title of every item that has a readable one, valid or not: those lines are never deleted */
+	/**
+	 * the title of every item that has a readable one, valid or not: those lines are never deleted
+	 */
 	listedKeys: Set<string>;
 	/** an item whose title could not be read: the sync cannot tell which line it protects */
 	unreadableTitle?: number;
@@ -416,7 +419,9 @@ interface CheckFailure {
 	hint?: string;
 }
 
-/** The checks failed and the node does not continue on fail: one error listing every item's problem. */
+/**
+ * The checks failed and the node does not continue on fail: one error listing every item's problem.
+ */
 function checksFailed(ctx: IExecuteFunctions, failures: CheckFailure[]): NodeOperationError {
 	const first = failures[0];
 	const lines = failures.map(({ itemIndex, title, message }) =>
@@ -581,7 +586,8 @@ async function waitForRegistrations(
 			if (error !== undefined || !line || entry.action === 'delete') return;
 			const { type, regId } = readLine(line);
 			if (type !== 'cloud' || regId === null) return;
-			// every write of a sync changes server, login or password, or makes the line: the registration starts over
+			// every write of a sync changes server, login or password, or makes the line: the
+			// registration starts over
 			const restarted = entry.action !== 'unchanged';
 			reports.set(outcome, await awaitRegistration(client, regId, seconds, { restarted, signal }));
 		}),

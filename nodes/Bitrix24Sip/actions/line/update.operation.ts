@@ -95,7 +95,10 @@ const LABELS: Record<Field, string> = {
 	password: 'Password',
 };
 
-/** What the portal does to each field before it checks and stores it (docs/bitrix24-behaviour.md#line-fields-as-the-portal-stores-them). */
+/**
+ * What the portal does to each field before it checks and stores it
+ * (docs/bitrix24-behaviour.md#line-fields-as-the-portal-stores-them).
+ */
 const NORMALISE: Record<Field, (text: string) => string> = {
 	title: (text) => text.trim(),
 	server: normaliseServer,
@@ -103,7 +106,10 @@ const NORMALISE: Record<Field, (text: string) => string> = {
 	password: (text) => text,
 };
 
-/** Fields whose change makes Bitrix24 register a cloud line again (docs/bitrix24-behaviour.md#changing-a-line). */
+/**
+ * Fields whose change makes Bitrix24 register a cloud line again
+ * (docs/bitrix24-behaviour.md#changing-a-line).
+ */
 const RESTARTS_REGISTRATION: Field[] = ['server', 'login', 'password'];
 
 /**
@@ -148,7 +154,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 		const value = NORMALISE[name](asText(this, updateFields[name], label, itemIndex));
 		// Server and login may not be emptied; an empty title or password is simply not sent
 		if (value === '' && (name === 'title' || name === 'password')) continue;
-		// the portal trims passwords: only spaces would wipe the line's password (docs/bitrix24-behaviour.md#passwords-are-stored-trimmed)
+		// the portal trims passwords: only spaces would wipe the line's password
+		// (docs/bitrix24-behaviour.md#passwords-are-stored-trimmed)
 		if (name === 'password' && value.trim() === '') throw blankPasswordError(this, itemIndex);
 		changes[name] = checkText(
 			this,
@@ -176,7 +183,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const signal = cancelSignalOf(this);
 
 	// No TYPE is sent: Bitrix24 only validates it on update and never stores it, so a line's type
-	// cannot be changed here (docs/bitrix24-behaviour.md#changing-a-line); changing it takes Delete and Create.
+	// cannot be changed here (docs/bitrix24-behaviour.md#changing-a-line); changing it takes Delete
+	// and Create.
 	return async (client) => {
 		await updateLine(client, configId, changes);
 		const output: IDataObject = { CONFIG_ID: configId, updated: true, updatedFields };

@@ -231,7 +231,9 @@ async function summaryItem(
 	};
 }
 
-/** What the call options ask for: the window, and the failure rate above which a line is unhealthy. */
+/**
+ * What the call options ask for: the window, and the failure rate above which a line is unhealthy.
+ */
 interface CallOptions {
 	hours: number;
 	threshold: number | undefined;
@@ -242,7 +244,10 @@ const THRESHOLD_LABEL = 'Unhealthy Above Failure Rate (%)';
 /** The window when only the threshold was added. */
 const DEFAULT_WINDOW_HOURS = 24;
 
-/** Reads and checks the call options, naming the field of a bad value; undefined when calls are not read. */
+/**
+ * Reads and checks the call options, naming the field of a bad value; undefined when calls are not
+ * read.
+ */
 function readCallOptions(
 	ctx: IExecuteFunctions,
 	options: IDataObject,
@@ -274,7 +279,10 @@ function readCallOptions(
 	return hours === 0 ? undefined : { hours, threshold };
 }
 
-/** The summary's calls: every call read, how many no listed line carried, how many lines are over the threshold. */
+/**
+ * The summary's calls: every call read, how many no listed line carried, how many lines are over
+ * the threshold.
+ */
 function overallCalls(grouped: GroupedCalls, stats: CallStats[], calls: CallOptions): IDataObject {
 	return {
 		...callStats(grouped.all, calls.hours),
@@ -319,7 +327,8 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	);
 	const calls = readCallOptions(this, options, itemIndex);
 	return async (client) => {
-		// calls are told apart by every line the webhook sees, office lines too, even when only cloud lines are listed
+		// calls are told apart by every line the webhook sees, office lines too, even when only cloud
+		// lines are listed
 		const seen = calls ? await readLinesToCheck(client, true) : undefined;
 		const lines = seen
 			? seen.filter((line) => includeOffice || String(line.TYPE) === 'cloud')
