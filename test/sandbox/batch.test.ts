@@ -1,19 +1,10 @@
 import { emptyParts, substitute } from './batch';
-import { Bitrix24Sandbox, buildQuery, type SandboxOptions } from './index';
+import { buildQuery } from './index';
 import { call, form } from './restClient';
 import { cloud, office } from './testLines';
+import { sandboxPerTest } from './perTest';
 
-let sandbox: Bitrix24Sandbox | undefined;
-
-async function start(options?: SandboxOptions): Promise<Bitrix24Sandbox> {
-	sandbox = await Bitrix24Sandbox.start(options);
-	return sandbox;
-}
-
-afterEach(async () => {
-	await sandbox?.close();
-	sandbox = undefined;
-});
+const start = sandboxPerTest();
 
 describe('batch', () => {
 	it('runs commands with $result references and reports per-command errors without a status', async () => {

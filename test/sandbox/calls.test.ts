@@ -1,20 +1,11 @@
-import { Bitrix24Sandbox, buildQuery, type CallSpec, type SandboxOptions } from './index';
+import { Bitrix24Sandbox, buildQuery, type CallSpec } from './index';
 import { type Answer, call, form, read } from './restClient';
 import { NOON_UTC, stats } from './testCalls';
+import { sandboxPerTest } from './perTest';
 
 type StatRow = Record<string, string | null>;
 
-let sandbox: Bitrix24Sandbox | undefined;
-
-async function start(options?: SandboxOptions): Promise<Bitrix24Sandbox> {
-	sandbox = await Bitrix24Sandbox.start({ rateLimit: false, ...options });
-	return sandbox;
-}
-
-afterEach(async () => {
-	await sandbox?.close();
-	sandbox = undefined;
-});
+const start = sandboxPerTest({ rateLimit: false });
 
 const ids = (answer: Answer): string[] => answer.json.result.map((row: StatRow) => row.ID);
 

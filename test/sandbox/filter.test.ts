@@ -1,18 +1,8 @@
-import { Bitrix24Sandbox, type SandboxOptions } from './index';
 import { call } from './restClient';
 import { cloud, office, titlesOf } from './testLines';
+import { sandboxPerTest } from './perTest';
 
-let sandbox: Bitrix24Sandbox | undefined;
-
-async function start(options?: SandboxOptions): Promise<Bitrix24Sandbox> {
-	sandbox = await Bitrix24Sandbox.start(options);
-	return sandbox;
-}
-
-afterEach(async () => {
-	await sandbox?.close();
-	sandbox = undefined;
-});
+const start = sandboxPerTest();
 
 describe('voximplant.sip.get: FILTER, SORT and ORDER', () => {
 	it('supports the filter operators and SORT+ORDER', async () => {

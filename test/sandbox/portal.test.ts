@@ -1,18 +1,9 @@
-import { Bitrix24Sandbox, buildQuery, LINK_BASE_NUMBER, type SandboxOptions } from './index';
+import { buildQuery, LINK_BASE_NUMBER } from './index';
 import { call } from './restClient';
 import { byHand, cloud, office, titlesOf } from './testLines';
+import { sandboxPerTest } from './perTest';
 
-let sandbox: Bitrix24Sandbox | undefined;
-
-async function start(options?: SandboxOptions): Promise<Bitrix24Sandbox> {
-	sandbox = await Bitrix24Sandbox.start(options);
-	return sandbox;
-}
-
-afterEach(async () => {
-	await sandbox?.close();
-	sandbox = undefined;
-});
+const start = sandboxPerTest();
 
 describe('voximplant.sip.add', () => {
 	it('creates a cloud line with the documented field types', async () => {

@@ -1,19 +1,9 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-globals -- test tooling that runs in plain Node, not code shipped to n8n Cloud */
-import { Bitrix24Sandbox, type SandboxOptions } from './index';
 import { call } from './restClient';
 import { byHand, cloud } from './testLines';
+import { sandboxPerTest } from './perTest';
 
-let sandbox: Bitrix24Sandbox | undefined;
-
-async function start(options?: SandboxOptions): Promise<Bitrix24Sandbox> {
-	sandbox = await Bitrix24Sandbox.start(options);
-	return sandbox;
-}
-
-afterEach(async () => {
-	await sandbox?.close();
-	sandbox = undefined;
-});
+const start = sandboxPerTest();
 
 describe('registrations', () => {
 	it('goes wait → in_progress → success as the status is read', async () => {
