@@ -341,6 +341,8 @@ export class Portal {
 	 */
 	addRestAppNumber(appId: number, number: string): string {
 		if (this.restAppNumbers.has(number)) throw new Error(`Number ${number} is registered already`);
+		// Bitrix24 lists an external line only under an application that handles external calls
+		this.addRestAppLine(appId);
 		this.restAppNumbers.set(number, appId);
 		return number;
 	}
