@@ -190,7 +190,13 @@ function renewalRefusal(error: unknown): string | undefined {
 		const body = link.body as Link | undefined;
 		if (typeof body === 'object' && body !== null && typeof body.error === 'string')
 			return body.error.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 60);
-		if (link.code === 'EAUTH' || link.code === 'ESTATUS') return '';
+		// n8n's NodeApiError keeps only the OAuth2 client's code and its wording of the refusal
+		if ([link.code, link.httpCode].some((code) => code === 'EAUTH' || code === 'ESTATUS')) {
+			const message = String(link.message ?? '');
+			if (/client authentication failed/i.test(message)) return 'invalid_client';
+			if (/authorization grant .* is\s+invalid/i.test(message)) return 'invalid_grant';
+			return '';
+		}
 		if (
 			/refresh ?token is required|unable to sign without access token/i.test(String(link.message))
 		)
