@@ -453,7 +453,8 @@ describe('OAuth2 application', () => {
 
 		it('says when the credential is not connected yet', async () => {
 			await start();
-			const { oauthTokenData: _unused, ...notConnected } = credential.data;
+			const notConnected = { ...credential.data };
+			delete notConnected.oauthTokenData;
 			const result = await test(notConnected);
 			expect(result).toMatchObject({ status: 'Error' });
 			expect(result.message).toContain('is not connected yet');

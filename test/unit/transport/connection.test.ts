@@ -10,10 +10,12 @@ import {
 import { TokenRenewal } from '../../../nodes/shared/transport/tokenRenewal';
 import { redact } from '../../../nodes/shared/transport/webhookUrl';
 
-const WEBHOOK = 'https://portal.bitrix24.com/rest/1/abcdef0123456789/';
+/** "dummy" values tell the secrets lint they are none. */
+const WEBHOOK_CODE = 'dummy0123456789';
+const WEBHOOK = `https://portal.bitrix24.com/rest/1/${WEBHOOK_CODE}/`;
 const TOKEN = {
-	access_token: 'access-0123456789abcdef',
-	refresh_token: 'refresh-0123456789abcdef',
+	access_token: 'dummy-access-0123456789',
+	refresh_token: 'dummy-refresh-0123456789',
 	client_endpoint: 'https://portal.bitrix24.com/rest/',
 	member_id: 'member-1',
 	user_id: 1,
@@ -39,7 +41,7 @@ const app = (token: unknown, extra: ICredentialDataDecryptedObject = {}) => ({
 	bitrix24OAuth2Api: {
 		portal: 'portal.bitrix24.com',
 		clientId: 'local.1',
-		clientSecret: 'client-secret-0123456789',
+		clientSecret: 'dummy-client-0123456789',
 		oauthTokenData: token,
 		...extra,
 	} as ICredentialDataDecryptedObject,
@@ -69,7 +71,7 @@ describe('how a credential reaches its portal', () => {
 			endpoint: '',
 			portalKey: 'https://portal.bitrix24.com',
 			laneKey: `${WEBHOOK}|verified`,
-			secrets: 'abcdef0123456789',
+			secrets: WEBHOOK_CODE,
 			allowUnauthorizedCerts: false,
 		});
 		expect(ctx.asked).toEqual(['bitrix24WebhookApi']);
@@ -86,7 +88,7 @@ describe('how a credential reaches its portal', () => {
 			endpoint: 'https://portal.bitrix24.com/rest/',
 			portalKey: 'https://portal.bitrix24.com',
 			laneKey: 'oauth2|id:42|https://portal.bitrix24.com/rest/|verified',
-			secrets: ['client-secret-0123456789', TOKEN.access_token, TOKEN.refresh_token],
+			secrets: [app(TOKEN).bitrix24OAuth2Api.clientSecret, TOKEN.access_token, TOKEN.refresh_token],
 			allowUnauthorizedCerts: false,
 		});
 		expect(ctx.asked).toEqual(['bitrix24OAuth2Api']);
