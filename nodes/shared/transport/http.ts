@@ -264,7 +264,8 @@ function tokenExpired(answer: RawAnswer): boolean {
  * An expired token is renewed once, through n8n's OAuth2 helper (which saves the new token in
  * the credential): the call goes again letting HTTP errors throw, since the helper renews only
  * when a 401 throws. The call did not run the first time, so sending it again is safe. Calls that
- * meet the expired token while another call of the credential renews it wait and send again.
+ * meet the expired token while another call of the credential renews it wait and send again. A
+ * refused renewal gets one more plain try, in case another process renewed the token meanwhile.
  */
 async function renewAndResend(
 	ctx: ApiContext,
@@ -278,9 +279,18 @@ async function renewAndResend(
 		const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
 		if (!tokenExpired(again)) return again;
 	}
-	return await renewal.run(
-		async () => await exchange(ctx, requestFor(restMethod, params, settings, true), settings),
-	);
+	try {
+		return await renewal.run(
+			async () => await exchange(ctx, requestFor(restMethod, params, settings, true), settings),
+		);
+	} catch (error) {
+		if (!(error instanceof Bitrix24Error) || error.code !== 'OAUTH_RENEWAL_REFUSED') throw error;
+		// another n8n process (a queue-mode worker) may have renewed first, using up the refresh
+		// token this one sent: the token it saved is read afresh for one more try
+		const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
+		if (tokenExpired(again)) throw error;
+		return again;
+	}
 }
 
 /**
