@@ -328,6 +328,21 @@ describe('OAuth2 application', () => {
 			]);
 		});
 
+		it('names an unreachable token server, and writes nothing', async () => {
+			credential.data = { ...credential.data, accessTokenUrl: 'http://127.0.0.1:9/oauth/token/' };
+			sandbox.expireAccessTokens(app.clientId);
+
+			const run = await credential.run(createOffice('Never'));
+
+			expect(run.failure?.message).toBe(
+				"Bitrix24's token server could not be reached to renew the access token",
+			);
+			expect(String(run.failure?.description)).toContain('Token URL');
+			expect(String(run.failure?.description)).toContain('ECONNREFUSED');
+			expect(sandbox.lines()).toHaveLength(0);
+			expectNoSecret(run.text);
+		});
+
 		it('fails clearly when the renewal is refused, with no secret shown', async () => {
 			credential.data = { ...credential.data, clientSecret: 'a-wrong-client-secret' };
 			sandbox.expireAccessTokens(app.clientId);

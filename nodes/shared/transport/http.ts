@@ -11,6 +11,7 @@ import type {
 import type { Envelope, RawAnswer } from './answer';
 import { decodeAnswer } from './answer';
 import type { Connection } from './connection';
+import { APPLICATION_CREDENTIAL } from './connection';
 import {
 	Bitrix24Error,
 	cancelled,
@@ -255,6 +256,31 @@ async function exchange(
 	};
 }
 
+/** The access token the credential holds now (n8n saves a renewed one there). */
+async function accessTokenOf(ctx: ApiContext): Promise<unknown> {
+	try {
+		const credentials = await ctx.getCredentials(APPLICATION_CREDENTIAL);
+		return (credentials.oauthTokenData as IDataObject | undefined)?.access_token;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * A renewal that failed on the way to Bitrix24's token server: nothing ran, since the call went
+ * only with the expired token, which Bitrix24 refuses before running anything.
+ */
+function tokenServerUnreachable(failure: Bitrix24Error): Bitrix24Error {
+	return new Bitrix24Error({
+		kind: failure.kind,
+		code: failure.code,
+		// the system code goes into the hint: n8n rewrites a message that contains one
+		message: "Bitrix24's token server could not be reached to renew the access token",
+		hint: `Check the Token URL in the Bitrix24 OAuth2 API credential (normally https://oauth.bitrix.info/oauth/token/) and that n8n can reach it (system error ${failure.code}).`,
+		delivery: 'notSent',
+	});
+}
+
 /** Bitrix24's answer to an application's access token that has expired. */
 function tokenExpired(answer: RawAnswer): boolean {
 	return answer.statusCode === 401 && /"error"\s*:\s*"expired_token"/.test(answer.text);
@@ -279,12 +305,19 @@ async function renewAndResend(
 		const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
 		if (!tokenExpired(again)) return again;
 	}
+	const tokenBefore = await accessTokenOf(ctx);
 	try {
 		return await renewal.run(
 			async () => await exchange(ctx, requestFor(restMethod, params, settings, true), settings),
 		);
 	} catch (error) {
-		if (!(error instanceof Bitrix24Error) || error.code !== 'OAUTH_RENEWAL_REFUSED') throw error;
+		if (!(error instanceof Bitrix24Error)) throw error;
+		if (error.kind === 'network' || error.kind === 'timeout' || error.kind === 'tls') {
+			// n8n keeps no trace of which request failed; an unchanged token says the renewal did
+			if ((await accessTokenOf(ctx)) === tokenBefore) throw tokenServerUnreachable(error);
+			throw error;
+		}
+		if (error.code !== 'OAUTH_RENEWAL_REFUSED') throw error;
 		// another n8n process (a queue-mode worker) may have renewed first, using up the refresh
 		// token this one sent: the token it saved is read afresh for one more try
 		const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
