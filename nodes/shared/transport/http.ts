@@ -306,24 +306,26 @@ async function renewAndResend(
 		if (!tokenExpired(again)) return again;
 	}
 	const tokenBefore = await accessTokenOf(ctx);
+	let failure: Bitrix24Error;
 	try {
 		return await renewal.run(
 			async () => await exchange(ctx, requestFor(restMethod, params, settings, true), settings),
 		);
 	} catch (error) {
-		if (!(error instanceof Bitrix24Error)) throw error;
-		if (error.kind === 'network' || error.kind === 'timeout' || error.kind === 'tls') {
-			// n8n keeps no trace of which request failed; an unchanged token says the renewal did
-			if ((await accessTokenOf(ctx)) === tokenBefore) throw tokenServerUnreachable(error);
-			throw error;
-		}
-		if (error.code !== 'OAUTH_RENEWAL_REFUSED') throw error;
-		// another n8n process (a queue-mode worker) may have renewed first, using up the refresh
-		// token this one sent: the token it saved is read afresh for one more try
-		const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
-		if (tokenExpired(again)) throw error;
-		return again;
+		// exchange() throws only Bitrix24Errors
+		failure = error as Bitrix24Error;
 	}
+	if (failure.kind === 'network' || failure.kind === 'timeout' || failure.kind === 'tls') {
+		// n8n keeps no trace of which request failed; an unchanged token says the renewal did
+		if ((await accessTokenOf(ctx)) === tokenBefore) throw tokenServerUnreachable(failure);
+		throw failure;
+	}
+	if (failure.code !== 'OAUTH_RENEWAL_REFUSED') throw failure;
+	// another n8n process (a queue-mode worker) may have renewed first, using up the refresh token
+	// this one sent: the token it saved is read afresh for one more try
+	const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
+	if (tokenExpired(again)) throw failure;
+	return again;
 }
 
 /**
