@@ -204,6 +204,25 @@ describe('OAuth2 application', () => {
 			expect(sandbox.lines()).toHaveLength(2);
 		});
 
+		it('a default outgoing line made by hand is one the application cannot see', async () => {
+			const hand = sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Hand cloud',
+				server: 'sip.ok.example',
+				login: 'u2',
+			});
+			sandbox.setDefaultOutgoing(hand.configId);
+
+			const run = await credential.run({ resource: 'line', operation: 'getDefaultOutgoing' });
+
+			expect(run.failure).toBeUndefined();
+			expect(run.json[0]).toMatchObject({
+				kind: 'unknownSipLine',
+				description: `A SIP line this application cannot see (reg${hand.regId}): one made by hand, through a webhook or by another application`,
+				line: null,
+			});
+		});
+
 		it('Check All Lines reports the application’s cloud lines only', async () => {
 			const cloud = await credential.run({
 				resource: 'line',

@@ -112,6 +112,9 @@ describe('triggers with an OAuth2 application', () => {
 				'App trunk',
 				null,
 			]);
+			expect((items[1].line as IDataObject).description).toBe(
+				`cloud SIP line reg${hand.regId} that this application cannot see (a line made by hand, through a webhook or by another application, or one deleted since)`,
+			);
 			for (const run of runs) expect(run.result.error).toBeUndefined();
 			expect(portal.sandbox.oauthLog.filter((entry) => entry.endpoint === 'token')).toHaveLength(1);
 			expect(allText(items)).not.toContain(app.clientSecret);
