@@ -1,5 +1,6 @@
 import { LoadOptionsContext } from 'n8n-core';
 import type {
+	ICredentialDataDecryptedObject,
 	IDataObject,
 	INode,
 	INodeListSearchResult,
@@ -244,9 +245,16 @@ describe('Line ID as a resource locator, through the engine', () => {
  * Calls the node's searchLines as n8n's editor does: a temporary node holding the parameters being
  * edited, in a workflow of its own, through n8n-core's LoadOptionsContext with the credential.
  */
-async function searchLines(webhookUrl: string, filter?: string): Promise<INodeListSearchResult> {
+async function searchLines(
+	webhookUrl: string,
+	filter?: string,
+	application?: ICredentialDataDecryptedObject,
+): Promise<INodeListSearchResult> {
 	const engine = sharedEngine();
 	const parameters: INodeParameters = {
+		// the editor sends every parameter, with its default where untouched: n8n hands out only the
+		// credential its Authentication shows
+		authentication: application ? 'oAuth2' : 'webhook',
 		resource: 'line',
 		operation: 'get',
 		configId: { __rl: true, mode: 'list', value: '' },
@@ -258,7 +266,9 @@ async function searchLines(webhookUrl: string, filter?: string): Promise<INodeLi
 		typeVersion: 1,
 		position: [0, 0],
 		parameters,
-		credentials: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },
+		credentials: application
+			? { bitrix24OAuth2Api: { id: 'app', name: 'Bitrix24 app' } }
+			: { bitrix24WebhookApi: { id: 'cred', name: 'Bitrix24 sandbox' } },
 	};
 	const workflow = new Workflow({
 		nodes: [node],
@@ -268,7 +278,10 @@ async function searchLines(webhookUrl: string, filter?: string): Promise<INodeLi
 	});
 	// the editor's requests carry no execution
 	const data: IWorkflowExecuteAdditionalData = {
-		...additionalData(engine.loaded, { bitrix24WebhookApi: { webhookUrl } }),
+		...additionalData(
+			engine.loaded,
+			application ? { bitrix24OAuth2Api: application } : { bitrix24WebhookApi: { webhookUrl } },
+		),
 		executionId: undefined,
 		currentNodeParameters: parameters,
 	};
@@ -461,5 +474,24 @@ describe('Line picker (listSearch searchLines) against the sandbox', () => {
 
 		expect((error as NodeApiError).message).toBe('The webhook lacks the "telephony" scope');
 		expect(allText(error)).not.toContain(hook.secret);
+	});
+
+	it('with an OAuth2 application lists only the application’s own lines', async () => {
+		const app = portal.sandbox.addOAuthApp();
+		const own = portal.sandbox.addAppLine(app.clientId, {
+			title: 'App trunk',
+			server: 'sip.app.example',
+			login: 'app',
+		});
+		const result = await searchLines(portal.webhookUrl, undefined, {
+			portal: portal.sandbox.baseUrl,
+			clientId: app.clientId,
+			clientSecret: app.clientSecret,
+			accessTokenUrl: portal.sandbox.tokenUrl,
+			oauthTokenData: { ...portal.sandbox.issueTokens(app.clientId) },
+		});
+		expect(result.results.map((entry) => [entry.name, entry.value])).toEqual([
+			[expect.stringContaining('App trunk'), String(own.configId)],
+		]);
 	});
 });
