@@ -11,7 +11,8 @@ import * as line from './actions/line/Line.resource';
 import * as registration from './actions/registration/Registration.resource';
 import { requestOptions } from '../shared/requestOptions';
 import { router } from './actions/router';
-import { bitrix24WebhookApiTest } from '../shared/credentialTest';
+import { authenticationProperty } from '../shared/authentication';
+import { bitrix24OAuth2ApiTest, bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { searchLines } from './methods/listSearch';
 import { simplifyField } from './helpers/simplify';
 
@@ -52,9 +53,21 @@ export class Bitrix24Sip implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' },
+			{
+				name: 'bitrix24WebhookApi',
+				required: true,
+				testedBy: 'bitrix24WebhookApiTest',
+				displayOptions: { show: { authentication: ['webhook'] } },
+			},
+			{
+				name: 'bitrix24OAuth2Api',
+				required: true,
+				testedBy: 'bitrix24OAuth2ApiTest',
+				displayOptions: { show: { authentication: ['oAuth2'] } },
+			},
 		],
 		properties: [
+			authenticationProperty,
 			{
 				displayName: 'Resource',
 				name: 'resource',
@@ -88,7 +101,7 @@ export class Bitrix24Sip implements INodeType {
 	};
 
 	methods = {
-		credentialTest: { bitrix24WebhookApiTest },
+		credentialTest: { bitrix24WebhookApiTest, bitrix24OAuth2ApiTest },
 		listSearch: { searchLines },
 	};
 

@@ -8,7 +8,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { bitrix24WebhookApiTest } from '../shared/credentialTest';
+import { authenticationProperty } from '../shared/authentication';
+import { bitrix24OAuth2ApiTest, bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { readDelivery } from '../shared/calls/callEvent';
 import { buildCallItem } from '../shared/calls/callItem';
 import type { LineKnowledge } from '../shared/calls/callLine';
@@ -91,7 +92,14 @@ export class Bitrix24SipCallTrigger implements INodeType {
 				displayName: 'Inbound Webhook (for Look Up Lines)',
 				required: true,
 				testedBy: 'bitrix24WebhookApiTest',
-				displayOptions: { show: { lookUpLines: [true] } },
+				displayOptions: { show: { lookUpLines: [true], authentication: ['webhook'] } },
+			},
+			{
+				name: 'bitrix24OAuth2Api',
+				displayName: 'OAuth2 Application (for Look Up Lines)',
+				required: true,
+				testedBy: 'bitrix24OAuth2ApiTest',
+				displayOptions: { show: { lookUpLines: [true], authentication: ['oAuth2'] } },
 			},
 		],
 		webhooks: [
@@ -139,7 +147,12 @@ export class Bitrix24SipCallTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description:
-					"Whether to add the line's ID and title to each call, so you can also filter by them. Uses the Bitrix24 Webhook API credential chosen above, under Inbound Webhook.",
+					"Whether to add the line's ID and title to each call, so you can also filter by them. Uses the credential chosen above for Look Up Lines.",
+			},
+			{
+				...authenticationProperty,
+				displayName: 'Look Up Lines With',
+				displayOptions: { show: { lookUpLines: [true] } },
 			},
 			{
 				displayName: 'Filters',
@@ -188,7 +201,11 @@ export class Bitrix24SipCallTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: { bitrix24OutgoingWebhookTokenTest, bitrix24WebhookApiTest },
+		credentialTest: {
+			bitrix24OutgoingWebhookTokenTest,
+			bitrix24WebhookApiTest,
+			bitrix24OAuth2ApiTest,
+		},
 	};
 
 	/**

@@ -6,9 +6,8 @@ import { isCallEventName } from '../shared/calls/callEvent';
 import type { CallFilters } from '../shared/calls/callFilters';
 import { FilterSettingError, readFilters } from '../shared/calls/callFilters';
 import { readForItem, toBoolean } from '../shared/parameters';
-import { toNodeError } from '../shared/transport/errors';
-import { CREDENTIAL_TYPE } from '../shared/transport/http';
-import { parseWebhookUrl } from '../shared/transport/webhookUrl';
+import { connectionOf } from '../shared/transport/connection';
+import { Bitrix24Error, toNodeError } from '../shared/transport/errors';
 
 export const OUTGOING_WEBHOOK_CREDENTIAL = 'bitrix24OutgoingWebhookApi';
 
@@ -70,13 +69,12 @@ export async function checkSetup(ctx: IHookFunctions): Promise<CallTriggerSettin
 		);
 	}
 	if (settings.lookUpLines) {
-		const inbound = await ctx.getCredentials(CREDENTIAL_TYPE);
 		try {
-			parseWebhookUrl(inbound.webhookUrl);
+			await connectionOf(ctx);
 		} catch (error) {
-			throw new NodeOperationError(node, `Look Up Lines: ${(error as Error).message}`, {
-				description:
-					'Fix the Webhook URL in the Bitrix24 Webhook API credential, or turn off "Look Up Lines".',
+			if (!(error instanceof Bitrix24Error)) throw toNodeError(node, error);
+			throw new NodeOperationError(node, `Look Up Lines: ${error.message}`, {
+				description: `${error.description ?? ''} Or turn off "Look Up Lines".`.trim(),
 			});
 		}
 	}

@@ -11,7 +11,8 @@ import { MAX_CALL_WINDOW_HOURS } from '../shared/calls/callRates';
 import type { NumberRule } from '../shared/parameters';
 import { readForItem, toBoolean, toChoice, toNumber } from '../shared/parameters';
 import { clientOptionsFrom, requestOptions } from '../shared/requestOptions';
-import { bitrix24WebhookApiTest } from '../shared/credentialTest';
+import { authenticationProperty } from '../shared/authentication';
+import { bitrix24OAuth2ApiTest, bitrix24WebhookApiTest } from '../shared/credentialTest';
 import { Bitrix24Client } from '../shared/transport/client';
 import { toNodeError } from '../shared/transport/errors';
 import type { TriggerSettings } from './changes';
@@ -139,9 +140,21 @@ export class Bitrix24SipTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'bitrix24WebhookApi', required: true, testedBy: 'bitrix24WebhookApiTest' },
+			{
+				name: 'bitrix24WebhookApi',
+				required: true,
+				testedBy: 'bitrix24WebhookApiTest',
+				displayOptions: { show: { authentication: ['webhook'] } },
+			},
+			{
+				name: 'bitrix24OAuth2Api',
+				required: true,
+				testedBy: 'bitrix24OAuth2ApiTest',
+				displayOptions: { show: { authentication: ['oAuth2'] } },
+			},
 		],
 		properties: [
+			authenticationProperty,
 			{
 				displayName: 'Events',
 				name: 'events',
@@ -287,7 +300,7 @@ export class Bitrix24SipTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: { bitrix24WebhookApiTest },
+		credentialTest: { bitrix24WebhookApiTest, bitrix24OAuth2ApiTest },
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {

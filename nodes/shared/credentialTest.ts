@@ -1,4 +1,5 @@
 import type {
+	INode,
 	ICredentialsDecrypted,
 	ICredentialTestFunctions,
 	INodeCredentialTestResult,
@@ -6,9 +7,11 @@ import type {
 
 import type { Envelope } from './transport/answer';
 import { decodeAnswer } from './transport/answer';
-import { Bitrix24Error } from './transport/errors';
+import { Bitrix24Error, forApplication } from './transport/errors';
 import { networkFailure, postForCredentialTest as post } from './transport/http';
-import { parseWebhookUrl, redact } from './transport/webhookUrl';
+import { connectionOf } from './transport/connection';
+import type { Secrets } from './transport/webhookUrl';
+import { originOf, parseWebhookUrl, redact } from './transport/webhookUrl';
 
 const NOT_ACCEPTED = new Set(['INVALID_CREDENTIALS', 'NO_AUTH_FOUND']);
 
@@ -16,11 +19,12 @@ const NOT_ACCEPTED = new Set(['INVALID_CREDENTIALS', 'NO_AUTH_FOUND']);
 async function ask(
 	ctx: ICredentialTestFunctions,
 	url: string,
-	secret: string,
+	secret: Secrets,
 	ignoreSsl: boolean,
+	headers: Record<string, string> = {},
 ): Promise<{ envelope: Envelope } | { error: Bitrix24Error }> {
 	try {
-		const answer = await post(ctx, url, ignoreSsl);
+		const answer = await post(ctx, url, ignoreSsl, headers);
 		return { envelope: decodeAnswer(answer, secret) };
 	} catch (error) {
 		return { error: error instanceof Bitrix24Error ? error : networkFailure(error, 15_000) };
@@ -101,5 +105,88 @@ export async function bitrix24WebhookApiTest(
 	return {
 		status: 'OK',
 		message: 'Connection successful: the webhook has the telephony scope and permission',
+	};
+}
+
+/**
+ * The OAuth2 credential's "Test" button: whether the application is connected, Bitrix24 accepts
+ * its token, it has the telephony scope and its user the permission. It never renews the token:
+ * a renewal here would use up the refresh token without saving the new one.
+ */
+export async function bitrix24OAuth2ApiTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	const data = credential.data ?? {};
+	let connection;
+	try {
+		// the test has no node; the credential's data stands in for what a node would read
+		connection = await connectionOf({
+			getNode: () =>
+				({ parameters: { authentication: 'oAuth2' }, credentials: {} }) as unknown as INode,
+			getCredentials: async <T extends object>() => data as T,
+		});
+	} catch (error) {
+		const problem = error as Bitrix24Error;
+		return { status: 'Error', message: `${problem.message}. ${problem.description ?? ''}`.trim() };
+	}
+	const token = (data.oauthTokenData ?? {}) as { access_token?: string };
+	const bearer = { Authorization: `Bearer ${token.access_token ?? ''}` };
+	const origin = originOf(connection.endpoint);
+	const ignoreSsl = connection.allowUnauthorizedCerts;
+	const secrets = connection.secrets;
+	const failedAsApplication = (error: Bitrix24Error): INodeCredentialTestResult => {
+		if (error.kind === 'network' && error.delivery === 'notSent')
+			return {
+				status: 'Error',
+				message: `The portal ${origin} could not be reached (${error.code}). Check the Portal Address and that the portal is online.`,
+			};
+		const explained = forApplication(error);
+		return {
+			status: 'Error',
+			message: redact(`${explained.message}. ${explained.description ?? ''}`.trim(), secrets),
+		};
+	};
+
+	const scope = await ask(this, `${connection.endpoint}scope.json`, secrets, ignoreSsl, bearer);
+	if ('error' in scope) {
+		if (scope.error.code === 'expired_token')
+			return {
+				status: 'OK',
+				message:
+					'The application is connected. Its access token has expired and renews itself at the next run, so the scope was not checked now.',
+			};
+		return failedAsApplication(scope.error);
+	}
+	const scopes = scope.envelope.result;
+	if (!Array.isArray(scopes))
+		return {
+			status: 'Error',
+			message: `${origin} answered, but not like a Bitrix24 portal. Check the Portal Address.`,
+		};
+	if (!scopes.includes('telephony'))
+		return {
+			status: 'Error',
+			message:
+				'The application works but lacks the "telephony" scope. Edit the local application in Bitrix24 (Developer resources → Integrations), tick "Telephony (telephony)", save, then reconnect this credential.',
+		};
+	const probe = await ask(
+		this,
+		`${connection.endpoint}voximplant.sip.connector.status.json`,
+		secrets,
+		ignoreSsl,
+		bearer,
+	);
+	if ('error' in probe) {
+		if (probe.error.code === 'ACCESS_DENIED' || probe.error.kind === 'api')
+			return failedAsApplication(probe.error);
+		return {
+			status: 'OK',
+			message: 'Connection successful (the permission check could not be completed)',
+		};
+	}
+	return {
+		status: 'OK',
+		message: 'Connection successful: the application has the telephony scope and permission',
 	};
 }

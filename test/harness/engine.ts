@@ -61,8 +61,10 @@ export class CredentialsHelper extends ICredentialsHelper {
 		super();
 	}
 
-	getParentTypes(): string[] {
-		return [];
+	/** What n8n reads off a credential type's `extends`: how it knows to sign with OAuth2. */
+	getParentTypes(typeName: string): string[] {
+		const parents = this.types[typeName]?.extends ?? [];
+		return parents.flatMap((parent) => [parent, ...this.getParentTypes(parent)]);
 	}
 
 	async authenticate(
@@ -85,6 +87,10 @@ export class CredentialsHelper extends ICredentialsHelper {
 		throw new Error('not used by these tests');
 	}
 
+	/**
+	 * The test's data with the type's plain defaults filled in, as n8n fills in the hidden fields
+	 * (an OAuth2 credential's `authentication`, `grantType`) the user never typed.
+	 */
 	async getDecrypted(
 		_additionalData: IWorkflowExecuteAdditionalData,
 		_nodeCredentials: INodeCredentialsDetails,
@@ -92,12 +98,33 @@ export class CredentialsHelper extends ICredentialsHelper {
 	): Promise<ICredentialDataDecryptedObject> {
 		const found = this.data[type];
 		if (!found) throw new Error(`No credential data of type ${type} given to the test`);
-		return { ...found };
+		const defaults: ICredentialDataDecryptedObject = {};
+		for (const property of this.types[type]?.properties ?? []) {
+			const value = property.default as unknown;
+			if (property.type === 'notice') continue;
+			if (typeof value === 'string' && value.startsWith('=')) continue;
+			defaults[property.name] = value as ICredentialDataDecryptedObject[string];
+		}
+		return { ...defaults, ...found };
 	}
 
 	async updateCredentials(): Promise<void> {}
 
-	async updateCredentialsOauthTokenData(): Promise<void> {}
+	/**
+	 * n8n saves a renewed OAuth2 token into the credential; here it goes into the test's own data,
+	 * so the next read (and the test) sees it.
+	 */
+	async updateCredentialsOauthTokenData(
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): Promise<void> {
+		this.data[type] = { ...this.data[type], oauthTokenData: data.oauthTokenData };
+		this.savedTokens.push(type);
+	}
+
+	/** The credential types whose OAuth2 token was saved, one entry per save. */
+	readonly savedTokens: string[] = [];
 
 	getCredentialsProperties(): INodeProperties[] {
 		return [];

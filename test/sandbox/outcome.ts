@@ -46,12 +46,16 @@ export const ERRORS = {
 	httpsRequired: () => failure(401, 'INVALID_REQUEST', 'Https required.'),
 	methodNotFound: () => failure(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!'),
 	/** Inside a batch the description is empty. */
-	insufficientScope: (inBatch: boolean) =>
+	insufficientScope: (inBatch: boolean, via: 'webhook' | 'oauth' = 'webhook') =>
 		failure(
 			401,
 			'insufficient_scope',
-			inBatch ? '' : 'The request requires higher privileges than provided by the webhook token',
+			inBatch
+				? ''
+				: `The request requires higher privileges than provided by the ${via === 'oauth' ? 'access' : 'webhook'} token`,
 		),
+	invalidToken: () => failure(401, 'invalid_token', 'The access token provided is invalid.'),
+	expiredToken: () => failure(401, 'expired_token', 'The access token provided has expired.'),
 	queryLimit: () => failure(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),
 	operationTimeLimit: () =>
 		failure(429, 'OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.'),

@@ -21,6 +21,7 @@ import type {
 	OperatingTimeFields,
 	SandboxLine,
 	SandboxNumber,
+	StatisticsAccess,
 	Webhook,
 	WebhookSpec,
 } from './types';
@@ -34,6 +35,32 @@ export const LINK_BASE_NUMBER = 'LINK_BASE_NUMBER';
 
 /** An inbound webhook has no application id: webhooks and the UI share the lines stored with ''. */
 const WEBHOOK_APP_ID = '';
+
+/** Who a REST call runs as: an inbound webhook, or an OAuth application acting for its user. */
+export interface Caller {
+	/** Operating time is counted per key: per webhook, or per application. */
+	key: string;
+	/** '' for a webhook; an application's client id, which its lines are stored and filtered by. */
+	appId: string;
+	via: 'webhook' | 'oauth';
+	userId: number;
+	scopes: string[];
+	canManageNumbers: boolean;
+	callStatistics: StatisticsAccess;
+}
+
+/** Built per request, so a permission changed between calls (setCallStatistics) applies. */
+export function webhookCaller(webhook: Webhook): Caller {
+	return {
+		key: webhook.id,
+		appId: WEBHOOK_APP_ID,
+		via: 'webhook',
+		userId: webhook.userId,
+		scopes: webhook.scopes,
+		canManageNumbers: webhook.canManageNumbers,
+		callStatistics: webhook.callStatistics,
+	};
+}
 
 /** A stored line; its registration and default-outgoing flag live elsewhere in the portal. */
 type Line = Omit<SandboxLine, 'registration' | 'isDefaultOutgoing'> & {
@@ -60,9 +87,7 @@ interface PendingMethodError {
 }
 
 interface CallContext {
-	webhook: Webhook;
-	/** The caller's application id; always '' since the sandbox is called through webhooks only. */
-	appId: string;
+	caller: Caller;
 	params: PhpParams;
 	/** Filled by `batch` so the HTTP log can show the inner commands. */
 	batchLog?: LogBatchCommand[];
@@ -217,19 +242,19 @@ export class Portal {
 	 * `department` the user and CIntranetUtils::getDepartmentColleagues, i.e. everyone who shares
 	 * one of the user's departments (sub-departments are not modelled).
 	 */
-	private allowedCallUsers(webhook: Webhook): number[] | null {
-		switch (webhook.callStatistics) {
+	private allowedCallUsers(caller: Caller): number[] | null {
+		switch (caller.callStatistics) {
 			case 'any':
 				return null;
 			case 'department': {
-				const own = new Set(this.userDepartments.get(webhook.userId) ?? []);
+				const own = new Set(this.userDepartments.get(caller.userId) ?? []);
 				const colleagues = [...this.userDepartments]
 					.filter(([, departments]) => departments.some((id) => own.has(id)))
 					.map(([userId]) => userId);
-				return [...new Set([webhook.userId, ...colleagues])];
+				return [...new Set([caller.userId, ...colleagues])];
 			}
 			case 'own':
-				return [webhook.userId];
+				return [caller.userId];
 			case 'none':
 				return [];
 		}
@@ -244,7 +269,7 @@ export class Portal {
 
 	/** Runs one REST method with everything a real portal checks first. */
 	call(
-		webhook: Webhook,
+		caller: Caller,
 		rawMethod: string,
 		params: PhpParams,
 		inBatch: boolean,
@@ -255,17 +280,18 @@ export class Portal {
 		const def = this.methods.get(method);
 		if (!def) return ERRORS.methodNotFound();
 		if (inBatch && method === 'batch') return ERRORS.batchMethodNotAllowed();
-		if (def.scope && !webhook.scopes.includes(def.scope)) return ERRORS.insufficientScope(inBatch);
+		if (def.scope && !caller.scopes.includes(def.scope))
+			return ERRORS.insufficientScope(inBatch, caller.via);
 		// `batch` itself is exempt; each inner command counts toward its own method.
-		const operatingKey = method === 'batch' ? undefined : `${webhook.id}|${method}`;
+		const operatingKey = method === 'batch' ? undefined : `${caller.key}|${method}`;
 		if (operatingKey !== undefined && this.operating.isBlocked(operatingKey, this.now()))
 			return ERRORS.operationTimeLimit();
 		const operating =
 			operatingKey === undefined ? undefined : this.operating.charge(operatingKey, this.now());
-		const ctx: CallContext = { webhook, appId: WEBHOOK_APP_ID, params, batchLog };
+		const ctx: CallContext = { caller, params, batchLog };
 		try {
-			if (def.managesNumbers && !webhook.canManageNumbers) throw accessDenied();
-			if (def.viewsCallStatistics && webhook.callStatistics === 'none') throw accessDenied();
+			if (def.managesNumbers && !caller.canManageNumbers) throw accessDenied();
+			if (def.viewsCallStatistics && caller.callStatistics === 'none') throw accessDenied();
 			const injected = this.takeMethodError(method);
 			if (injected) {
 				const { status, error, description, extra } = injected;
@@ -494,11 +520,8 @@ export class Portal {
 		});
 		return new Map<string, MethodDef>([
 			['scope', { run: (ctx) => ({ result: this.scope(ctx) }) }],
-			['profile', { run: (ctx) => ({ result: this.profile(ctx.webhook) }) }],
-			[
-				'user.current',
-				{ scope: 'user', run: (ctx) => ({ result: this.userCurrent(ctx.webhook) }) },
-			],
+			['profile', { run: (ctx) => ({ result: this.profile(ctx.caller) }) }],
+			['user.current', { scope: 'user', run: (ctx) => ({ result: this.userCurrent(ctx.caller) }) }],
 			['method.get', { run: (ctx) => ({ result: this.methodGet(ctx) }) }],
 			['batch', { run: (ctx) => ({ result: this.batch(ctx) }) }],
 			['voximplant.sip.add', telephony((ctx) => ({ result: this.addLine(ctx) }))],
@@ -521,7 +544,7 @@ export class Portal {
 					run: (ctx) =>
 						this.statistics.get({
 							params: ctx.params,
-							allowedUserIds: this.allowedCallUsers(ctx.webhook),
+							allowedUserIds: this.allowedCallUsers(ctx.caller),
 						}),
 				},
 			],
@@ -531,14 +554,14 @@ export class Portal {
 	private scope(ctx: CallContext): string[] {
 		return ctx.params.full === 'true' || ctx.params.full === true
 			? [...PORTAL_SCOPES]
-			: [...ctx.webhook.scopes];
+			: [...ctx.caller.scopes];
 	}
 
-	private profile(webhook: Webhook): Record<string, unknown> {
-		const [name, lastName] = USER_NAMES[webhook.userId] ?? ['User', String(webhook.userId)];
+	private profile(caller: Caller): Record<string, unknown> {
+		const [name, lastName] = USER_NAMES[caller.userId] ?? ['User', String(caller.userId)];
 		return {
-			ID: String(webhook.userId),
-			ADMIN: webhook.userId === 1,
+			ID: String(caller.userId),
+			ADMIN: caller.userId === 1,
 			NAME: name,
 			LAST_NAME: lastName,
 			PERSONAL_GENDER: '',
@@ -547,15 +570,15 @@ export class Portal {
 		};
 	}
 
-	private userCurrent(webhook: Webhook): Record<string, unknown> {
-		const [name, lastName] = USER_NAMES[webhook.userId] ?? ['User', String(webhook.userId)];
+	private userCurrent(caller: Caller): Record<string, unknown> {
+		const [name, lastName] = USER_NAMES[caller.userId] ?? ['User', String(caller.userId)];
 		return {
-			ID: String(webhook.userId),
+			ID: String(caller.userId),
 			XML_ID: null,
 			ACTIVE: true,
 			NAME: name,
 			LAST_NAME: lastName,
-			EMAIL: `user${webhook.userId}@example.com`,
+			EMAIL: `user${caller.userId}@example.com`,
 			TIME_ZONE: '',
 			TIME_ZONE_OFFSET: '10800',
 		};
@@ -564,12 +587,12 @@ export class Portal {
 	private methodGet(ctx: CallContext): { isExisting: boolean; isAvailable: boolean } {
 		const def = this.methods.get(phpString(ctx.params.name).toLowerCase());
 		if (!def) return { isExisting: false, isAvailable: false };
-		return { isExisting: true, isAvailable: !def.scope || ctx.webhook.scopes.includes(def.scope) };
+		return { isExisting: true, isAvailable: !def.scope || ctx.caller.scopes.includes(def.scope) };
 	}
 
 	private batch(ctx: CallContext): unknown {
 		const { parts, log } = runBatch(ctx.params, (method, params) =>
-			this.call(ctx.webhook, method, params, true, this.now()),
+			this.call(ctx.caller, method, params, true, this.now()),
 		);
 		ctx.batchLog?.push(...log);
 		return parts;
@@ -577,7 +600,7 @@ export class Portal {
 
 	private visibleLine(ctx: CallContext, configIdParam: PhpValue | undefined): Line | undefined {
 		const line = this.lines.get(intval(configIdParam));
-		return line && line.appId === ctx.appId ? line : undefined;
+		return line && line.appId === ctx.caller.appId ? line : undefined;
 	}
 
 	/**
@@ -710,7 +733,7 @@ export class Portal {
 		if (fields.type === 'cloud') this.checkCloudLimit();
 		// An empty title clashes with nothing here.
 		if (fields.title !== '') this.checkTitle(fields.title);
-		const line = this.createLine(WEBHOOK_APP_ID, fields);
+		const line = this.createLine(ctx.caller.appId, fields);
 		return {
 			ID: String(line.id),
 			TYPE: line.type,
@@ -818,7 +841,7 @@ export class Portal {
 			delete filter.APP_ID;
 		}
 		let rows = [...this.lines.values()]
-			.filter((line) => line.appId === ctx.appId)
+			.filter((line) => line.appId === ctx.caller.appId)
 			.map((line) => this.row(line));
 		rows = applyFilter(rows, filter);
 		rows = applySort(rows, p.SORT, p.ORDER);

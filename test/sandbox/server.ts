@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { parseCommands } from './batch';
 import { newMemberId, OutgoingWebhooks } from './deliveries';
 import { LeakyBucket, type OperatingLimit, type RateLimit } from './limits';
+import { DEFAULT_CODE_LIFETIME_MS, OAuthServer } from './oauth';
 import { ERRORS, failure, type Outcome } from './outcome';
 import { isPhpArray, parseQuery, phpJsonEncode, type PhpParams, type PhpValue } from './php';
-import { Portal } from './portal';
+import { Portal, webhookCaller, type Caller } from './portal';
 import type {
 	BeforeCallHook,
 	CallSpec,
@@ -25,6 +26,10 @@ import type {
 	LineSpec,
 	LogBatchCommand,
 	LogEntry,
+	OAuthApp,
+	OAuthAppSpec,
+	OAuthLogEntry,
+	OAuthTokens,
 	OperatingTimeFields,
 	OutgoingWebhook,
 	OutgoingWebhookSpec,
@@ -93,6 +98,31 @@ function route(pathname: string): Route {
 		: { kind: 'other' };
 }
 
+/** /oauth/authorize/ is the portal's page; /oauth/token/ stands in for oauth.bitrix.info. */
+function oauthEndpoint(pathname: string): OAuthLogEntry['endpoint'] | undefined {
+	const match = /^\/oauth\/(authorize|token)\/?$/.exec(pathname);
+	return match ? (match[1] as OAuthLogEntry['endpoint']) : undefined;
+}
+
+/**
+ * An OAuth access token on a REST call: the Authorization header is read first, then the `auth`
+ * parameter. Other Authorization schemes count as none, as on the portal.
+ */
+function accessToken(
+	header: string | undefined,
+	params: PhpParams | 'invalidJson',
+): { token: string; via: 'bearer' | 'param' } | undefined {
+	const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+	if (bearer) return { token: bearer[1], via: 'bearer' };
+	if (params === 'invalidJson' || typeof params.auth !== 'string' || params.auth === '')
+		return undefined;
+	return { token: params.auth, via: 'param' };
+}
+
+function errorPage(message: string): string {
+	return `<!DOCTYPE html>\n<html>\n<head><title>Authorization error</title></head>\n<body>\n<h1>Authorization error</h1>\n<p>${message}</p>\n</body>\n</html>\n`;
+}
+
 function redact(text: string, secrets: Iterable<string>): string {
 	for (const secret of secrets) text = text.split(secret).join('***');
 	return text;
@@ -156,6 +186,8 @@ export class Bitrix24Sandbox {
 	readonly deliveries: Delivery[] = [];
 	/** The portal's member_id in event auth: 32 hex digits, fixed for the sandbox's life. */
 	readonly memberId = newMemberId();
+	/** Every request to /oauth/authorize/ and /oauth/token/; REST calls go to `log`. */
+	readonly oauthLog: OAuthLogEntry[] = [];
 
 	private readonly bucket: LeakyBucket;
 	private latencyMs: number;
@@ -165,6 +197,7 @@ export class Bitrix24Sandbox {
 	private readonly sockets = new Set<Socket>();
 	private readonly timers = new Set<NodeJS.Timeout>();
 	private readonly outgoing: OutgoingWebhooks;
+	private readonly oauth: OAuthServer;
 	private seq = 0;
 	private closed = false;
 
@@ -188,6 +221,11 @@ export class Bitrix24Sandbox {
 			memberId: this.memberId,
 			timeoutMs: options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
 		});
+		this.oauth = new OAuthServer(
+			baseUrl,
+			this.memberId,
+			options.oauthCodeLifetimeMs ?? DEFAULT_CODE_LIFETIME_MS,
+		);
 		server.on('connection', (socket: Socket) => {
 			this.sockets.add(socket);
 			socket.on('close', () => this.sockets.delete(socket));
@@ -231,6 +269,41 @@ export class Bitrix24Sandbox {
 
 	addWebhook(spec?: WebhookSpec): Webhook {
 		return this.portal.addWebhook(spec);
+	}
+
+	/** Where the OAuth credential sends the user's browser. */
+	get authorizeUrl(): string {
+		return `${this.baseUrl}/oauth/authorize/`;
+	}
+
+	/** Stands in for https://oauth.bitrix.info/oauth/token/. */
+	get tokenUrl(): string {
+		return `${this.baseUrl}/oauth/token/`;
+	}
+
+	/** The tokens' client_endpoint: REST calls go to `${restEndpoint}<method>.json`. */
+	get restEndpoint(): string {
+		return `${this.baseUrl}/rest/`;
+	}
+
+	/** A local application installed on the portal; its user approves it at authorizeUrl. */
+	addOAuthApp(spec?: OAuthAppSpec): OAuthApp {
+		return this.oauth.addApp(spec);
+	}
+
+	/** The authorize step and the code exchange at once, for tests that need a token only. */
+	issueTokens(clientId: string, userId?: number): OAuthTokens {
+		return this.oauth.issueTokens(clientId, userId);
+	}
+
+	/** Every access token issued so far (of that application) expires now; refresh tokens live on. */
+	expireAccessTokens(clientId?: string): void {
+		this.oauth.expireAccessTokens(clientId);
+	}
+
+	/** The application was uninstalled: its tokens stop working and it cannot be authorized. */
+	revokeApp(clientId: string): void {
+		this.oauth.revoke(clientId);
 	}
 
 	removeWebhook(id: string): void {
@@ -478,13 +551,16 @@ export class Bitrix24Sandbox {
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const startedAt = Date.now();
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-		const target = route(url.pathname);
 		const contentType = req.headers['content-type'] ?? '';
+		// Not the portal's REST: no faults, rate limit or latency, and a log of its own.
+		const endpoint = oauthEndpoint(url.pathname);
+		if (endpoint) return this.handleOAuth(req, res, url, endpoint);
+		const target = route(url.pathname);
 		const entry: LogEntry = {
 			seq: ++this.seq,
 			at: startedAt,
 			httpMethod: req.method ?? 'GET',
-			path: redactPath(url.pathname, this.portal.secrets),
+			path: redactPath(url.pathname, this.secrets()),
 			restMethod:
 				target.kind === 'rest'
 					? target.method.toLowerCase()
@@ -501,6 +577,11 @@ export class Bitrix24Sandbox {
 		this.log.push(entry);
 		const body = await readBody(req);
 		const params = parseParams(url.search, contentType, body);
+		const token =
+			target.kind === 'noAuth' ? accessToken(req.headers.authorization, params) : undefined;
+		if (token) entry.auth = token.via;
+		// The portal takes `auth` out before the method sees its parameters.
+		if (target.kind === 'noAuth' && params !== 'invalidJson') delete params.auth;
 		if (params !== 'invalidJson') entry.params = this.redactParams(params);
 		let batchCommands: LogBatchCommand[] | undefined;
 		if (entry.restMethod === 'batch' && params !== 'invalidJson') {
@@ -564,12 +645,26 @@ export class Bitrix24Sandbox {
 		if (target.kind === 'other') return this.sendHtml(res, entry, 404);
 		if (target.kind === 'restOther') return this.answer(res, entry, ERRORS.methodNotFound());
 		if (this.requireHttps && !this.tls) return this.answer(res, entry, ERRORS.httpsRequired());
-		if (target.kind === 'noAuth') return this.answer(res, entry, ERRORS.noAuth());
-		// A wrong, deleted or expired code: the webhook check fails with INVALID_CREDENTIALS.
-		const webhook = this.portal.findWebhook(target.userId, target.secret);
-		if (!webhook) return this.answer(res, entry, ERRORS.invalidCredentials());
-		entry.webhookId = webhook.id;
-		if (target.method === '') return this.answer(res, entry, ERRORS.methodNotFound());
+		let caller: Caller;
+		if (target.kind === 'noAuth') {
+			if (!token) return this.answer(res, entry, ERRORS.noAuth());
+			const check = this.oauth.checkAccessToken(token.token);
+			if (!check.ok) {
+				if (check.appId !== undefined) entry.appId = check.appId;
+				const outcome =
+					check.error === 'expired_token' ? ERRORS.expiredToken() : ERRORS.invalidToken();
+				return this.answer(res, entry, outcome);
+			}
+			caller = check.caller;
+			entry.appId = caller.appId;
+		} else {
+			// A wrong, deleted or expired code: the webhook check fails with INVALID_CREDENTIALS.
+			const webhook = this.portal.findWebhook(target.userId, target.secret);
+			if (!webhook) return this.answer(res, entry, ERRORS.invalidCredentials());
+			entry.webhookId = webhook.id;
+			if (target.method === '') return this.answer(res, entry, ERRORS.methodNotFound());
+			caller = webhookCaller(webhook);
+		}
 		if (params === 'invalidJson') {
 			return this.answer(
 				res,
@@ -579,12 +674,19 @@ export class Bitrix24Sandbox {
 		}
 
 		const innerLog: LogBatchCommand[] = [];
-		const outcome = this.portal.call(webhook, target.method, params, false, startedAt, innerLog);
+		const outcome = this.portal.call(
+			caller,
+			target.kind === 'rest' ? target.method : entry.restMethod,
+			params,
+			false,
+			startedAt,
+			innerLog,
+		);
 		if (batchCommands && outcome.ok) {
 			entry.batchCommands = innerLog.map((c) => ({
 				...c,
 				params: this.redactParams(c.params),
-				...(c.error === undefined ? {} : { error: redact(c.error, this.portal.secrets) }),
+				...(c.error === undefined ? {} : { error: redact(c.error, this.secrets()) }),
 			}));
 		}
 		switch (fault) {
@@ -606,18 +708,79 @@ export class Bitrix24Sandbox {
 		this.answer(res, entry, outcome);
 	}
 
+	private async handleOAuth(
+		req: IncomingMessage,
+		res: ServerResponse,
+		url: URL,
+		endpoint: OAuthLogEntry['endpoint'],
+	): Promise<void> {
+		const entry: OAuthLogEntry = {
+			at: Date.now(),
+			endpoint,
+			httpMethod: req.method ?? 'GET',
+			status: 0,
+		};
+		this.oauthLog.push(entry);
+		const body = await readBody(req);
+		if (this.closed) return;
+		const params = parseParams(url.search, req.headers['content-type'] ?? '', body);
+		if (params !== 'invalidJson') {
+			if (typeof params.client_id === 'string') entry.clientId = params.client_id;
+			if (endpoint === 'token' && typeof params.grant_type === 'string')
+				entry.grantType = params.grant_type;
+		}
+		if (endpoint === 'authorize') {
+			const answer = this.oauth.authorize(params === 'invalidJson' ? {} : params);
+			if (!answer.ok) {
+				entry.status = 400;
+				entry.error = answer.message;
+				res.writeHead(400, { 'Content-Type': 'text/html; charset=utf-8' });
+				res.end(errorPage(answer.message));
+				return;
+			}
+			entry.status = 302;
+			res.writeHead(302, { Location: answer.location });
+			res.end();
+			return;
+		}
+		const answer =
+			params === 'invalidJson'
+				? {
+						ok: false as const,
+						answer: { status: 400, error: 'invalid_request', error_description: 'Invalid JSON' },
+					}
+				: this.oauth.token(params);
+		if (!answer.ok) {
+			const { status, ...error } = answer.answer;
+			entry.status = status;
+			entry.error = error.error;
+			return this.sendJsonText(res, status, phpJsonEncode(error));
+		}
+		entry.status = 200;
+		this.sendJsonText(res, 200, phpJsonEncode(answer.tokens));
+	}
+
+	/** Webhook secrets and every OAuth secret: what a path or an error text must never show. */
+	private secrets(): Set<string> {
+		return new Set([...this.portal.secrets, ...this.oauth.secrets]);
+	}
+
 	/**
-	 * Only application tokens are hidden in parameters: a webhook secret can be a short word that
-	 * legitimately occurs in them, while a token sent to a REST method is always a leak.
+	 * Only application tokens and OAuth secrets are hidden in parameters: a webhook secret can be
+	 * a short word that legitimately occurs in them, while a token sent to a REST method is always
+	 * a leak.
 	 */
 	private redactParams(params: Record<string, unknown>): PhpParams {
-		return redactValue(params as PhpParams, this.outgoing.tokens) as PhpParams;
+		return redactValue(
+			params as PhpParams,
+			new Set([...this.outgoing.tokens, ...this.oauth.secrets]),
+		) as PhpParams;
 	}
 
 	private record(entry: LogEntry, outcome: Outcome): void {
 		entry.status = outcome.ok ? 200 : outcome.status;
 		// An injected error code may echo a webhook URL; the log never shows a secret.
-		if (!outcome.ok) entry.error = redact(outcome.error, this.portal.secrets);
+		if (!outcome.ok) entry.error = redact(outcome.error, this.secrets());
 	}
 
 	private answer(res: ServerResponse, entry: LogEntry, outcome: Outcome): void {

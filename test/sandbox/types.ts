@@ -30,6 +30,8 @@ export interface SandboxOptions {
 	 * and records the delivery as timed out (never retried).
 	 */
 	deliveryTimeoutMs?: number;
+	/** How long an authorization code from /oauth/authorize/ can be exchanged; default 30000. */
+	oauthCodeLifetimeMs?: number;
 }
 
 export type OperatingTimeFields = 'whenActive' | 'never';
@@ -60,6 +62,65 @@ export interface Webhook {
 	callStatistics: StatisticsAccess;
 	/** `${baseUrl}/rest/${userId}/${secret}/` */
 	url: string;
+}
+
+/** A local application installed on the portal, authorized by one user (see addOAuthApp). */
+export interface OAuthAppSpec {
+	/** Default `local.<14 hex>.<8 digits>`, as Bitrix24 names local applications. */
+	clientId?: string;
+	/** Default random 50 characters. */
+	clientSecret?: string;
+	/** Its redirect address; default n8n's `http://localhost:5678/rest/oauth2-credential/callback`. */
+	handlerUrl?: string;
+	/** Default ['telephony']. */
+	scopes?: string[];
+	/** The user who authorizes it; its calls run as this user. Default 1. */
+	userId?: number;
+	/** The user's "Manage numbers — modify"; default true. */
+	canManageNumbers?: boolean;
+	/** The user's "Call statistics → View"; default `any`. */
+	callStatistics?: StatisticsAccess;
+	/** Default 3600, as Bitrix24's. */
+	accessTokenLifetimeS?: number;
+}
+
+export interface OAuthApp {
+	clientId: string;
+	clientSecret: string;
+	handlerUrl: string;
+	scopes: string[];
+	/** Set by revokeApp (the application was uninstalled). */
+	revoked: boolean;
+}
+
+/** What the token endpoint answers; Bitrix24 sends no token_type. */
+export interface OAuthTokens {
+	access_token: string;
+	/** Unix seconds. */
+	expires: number;
+	expires_in: number;
+	/** The application's scopes, comma-separated. */
+	scope: string;
+	/** The portal's host, e.g. `127.0.0.1:PORT`. */
+	domain: string;
+	server_endpoint: string;
+	status: 'L';
+	/** `${baseUrl}/rest/`: where the REST calls go. */
+	client_endpoint: string;
+	member_id: string;
+	user_id: number;
+	refresh_token: string;
+}
+
+/** One request to /oauth/authorize/ or /oauth/token/; never a code, token or secret. */
+export interface OAuthLogEntry {
+	at: number;
+	endpoint: 'authorize' | 'token';
+	httpMethod: string;
+	grantType?: string;
+	clientId?: string;
+	status: number;
+	error?: string;
 }
 
 export type FaultKind =
@@ -108,6 +169,10 @@ export interface LogEntry {
 	path: string;
 	restMethod: string;
 	webhookId?: string;
+	/** How an OAuth access token came: the Authorization header or the `auth` parameter. */
+	auth?: 'bearer' | 'param';
+	/** The OAuth application the token belongs to (its client id). */
+	appId?: string;
 	params: Record<string, unknown>;
 	contentType: string;
 	/** 0 when no answer was sent (reset, hang, lostAfterRun). */

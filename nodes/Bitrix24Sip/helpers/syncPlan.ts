@@ -45,6 +45,11 @@ export interface SyncSettings {
 	 * around it)
 	 */
 	managedTitles: Set<string>;
+	/**
+	 * every line the credential sees is managed: an OAuth2 application with neither a prefix nor
+	 * titles, which sees only the lines it made itself
+	 */
+	manageAll?: boolean;
 	allowTypeChange: boolean;
 	sendPasswords: 'whenChanged' | 'always';
 }
@@ -91,6 +96,7 @@ function typeName(type: unknown): string {
  * trimmed: with "Team " a line "Teamwork" (made outside the scope the user typed) is not managed.
  */
 export function isManaged(line: Line, settings: SyncSettings): boolean {
+	if (settings.manageAll) return true;
 	const key = titleKey(line.title);
 	if (key === '') return false;
 	if (settings.managedPrefix !== '' && key.startsWith(settings.managedPrefix)) return true;
@@ -178,7 +184,9 @@ export function planSync(
 				type: typeName(line.type),
 				existing: seen,
 				changes: [],
-				reason: 'not listed in the input, and inside the managed titles',
+				reason: settings.manageAll
+					? "not listed in the input, and one of this application's own lines"
+					: 'not listed in the input, and inside the managed titles',
 				...(blockDeletions ? { problem: blockDeletions } : {}),
 			});
 		}

@@ -5,8 +5,9 @@ import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 import { fetchLines } from '../lines';
 import { Bitrix24Client } from '../transport/client';
 import { Bitrix24Error } from '../transport/errors';
-import { CREDENTIAL_TYPE } from '../transport/http';
-import { parseWebhookUrl, redact } from '../transport/webhookUrl';
+import { connectionOf } from '../transport/connection';
+import type { Secrets } from '../transport/webhookUrl';
+import { redact } from '../transport/webhookUrl';
 import type { LineKnowledge } from './callLine';
 
 /**
@@ -23,7 +24,7 @@ const LOOKUP_OPTIONS = { timeoutMs: 20_000, maxWaitMs: 30_000, maxAttempts: 2 };
  */
 const inFlight = new Map<string, Promise<IDataObject[]>>();
 
-function errorText(error: unknown, secret: string | undefined): string {
+function errorText(error: unknown, secret: Secrets | undefined): string {
 	let message: string;
 	if (error instanceof Bitrix24Error) {
 		message = error.description ? `${error.message}. ${error.description}` : error.message;
@@ -40,16 +41,11 @@ function errorText(error: unknown, secret: string | undefined): string {
  * lookup must not turn a delivered call into an error run (n8n would answer 500 and lose the call).
  */
 export async function lookUpLines(ctx: IWebhookFunctions): Promise<LineKnowledge> {
-	let secret: string | undefined;
+	let secret: Secrets | undefined;
 	try {
-		const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
-		const parsed = parseWebhookUrl(credentials.webhookUrl);
-		secret = parsed.secret;
-		const key = createHash('sha256')
-			.update(
-				`${parsed.baseUrl}\n${credentials.ignoreSSLIssues === true ? 'insecure' : 'verified'}`,
-			)
-			.digest('hex');
+		const connection = await connectionOf(ctx);
+		secret = connection.secrets;
+		const key = createHash('sha256').update(connection.laneKey).digest('hex');
 		let pending = inFlight.get(key);
 		if (!pending) {
 			pending = (async () =>

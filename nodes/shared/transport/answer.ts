@@ -2,6 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { Delivery } from './errors';
 import { Bitrix24Error, explain, isKnownCode } from './errors';
+import type { Secrets } from './webhookUrl';
 import { originOf, redact } from './webhookUrl';
 
 /** Bitrix24's `time` object: only the parts the limiters read; both may be missing
@@ -67,7 +68,7 @@ export function portalError(
 	rawCode: unknown,
 	rawDescription: unknown,
 	httpStatus: number | undefined,
-	secret?: string,
+	secret?: Secrets,
 ): Bitrix24Error {
 	const code =
 		typeof rawCode === 'string' || typeof rawCode === 'number'
@@ -127,7 +128,7 @@ function afterPhpMessages(text: string): unknown {
  * success, a typed error for {error, error_description}, a redirect, an HTML page from a proxy,
  * or anything else unexpected — never with the secret in it.
  */
-export function decodeAnswer(answer: RawAnswer, secret?: string): Envelope {
+export function decodeAnswer(answer: RawAnswer, secret?: Secrets): Envelope {
 	const { statusCode, headers, text } = answer;
 	const parsed = parseJson(text) ?? afterPhpMessages(text);
 	if (isRecord(parsed) && (typeof parsed.error === 'string' || typeof parsed.error === 'number')) {

@@ -4,6 +4,7 @@ import type { Envelope } from './answer';
 import { envelopeOf, portalError } from './answer';
 import { Bitrix24Error } from './errors';
 import { buildPhpQuery } from './phpQuery';
+import type { Secrets } from './webhookUrl';
 
 export const MAX_BATCH_COMMANDS = 50;
 
@@ -82,6 +83,7 @@ const STATUS_BY_CODE: Record<string, number> = {
 	INVALID_CREDENTIALS: 401,
 	NO_AUTH_FOUND: 401,
 	expired_token: 401,
+	invalid_token: 401,
 	insufficient_scope: 401,
 	OVERLOAD_LIMIT: 401,
 	ACCESS_DENIED: 403,
@@ -110,7 +112,7 @@ export type CommandOutcome = { ok: true; envelope: Envelope } | { ok: false; err
 export function readBatchResult(
 	result: unknown,
 	commands: CommandToRead[],
-	secret?: string,
+	secret?: Secrets,
 ): Map<string, CommandOutcome> {
 	const whole = asMap(result);
 	const results = asMap(whole.result);

@@ -2,16 +2,14 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { Envelope } from './answer';
 import { encodeCommand } from './batch';
-import { Bitrix24Error, invalidWebhookUrl } from './errors';
+import { Bitrix24Error } from './errors';
+import { connectionOf } from './connection';
 import type { ApiContext } from './http';
-import { CREDENTIAL_TYPE } from './http';
 import type { RateLimit } from './limiters';
 import { shareOf, STANDARD_PLAN, WaitBudget } from './limiters';
 import type { RunState } from './queue';
 import { CallQueue } from './queue';
 import { laneFor } from './registry';
-import type { ParsedWebhookUrl } from './webhookUrl';
-import { parseWebhookUrl } from './webhookUrl';
 
 export interface ClientOptions {
 	/** send the calls of several items as one `batch` request */
@@ -54,15 +52,6 @@ export interface CallOptions {
 	 * answer carries none, and an error item should read the same either way.
 	 */
 	statusByCode?: Record<string, number>;
-}
-
-/** The credential's URL, or the error that names the fix. */
-function readWebhookUrl(raw: unknown): ParsedWebhookUrl | Bitrix24Error {
-	try {
-		return parseWebhookUrl(raw);
-	} catch (error) {
-		return invalidWebhookUrl((error as Error).message);
-	}
 }
 
 /**
@@ -110,21 +99,15 @@ export class Bitrix24Client {
 	}
 
 	/**
-	 * Reads the credential once; a malformed webhook URL fails here with a message naming the fix.
+	 * Reads the credential once; a malformed webhook URL or an application not connected yet fails
+	 * here with a message naming the fix.
 	 */
 	static async create(
 		ctx: ApiContext,
 		options: Partial<ClientOptions> = {},
 	): Promise<Bitrix24Client> {
 		const merged = { ...DEFAULT_CLIENT_OPTIONS, ...options };
-		const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
-		const parsed = readWebhookUrl(credentials.webhookUrl);
-		if (parsed instanceof Bitrix24Error) throw parsed;
-		const lane = laneFor(
-			parsed,
-			credentials.ignoreSSLIssues === true,
-			shareOf(merged.rateLimit, merged.processes),
-		);
+		const lane = laneFor(await connectionOf(ctx), shareOf(merged.rateLimit, merged.processes));
 		const shared = merged.batching && merged.mergeExecutions;
 		const queue = shared ? lane.queue : new CallQueue(lane);
 		const runKey = {};

@@ -232,6 +232,10 @@ const EXPLANATIONS: Record<string, (description: string) => Explanation> = {
 		message: 'The Bitrix24 access token has expired',
 		hint: 'Reconnect the credential.',
 	}),
+	invalid_token: () => ({
+		message: 'Bitrix24 does not accept the access token',
+		hint: 'Reconnect the credential.',
+	}),
 	insufficient_scope: () => ({
 		message: 'The webhook lacks the "telephony" scope',
 		hint: 'Edit the inbound webhook in Bitrix24, tick the "Telephony (telephony)" scope and save.',
@@ -344,6 +348,70 @@ export function splitParts(description: string): string[] {
 /**
  * Whether the node knows what this code means, so that it decides by the code, not the HTTP status.
  */
+const RECONNECT_APPLICATION =
+	'Open the Bitrix24 OAuth2 API credential and click "Reconnect", then approve the application in Bitrix24.';
+
+/**
+ * The same answers in the words of an OAuth2 application: the portal's codes are the same, but
+ * there is no webhook to fix — the application, its user or its authorization is.
+ */
+const APPLICATION_EXPLANATIONS: Record<string, (error: Bitrix24Error) => Explanation | undefined> =
+	{
+		insufficient_scope: () => ({
+			message: 'The Bitrix24 application lacks the "telephony" scope',
+			hint: 'Edit the local application in Bitrix24 (Developer resources → Integrations), tick "Telephony (telephony)", save, then reconnect the credential.',
+		}),
+		ACCESS_DENIED: (error) =>
+			error.reason === 'restNeedsSubscription'
+				? undefined
+				: {
+						message:
+							'Bitrix24 denied access: the user who connected the application lacks the telephony permission',
+						hint: 'Give that user the telephony permission "Manage numbers — modify" (Telephony → Access permissions), or reconnect the credential as a user who has it.',
+					},
+		user_access_error: () => ({
+			message: 'The user who connected the application has no access to it',
+			hint: 'Check who may use the local application in Bitrix24, or reconnect the credential as another user.',
+		}),
+		invalid_token: () => ({
+			message: "Bitrix24 no longer accepts this application's authorization",
+			hint: `The local application may have been deleted or its access revoked. ${RECONNECT_APPLICATION}`,
+		}),
+		expired_token: () => ({
+			message: "The application's access token has expired and could not be renewed",
+			hint: RECONNECT_APPLICATION,
+		}),
+		NO_AUTH_FOUND: () => ({
+			message: 'Bitrix24 found no access token in the request',
+			hint: RECONNECT_APPLICATION,
+		}),
+		INVALID_REQUEST: (error) =>
+			/https/i.test(error.message)
+				? {
+						message: 'Bitrix24 refused the request: HTTPS is required',
+						hint: 'Enter the https:// address of your portal in the credential.',
+					}
+				: undefined,
+	};
+
+/** An error of an OAuth2 application's call, in the application's words. */
+export function forApplication(error: Bitrix24Error): Bitrix24Error {
+	const explained = APPLICATION_EXPLANATIONS[error.code]?.(error);
+	return explained ? error.with({ message: explained.message, hint: explained.hint }) : error;
+}
+
+/** Bitrix24's token server would not renew the application's access token. */
+export function renewalRefused(code: string): Bitrix24Error {
+	return new Bitrix24Error({
+		kind: 'api',
+		code: 'OAUTH_RENEWAL_REFUSED',
+		message: `Bitrix24 refused to renew the application's access${code ? ` (${code})` : ''}`,
+		hint: `The local application may have been deleted, its key changed, or the credential left unused for 28 days. ${RECONNECT_APPLICATION}`,
+		httpStatus: 401,
+		delivery: 'notSent',
+	});
+}
+
 export function isKnownCode(code: string): boolean {
 	return Object.prototype.hasOwnProperty.call(EXPLANATIONS, code);
 }

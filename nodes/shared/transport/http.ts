@@ -10,9 +10,15 @@ import type {
 
 import type { Envelope, RawAnswer } from './answer';
 import { decodeAnswer } from './answer';
-import { Bitrix24Error, cancelled, invalidWebhookUrl } from './errors';
-
-export const CREDENTIAL_TYPE = 'bitrix24WebhookApi';
+import type { Connection } from './connection';
+import {
+	Bitrix24Error,
+	cancelled,
+	forApplication,
+	invalidWebhookUrl,
+	renewalRefused,
+} from './errors';
+import { TokenRenewal } from './tokenRenewal';
 
 /**
  * Any n8n context that may call the portal with the node's credential (the call trigger's line
@@ -26,11 +32,10 @@ export type ApiContext =
 
 export interface RequestSettings {
 	timeoutMs: number;
-	secret?: string;
-	/**
-	 * the credential's "Ignore SSL Issues": for self-hosted portals with a self-signed certificate
-	 */
-	allowUnauthorizedCerts?: boolean;
+	/** the credential: where its requests go, what signs them, what must never be shown */
+	connection: Connection;
+	/** an application's one token renewal at a time, shared by the credential's calls */
+	renewal?: TokenRenewal;
 }
 
 /** Node's and OpenSSL's codes for a certificate or handshake that failed: nothing was sent. */
@@ -78,12 +83,7 @@ function tlsFailure(code: string): Bitrix24Error {
 
 /** Turns a thrown transport failure (no HTTP answer) into a typed error without the secret. */
 export function networkFailure(error: unknown, timeoutMs: number): Bitrix24Error {
-	const chain: Array<Record<string, unknown>> = [];
-	let current: unknown = error;
-	for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
-		chain.push(current as Record<string, unknown>);
-		current = (current as { cause?: unknown }).cause;
-	}
+	const chain = chainOf(error);
 	const webhookProblem = chain.find((link) => link.name === 'WebhookUrlError');
 	if (webhookProblem) {
 		return invalidWebhookUrl(String(webhookProblem.message));
@@ -144,11 +144,150 @@ function bodyText(body: unknown): string {
 	return JSON.stringify(body ?? '');
 }
 
+type Link = Record<string, unknown>;
+
+function chainOf(error: unknown): Link[] {
+	const chain: Link[] = [];
+	let current: unknown = error;
+	for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+		chain.push(current as Link);
+		current = (current as { cause?: unknown }).cause;
+	}
+	return chain;
+}
+
+/**
+ * The portal's HTTP answer inside an error n8n threw for it: a renewing send lets HTTP errors
+ * throw (that is how n8n's OAuth2 helper sees the 401), so a 400 of the method arrives this way.
+ * Only an answer to this very request counts, never one from the token server.
+ */
+function answerInside(error: unknown, url: string): RawAnswer | undefined {
+	for (const link of chainOf(error)) {
+		const response = link.response as Link | undefined;
+		const config = link.config as Link | undefined;
+		if (
+			typeof response === 'object' &&
+			response !== null &&
+			typeof response.status === 'number' &&
+			config?.url === url
+		) {
+			return {
+				statusCode: response.status,
+				headers: (response.headers as Record<string, unknown>) ?? {},
+				text: bodyText(response.data),
+			};
+		}
+	}
+	return undefined;
+}
+
+/**
+ * The code Bitrix24's token server refused a renewal with, when the failure is its refusal
+ * (n8n's OAuth2 client throws the token server's {error} as an AuthError or a ResponseError).
+ */
+function renewalRefusal(error: unknown): string | undefined {
+	for (const link of chainOf(error)) {
+		const body = link.body as Link | undefined;
+		if (typeof body === 'object' && body !== null && typeof body.error === 'string')
+			return body.error.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 60);
+		// n8n's NodeApiError keeps only the OAuth2 client's code and its wording of the refusal
+		if ([link.code, link.httpCode].some((code) => code === 'EAUTH' || code === 'ESTATUS')) {
+			const message = String(link.message ?? '');
+			if (/client authentication failed/i.test(message)) return 'invalid_client';
+			if (/authorization grant .* is\s+invalid/i.test(message)) return 'invalid_grant';
+			return '';
+		}
+		if (
+			/refresh ?token is required|unable to sign without access token/i.test(String(link.message))
+		)
+			return 'no refresh token';
+	}
+	return undefined;
+}
+
+function requestFor(
+	restMethod: string,
+	params: IDataObject,
+	settings: RequestSettings,
+	letHttpErrorsThrow: boolean,
+): IHttpRequestOptions {
+	return {
+		method: 'POST',
+		// a webhook's credential sets the base URL; an application's token names its endpoint
+		url: `${settings.connection.endpoint}${restMethod}.json`,
+		headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+		body: JSON.stringify(params),
+		encoding: 'text',
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: !letHttpErrorsThrow,
+		disableFollowRedirect: true,
+		timeout: settings.timeoutMs,
+		...(settings.connection.allowUnauthorizedCerts ? { skipSslCertificateValidation: true } : {}),
+	};
+}
+
+/** One HTTP exchange through n8n's helpers, with the credential signing it. */
+async function exchange(
+	ctx: ApiContext,
+	request: IHttpRequestOptions,
+	settings: RequestSettings,
+): Promise<RawAnswer> {
+	let response: FullResponse;
+	try {
+		response = (await ctx.helpers.httpRequestWithAuthentication.call(
+			ctx,
+			settings.connection.credentialType,
+			request,
+		)) as FullResponse;
+	} catch (error) {
+		const answered = answerInside(error, request.url);
+		if (answered) return answered;
+		if (!request.ignoreHttpStatusErrors) {
+			const refusal = renewalRefusal(error);
+			if (refusal !== undefined) throw renewalRefused(refusal);
+		}
+		throw networkFailure(error, settings.timeoutMs);
+	}
+	return {
+		statusCode: response.statusCode,
+		headers: response.headers ?? {},
+		text: bodyText(response.body),
+	};
+}
+
+/** Bitrix24's answer to an application's access token that has expired. */
+function tokenExpired(answer: RawAnswer): boolean {
+	return answer.statusCode === 401 && /"error"\s*:\s*"expired_token"/.test(answer.text);
+}
+
+/**
+ * An expired token is renewed once, through n8n's OAuth2 helper (which saves the new token in
+ * the credential): the call goes again letting HTTP errors throw, since the helper renews only
+ * when a 401 throws. The call did not run the first time, so sending it again is safe. Calls that
+ * meet the expired token while another call of the credential renews it wait and send again.
+ */
+async function renewAndResend(
+	ctx: ApiContext,
+	restMethod: string,
+	params: IDataObject,
+	settings: RequestSettings,
+): Promise<RawAnswer> {
+	const renewal = settings.renewal ?? new TokenRenewal();
+	if (renewal.busy) {
+		await renewal.settled();
+		const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
+		if (!tokenExpired(again)) return again;
+	}
+	return await renewal.run(
+		async () => await exchange(ctx, requestFor(restMethod, params, settings, true), settings),
+	);
+}
+
 /**
  * Sends one REST call (a method or `batch`) and returns its envelope. This is the only code of the
  * package that speaks HTTP to Bitrix24: through n8n's helpers, with the credential filling in the
- * webhook URL, never following a redirect (it would drop the POST body and could carry the secret
- * elsewhere).
+ * webhook URL or signing with the application's token, never following a redirect (it would drop
+ * the POST body and could carry the secret elsewhere).
  */
 export async function sendRequest(
 	ctx: ApiContext,
@@ -156,50 +295,34 @@ export async function sendRequest(
 	params: IDataObject,
 	settings: RequestSettings,
 ): Promise<Envelope> {
-	const request: IHttpRequestOptions = {
-		method: 'POST',
-		url: `${restMethod}.json`,
-		headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-		body: JSON.stringify(params),
-		encoding: 'text',
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		disableFollowRedirect: true,
-		timeout: settings.timeoutMs,
-		...(settings.allowUnauthorizedCerts ? { skipSslCertificateValidation: true } : {}),
-	};
-	let response: FullResponse;
+	const { connection } = settings;
+	let answer = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
+	const application = connection.authentication === 'oAuth2';
+	if (application && tokenExpired(answer))
+		answer = await renewAndResend(ctx, restMethod, params, settings);
 	try {
-		response = (await ctx.helpers.httpRequestWithAuthentication.call(
-			ctx,
-			CREDENTIAL_TYPE,
-			request,
-		)) as FullResponse;
+		return decodeAnswer(answer, connection.secrets);
 	} catch (error) {
-		throw networkFailure(error, settings.timeoutMs);
+		throw application && error instanceof Bitrix24Error ? forApplication(error) : error;
 	}
-	const answer: RawAnswer = {
-		statusCode: response.statusCode,
-		headers: response.headers ?? {},
-		text: bodyText(response.body),
-	};
-	return decodeAnswer(answer, settings.secret);
 }
 
 /**
  * The credential test runs before a credential is saved, where n8n offers only its legacy
- * `request` helper and no authenticate(): the caller passes the full URL it parsed itself.
+ * `request` helper and no authenticate(): the caller passes the full URL it parsed itself, and an
+ * application's bearer header.
  */
 export async function postForCredentialTest(
 	ctx: ICredentialTestFunctions,
 	url: string,
 	allowUnauthorizedCerts: boolean,
+	headers: Record<string, string> = {},
 ): Promise<RawAnswer> {
 	const response = (await ctx.helpers.request({
 		method: 'POST',
 		uri: url,
 		body: '{}',
-		headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+		headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
 		timeout: 15_000,
 		simple: false,
 		resolveWithFullResponse: true,

@@ -10,11 +10,14 @@ import {
 	blockedTooLong,
 	cancelled,
 	cutOffByCancellation,
+	forApplication,
 	slowedDownTooLong,
 	waitBudgetExhausted,
 } from './errors';
-import type { ApiContext } from './http';
+import type { ApiContext, RequestSettings } from './http';
 import { sendRequest } from './http';
+import type { Connection } from './connection';
+import type { TokenRenewal } from './tokenRenewal';
 import { RecentRuns, sendAt, steadyIntervalMs } from './grouping';
 import type { LeakyBucket, WaitBudget } from './limiters';
 import type { OperatingTimes } from './operatingTime';
@@ -77,8 +80,10 @@ export interface PendingCall {
 export interface Lane {
 	readonly bucket: LeakyBucket;
 	readonly operating: OperatingTimes;
-	readonly secret: string;
-	readonly allowUnauthorizedCerts: boolean;
+	/** the credential the lane's requests go with */
+	readonly connection: Connection;
+	/** an application's one token renewal at a time */
+	readonly renewal: TokenRenewal;
 	/** the lane was used now: it is not idle */
 	touch(): void;
 }
@@ -342,11 +347,11 @@ export class CallQueue {
 		return calls.find((call) => !call.run.cancelled) ?? calls[0];
 	}
 
-	private settings(calls: PendingCall[]) {
+	private settings(calls: PendingCall[]): RequestSettings {
 		return {
 			timeoutMs: Math.max(...calls.map((call) => call.run.timeoutMs)),
-			secret: this.lane.secret,
-			allowUnauthorizedCerts: this.lane.allowUnauthorizedCerts,
+			connection: this.lane.connection,
+			renewal: this.lane.renewal,
 		};
 	}
 
@@ -396,7 +401,7 @@ export class CallQueue {
 		const outcomes = readBatchResult(
 			envelope.result,
 			commands.map(({ call, command }) => ({ key: command.key, statusByCode: call.statusByCode })),
-			this.lane.secret,
+			this.lane.connection.secrets,
 		);
 		const retries: Retry[] = [];
 		for (const { call, command } of commands) {
@@ -406,7 +411,12 @@ export class CallQueue {
 				call.resolve(outcome.envelope);
 				continue;
 			}
-			this.retryOrFail(call, outcome?.error as Bitrix24Error, retries);
+			const error = outcome?.error as Bitrix24Error;
+			this.retryOrFail(
+				call,
+				this.lane.connection.authentication === 'oAuth2' ? forApplication(error) : error,
+				retries,
+			);
 		}
 		if (retries.length > 0) this.requeue(retries);
 	}

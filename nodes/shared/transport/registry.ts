@@ -1,16 +1,19 @@
 import type { RateLimit } from './limiters';
 import { LeakyBucket } from './limiters';
 import { OperatingTimes } from './operatingTime';
+import type { Connection } from './connection';
 import type { Lane } from './queue';
 import { CallQueue } from './queue';
-import type { ParsedWebhookUrl } from './webhookUrl';
+import { TokenRenewal } from './tokenRenewal';
 
 /**
- * What the whole n8n process shares per portal and per webhook, whatever execution calls:
+ * What the whole n8n process shares per portal and per credential, whatever execution calls:
  * - one leaky bucket per portal: Bitrix24 counts requests per portal (and source address), not
- *   per webhook, so every execution and every credential of one portal paces against it;
- * - per webhook (one credential's URL): the operating times the portal reports, which it counts
- *   per webhook and method, and the queue in which concurrent executions' calls are merged.
+ *   per webhook or application, so every execution and every credential of one portal paces
+ *   against it;
+ * - per credential (a webhook's URL, or an OAuth2 credential): the operating times the portal
+ *   reports, which it counts per webhook or application and method; the queue in which concurrent
+ *   executions' calls are merged; and for an application the renewal of its token.
  * Entries nobody used for a while are dropped, so a long-running n8n does not grow.
  */
 
@@ -20,15 +23,16 @@ import type { ParsedWebhookUrl } from './webhookUrl';
  */
 export const IDLE_MS = 15 * 60 * 1000;
 
-class WebhookLane implements Lane {
+class CredentialLane implements Lane {
 	readonly operating = new OperatingTimes();
 	readonly queue: CallQueue;
 	lastUsedAt = Date.now();
 
+	readonly renewal = new TokenRenewal();
+
 	constructor(
 		readonly bucket: LeakyBucket,
-		readonly secret: string,
-		readonly allowUnauthorizedCerts: boolean,
+		readonly connection: Connection,
 	) {
 		this.queue = new CallQueue(this);
 	}
@@ -40,17 +44,10 @@ class WebhookLane implements Lane {
 
 interface Portal {
 	bucket: LeakyBucket;
-	lanes: Map<string, WebhookLane>;
+	lanes: Map<string, CredentialLane>;
 }
 
 const portals = new Map<string, Portal>();
-
-/**
- * The portal a webhook belongs to: its address and the folder an on-premise install may live in.
- */
-function portalKey(webhook: ParsedWebhookUrl): string {
-	return webhook.baseUrl.slice(0, webhook.baseUrl.lastIndexOf('/rest/'));
-}
 
 /**
  * Drops the webhooks nobody used for IDLE_MS and whose queue is empty, then portals left without
@@ -66,29 +63,23 @@ export function pruneIdle(now = Date.now()): void {
 }
 
 /**
- * The shared state for a webhook: its portal's bucket (set to the limit the caller's node options
- * name; the last one set wins) and its own lane. Prunes idle entries on the way.
+ * The shared state for a credential: its portal's bucket (set to the limit the caller's node
+ * options name; the last one set wins) and its own lane. Prunes idle entries on the way.
  */
-export function laneFor(
-	webhook: ParsedWebhookUrl,
-	allowUnauthorizedCerts: boolean,
-	limit: RateLimit,
-): WebhookLane {
+export function laneFor(connection: Connection, limit: RateLimit): CredentialLane {
 	pruneIdle();
-	const key = portalKey(webhook);
+	const key = connection.portalKey;
 	let portal = portals.get(key);
 	if (!portal) {
 		portal = { bucket: new LeakyBucket(limit), lanes: new Map() };
 		portals.set(key, portal);
 	}
 	portal.bucket.setLimit(limit);
-	// a credential is its URL and how it treats certificates: calls of two credentials never share a
-	// request
-	const laneKey = `${webhook.baseUrl}|${allowUnauthorizedCerts ? 'insecure' : 'verified'}`;
-	let lane = portal.lanes.get(laneKey);
+	// calls of two credentials never share a request
+	let lane = portal.lanes.get(connection.laneKey);
 	if (!lane) {
-		lane = new WebhookLane(portal.bucket, webhook.secret, allowUnauthorizedCerts);
-		portal.lanes.set(laneKey, lane);
+		lane = new CredentialLane(portal.bucket, connection);
+		portal.lanes.set(connection.laneKey, lane);
 	}
 	lane.touch();
 	return lane;

@@ -53,13 +53,18 @@ export function parseWebhookUrl(raw: unknown): ParsedWebhookUrl {
 const SECRET_IN_PATH = /(\/rest\/\d+\/)[A-Za-z0-9_]+/g;
 
 /**
- * Removes the webhook secret from any text: the known secret wherever it appears, and anything
- * that looks like the secret part of a webhook path.
+ * The secrets of a credential: a webhook's code, or an application's client secret and tokens.
  */
-export function redact(text: string, secret?: string): string {
+export type Secrets = string | readonly string[];
+
+/**
+ * Removes the credential's secrets from any text: each known secret wherever it appears, and
+ * anything that looks like the secret part of a webhook path.
+ */
+export function redact(text: string, secret?: Secrets): string {
 	let out = text.replace(SECRET_IN_PATH, '$1***');
-	if (secret && secret.length >= 4) {
-		out = out.split(secret).join('***');
+	for (const one of typeof secret === 'string' ? [secret] : (secret ?? [])) {
+		if (one.length >= 4) out = out.split(one).join('***');
 	}
 	return out;
 }

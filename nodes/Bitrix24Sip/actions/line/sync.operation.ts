@@ -18,6 +18,7 @@ import {
 } from '../../../shared/registrationWait';
 import { clientOptionsFrom } from '../../../shared/requestOptions';
 import { Bitrix24Client } from '../../../shared/transport/client';
+import { authenticationOf } from '../../../shared/transport/connection';
 import { toNodeError } from '../../../shared/transport/errors';
 import { errorItem } from '../../helpers/output';
 import type { Applied } from '../../helpers/syncApply';
@@ -113,7 +114,7 @@ const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to delete lines that no input item names. Only lines inside the managed titles below are ever deleted.',
+			'Whether to delete lines that no input item names. Only lines inside the managed titles below are ever deleted; with an OAuth2 application, only its own lines.',
 	},
 	{
 		displayName: 'Managed Title Prefix',
@@ -123,7 +124,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'e.g. n8n-',
 		displayOptions: { show: { deleteUnlisted: [true] } },
 		description:
-			'Unlisted lines whose title starts with this (any case) may be deleted; no other line is touched. Give this, Managed Titles, or both.',
+			'Unlisted lines whose title starts with this (any case) may be deleted; no other line is touched. Give this, Managed Titles, or both; with an OAuth2 application both may stay empty.',
 	},
 	{
 		displayName: 'Managed Titles',
@@ -250,6 +251,11 @@ function readSettings(ctx: IExecuteFunctions): SyncSettings {
 	// reaches "Teamwork"
 	const prefix = asText(ctx, ctx.getNodeParameter('managedPrefix', 0, ''), PREFIX_LABEL, 0);
 	settings.managedTitles = readManagedTitles(ctx);
+	if (prefix === '' && settings.managedTitles.size === 0 && authenticationOf(ctx) === 'oAuth2') {
+		// an application sees only the lines it made: no line of the UI or a webhook can be reached
+		settings.manageAll = true;
+		return settings;
+	}
 	if (prefix.trim() === '' && settings.managedTitles.size === 0) {
 		throw scopeError(
 			ctx,
