@@ -31,7 +31,8 @@ interface AppRun {
  * the same credential share it, as n8n's executions read the one stored credential.
  */
 class AppCredential {
-	private readonly store: Record<string, ICredentialDataDecryptedObject>;
+	/** the credential as n8n's database holds it; a test may put another store in its place */
+	store: Record<string, ICredentialDataDecryptedObject>;
 
 	constructor(
 		readonly sandbox: Bitrix24Sandbox,
@@ -203,6 +204,25 @@ describe('OAuth2 application', () => {
 			expect(sandbox.lines()).toHaveLength(2);
 		});
 
+		it('a default outgoing line made by hand is one the application cannot see', async () => {
+			const hand = sandbox.addLineByHand({
+				type: 'cloud',
+				title: 'Hand cloud',
+				server: 'sip.ok.example',
+				login: 'u2',
+			});
+			sandbox.setDefaultOutgoing(hand.configId);
+
+			const run = await credential.run({ resource: 'line', operation: 'getDefaultOutgoing' });
+
+			expect(run.failure).toBeUndefined();
+			expect(run.json[0]).toMatchObject({
+				kind: 'unknownSipLine',
+				description: `A SIP line this application cannot see (reg${hand.regId}): one made by hand, through a webhook or by another application`,
+				line: null,
+			});
+		});
+
 		it('Check All Lines reports the application’s cloud lines only', async () => {
 			const cloud = await credential.run({
 				resource: 'line',
@@ -283,6 +303,63 @@ describe('OAuth2 application', () => {
 			for (const run of runs) expect(run.failure).toBeUndefined();
 			const grants = sandbox.oauthLog.filter((entry) => entry.grantType === 'refresh_token');
 			expect(grants.map((entry) => entry.status)).toEqual([200]);
+		});
+
+		it('goes on when another n8n process renewed the token first (queue mode)', async () => {
+			await credential.run(createOffice('One'));
+			const stale = credential.data;
+			sandbox.expireAccessTokens(app.clientId);
+			// another worker renews first and saves the new pair
+			const renewed = await fetch(sandbox.tokenUrl, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({
+					grant_type: 'refresh_token',
+					refresh_token: String(credential.token.refresh_token),
+					client_id: app.clientId,
+					client_secret: app.clientSecret,
+				}).toString(),
+			});
+			const fresh = { ...stale, oauthTokenData: (await renewed.json()) as IDataObject };
+			// this worker read the credential before that save, and reads it again only after its own
+			// renewal was refused
+			const refused = () =>
+				sandbox.oauthLog.some(
+					(entry) => entry.grantType === 'refresh_token' && entry.status !== 200,
+				);
+			credential.store = new Proxy({} as Record<string, ICredentialDataDecryptedObject>, {
+				get: (_target, key) =>
+					key === 'bitrix24OAuth2Api' ? (refused() ? fresh : stale) : undefined,
+				set: () => true,
+			});
+
+			const run = await credential.run(GET_MANY);
+
+			expect(run.failure).toBeUndefined();
+			expect(run.json.map((line) => line.TITLE)).toEqual(['One']);
+			expect(
+				sandbox.oauthLog
+					.filter((entry) => entry.endpoint === 'token')
+					.map((entry) => [entry.status, entry.error]),
+			).toEqual([
+				[200, undefined],
+				[400, 'invalid_grant'],
+			]);
+		});
+
+		it('names an unreachable token server, and writes nothing', async () => {
+			credential.data = { ...credential.data, accessTokenUrl: 'http://127.0.0.1:9/oauth/token/' };
+			sandbox.expireAccessTokens(app.clientId);
+
+			const run = await credential.run(createOffice('Never'));
+
+			expect(run.failure?.message).toBe(
+				"Bitrix24's token server could not be reached to renew the access token",
+			);
+			expect(String(run.failure?.description)).toContain('Token URL');
+			expect(String(run.failure?.description)).toContain('ECONNREFUSED');
+			expect(sandbox.lines()).toHaveLength(0);
+			expectNoSecret(run.text);
 		});
 
 		it('fails clearly when the renewal is refused, with no secret shown', async () => {
@@ -453,7 +530,8 @@ describe('OAuth2 application', () => {
 
 		it('says when the credential is not connected yet', async () => {
 			await start();
-			const { oauthTokenData: _unused, ...notConnected } = credential.data;
+			const notConnected = { ...credential.data };
+			delete notConnected.oauthTokenData;
 			const result = await test(notConnected);
 			expect(result).toMatchObject({ status: 'Error' });
 			expect(result.message).toContain('is not connected yet');

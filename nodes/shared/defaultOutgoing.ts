@@ -8,6 +8,7 @@ import type { LineCheck } from './registrationCheck';
 import { readRegistration } from './registrationCheck';
 import { cloudRegId, isOfficeSearchId, isRestAppSearchId, lineHasSearchId } from './searchId';
 import type { Bitrix24Client } from './transport/client';
+import type { Authentication } from './transport/connection';
 
 /**
  * What voximplant.line.outgoing.get answers when the portal has no valid default
@@ -103,7 +104,10 @@ export async function resolveDefaultOutgoing(
  * The default outgoing line in one sentence for a person. A number is not told apart further: a
  * number rented in Bitrix24, a verified caller ID, or a line number a REST application registered.
  */
-export function describeDefaultOutgoing(resolved: DefaultOutgoing): string {
+export function describeDefaultOutgoing(
+	resolved: DefaultOutgoing,
+	via: Authentication = 'webhook',
+): string {
 	switch (resolved.kind) {
 		case 'none':
 			return "No SIP default: Bitrix24 has no default outgoing line set and uses the portal's base number (LINK_BASE_NUMBER)";
@@ -112,7 +116,10 @@ export function describeDefaultOutgoing(resolved: DefaultOutgoing): string {
 		case 'restApp':
 			return `A REST telephony application (${resolved.value}), not a SIP line`;
 		case 'unknownSipLine':
-			return `A SIP line this webhook cannot see (${resolved.value}): one made by an OAuth application`;
+			// lines are private to an application, and a webhook sees every line but those
+			return via === 'oAuth2'
+				? `A SIP line this application cannot see (${resolved.value}): one made by hand, through a webhook or by another application`
+				: `A SIP line this webhook cannot see (${resolved.value}): one made by an OAuth application`;
 		default: {
 			const line = readLine(resolved.line ?? {});
 			return `SIP line ${lineLabel(line)}: ${line.type} PBX at ${line.server}`;

@@ -11,6 +11,7 @@ import { mayHaveRun } from '../../shared/transport/retryPolicy';
 import type { RunTitles, TitledAdd } from './runTitles';
 import { addsWithTitle } from './runTitles';
 import { updateLine } from './updateLine';
+import { unseenBy } from '../../shared/transport/connection';
 
 /*
  * voximplant.sip.add with recovery from a lost answer, shared by Line → Create and Line → Sync.
@@ -71,9 +72,10 @@ export async function addLine(creation: Creation): Promise<IDataObject> {
 		const found = await lookUp(creation, lost);
 		if (found) return await claim(creation, found, lost);
 		if (titleTaken) {
+			const unseen = unseenBy(client.authentication);
 			throw mayOrMayNot(
 				lost,
-				'The title is now held by a telephony connection this webhook cannot see (a rented number, or a line of an OAuth application). Check the lines in Bitrix24 before running again.',
+				`The title is now held by a telephony connection ${unseen.who} cannot see (a rented number, or ${unseen.what}). Check the lines in Bitrix24 before running again.`,
 			);
 		}
 		if (attempt >= MAX_CREATE_ATTEMPTS)
@@ -222,12 +224,13 @@ async function useExisting(
 	const { title } = line;
 	const existing = await findLineByTitle(client, title);
 	if (!existing) {
+		const unseen = unseenBy(client.authentication);
 		throw new Bitrix24Error({
 			kind: 'api',
 			code: 'TITLE_EXISTS',
-			message: `The title "${title}" is taken by a telephony connection this webhook cannot see`,
+			message: `The title "${title}" is taken by a telephony connection ${unseen.who} cannot see`,
 			httpStatus: original.httpStatus,
-			hint: 'Titles are unique across all telephony connections of the portal. The title is held by a rented number or by a line of an OAuth application, which the node can neither return nor update. Choose another title.',
+			hint: `Titles are unique across all telephony connections of the portal. The title is held by a rented number or by ${unseen.what}, which the node can neither return nor update. Choose another title.`,
 			delivery: 'answered',
 		});
 	}

@@ -10,6 +10,8 @@ import { noteTitledAdd } from './runTitles';
 import type { PlanEntry } from './syncPlan';
 import { addsCloudLine, freesCloudPlace, refuseOverLimit } from './syncPlan';
 import { updateLine } from './updateLine';
+import type { Authentication } from '../../shared/transport/connection';
+import { unseenBy } from '../../shared/transport/connection';
 
 /*
  * Line → Sync, the writing half. Deletions go first, so that the places they free under the
@@ -61,7 +63,7 @@ function oldLineNotDeleted(error: unknown, entry: PlanEntry): unknown {
  * TITLE_EXISTS although the sync saw no line with the title: a connection the webhook cannot see
  * holds it.
  */
-function explainTitleTaken(error: unknown, entry: PlanEntry): unknown {
+function explainTitleTaken(error: unknown, entry: PlanEntry, via: Authentication): unknown {
 	if (
 		!(error instanceof Bitrix24Error) ||
 		error.code !== 'TITLE_EXISTS' ||
@@ -69,9 +71,10 @@ function explainTitleTaken(error: unknown, entry: PlanEntry): unknown {
 	)
 		return error;
 	if (error.details?.configId !== undefined) return error;
+	const unseen = unseenBy(via);
 	return error.with({
-		message: `The title "${entry.title}" is taken by a telephony connection this webhook cannot see`,
-		hint: 'Titles are unique across all telephony connections of the portal, compared without regard to case. The sync read no line with this title, so it belongs to a rented number or a line of an OAuth application (or a line made since the sync read the lines). Choose another title.',
+		message: `The title "${entry.title}" is taken by a telephony connection ${unseen.who} cannot see`,
+		hint: `Titles are unique across all telephony connections of the portal, compared without regard to case. The sync read no line with this title, so it belongs to a rented number or ${unseen.what} (or a line made since the sync read the lines). Choose another title.`,
 	});
 }
 
@@ -104,7 +107,7 @@ async function create(
 	try {
 		return await addLine({ client, line: entry.newLine, ifTitleExists: 'error', own, run });
 	} catch (error) {
-		throw explainTitleTaken(error, entry);
+		throw explainTitleTaken(error, entry, client.authentication);
 	}
 }
 
@@ -117,6 +120,7 @@ function refusedAfterRemovals(
 	todo: PlanEntry[],
 	removed: Map<PlanEntry, unknown>,
 	visibleCloud: number,
+	via: Authentication,
 ): Set<PlanEntry> {
 	const frees = todo.filter(freesCloudPlace);
 	const freed = frees.filter((entry) => removed.get(entry) === undefined).length;
@@ -128,7 +132,7 @@ function refusedAfterRemovals(
 	);
 	const failed = frees.length - freed;
 	const why = `, but ${failed} deletion(s) the sync counted on did not go through`;
-	return new Set(refuseOverLimit(adding, visibleCloud, freed, why));
+	return new Set(refuseOverLimit(adding, visibleCloud, freed, why, via));
 }
 
 /**
@@ -164,7 +168,7 @@ export async function applyPlan(
 	await Promise.all(
 		[...removals].map(async ([entry, outcome]) => removed.set(entry, await outcome)),
 	);
-	const overLimit = refusedAfterRemovals(todo, removed, visibleCloud);
+	const overLimit = refusedAfterRemovals(todo, removed, visibleCloud, client.authentication);
 
 	// 2. everything else, together
 	return await Promise.all(

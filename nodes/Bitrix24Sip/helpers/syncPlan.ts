@@ -5,6 +5,7 @@ import { titleKey } from '../../shared/line';
 import type { LineChanges, NewLine } from '../../shared/sipWire';
 import { changedFields, sipAddFields } from '../../shared/sipWire';
 import { Bitrix24Error } from '../../shared/transport/errors';
+import type { Authentication } from '../../shared/transport/connection';
 
 /*
  * Line → Sync, the planning half: from the desired lines (the input items) and the lines the
@@ -50,6 +51,8 @@ export interface SyncSettings {
 	 * titles, which sees only the lines it made itself
 	 */
 	manageAll?: boolean;
+	/** the credential's kind, for messages about the lines it cannot see */
+	via?: Authentication;
 	allowTypeChange: boolean;
 	sendPasswords: 'whenChanged' | 'always';
 }
@@ -191,7 +194,7 @@ export function planSync(
 			});
 		}
 	}
-	checkCloudLimit(entries, existing);
+	checkCloudLimit(entries, existing, settings.via);
 	return entries;
 }
 
@@ -287,7 +290,15 @@ export function refuseOverLimit(
 	visible: number,
 	freed: number,
 	why: string,
+	via: Authentication = 'webhook',
 ): PlanEntry[] {
+	const unseen =
+		via === 'oAuth2'
+			? {
+					who: 'this application',
+					others: 'Lines made by hand, by webhooks or by other applications',
+				}
+			: { who: 'the webhook', others: 'Lines of OAuth applications' };
 	let free = MAX_CLOUD_LINES - (visible - freed);
 	const refused: PlanEntry[] = [];
 	for (const entry of adding) {
@@ -298,7 +309,7 @@ export function refuseOverLimit(
 		entry.problem = problem(
 			'MAX_CLOUD_PBX',
 			`This sync would need ${visible - freed + adding.length} cloud PBX lines; Bitrix24 allows at most ${MAX_CLOUD_LINES}`,
-			`The portal has ${visible} cloud line(s) the webhook can see${freed > 0 ? `, the sync removes ${freed}` : ''} and the input adds ${adding.length}${why}. Lines of OAuth applications count too but cannot be seen, so the portal may refuse even fewer. List fewer cloud lines, delete some (with "Delete Lines Not Listed"), or connect some as office PBX. Nothing was sent for this line.`,
+			`The portal has ${visible} cloud line(s) ${unseen.who} can see${freed > 0 ? `, the sync removes ${freed}` : ''} and the input adds ${adding.length}${why}. ${unseen.others} count too but cannot be seen, so the portal may refuse even fewer. List fewer cloud lines, delete some (with "Delete Lines Not Listed"), or connect some as office PBX. Nothing was sent for this line.`,
 		);
 		refused.push(entry);
 	}
@@ -312,8 +323,8 @@ export function refuseOverLimit(
  * order), but only those no check stopped; additions beyond the limit fail in input order: the
  * first ones that fit go ahead.
  */
-function checkCloudLimit(entries: PlanEntry[], existing: LineRow[]): void {
+function checkCloudLimit(entries: PlanEntry[], existing: LineRow[], via?: Authentication): void {
 	const freed = entries.filter((entry) => !entry.problem && freesCloudPlace(entry)).length;
 	const adding = entries.filter((entry) => !entry.problem && addsCloudLine(entry));
-	refuseOverLimit(adding, visibleCloudLines(existing), freed, '');
+	refuseOverLimit(adding, visibleCloudLines(existing), freed, '', via);
 }

@@ -12,6 +12,8 @@ import { anyChosen, DEFAULT_OUTGOING_EVENTS } from '../changes';
 import type { EventFamily, Poll } from './family';
 import type { SeenLines } from './lines';
 import { seenHealth, seenIdentity } from './lines';
+import type { Authentication } from '../../shared/transport/connection';
+import { unseenBy } from '../../shared/transport/connection';
 
 /**
  * The default outgoing line as remembered: its raw value and verdict (healthy when it is no SIP
@@ -25,6 +27,8 @@ export interface SeenDefaultOutgoing {
 /** The default outgoing line as read in one poll. */
 export interface DefaultOutgoingReading {
 	resolved: DefaultOutgoing;
+	/** the credential's kind, for naming a line it cannot see (webhook when not given) */
+	via?: Authentication;
 	/** the registration of a cloud line the webhook cannot see, read by its REG_ID */
 	registration?: Registration;
 }
@@ -56,7 +60,7 @@ export function seeDefaultOutgoing(
 
 function defaultName(reading: DefaultOutgoingReading, line: LineIdentity | null): string {
 	if (line) return identityLabel(line);
-	return `${reading.resolved.value} (a SIP line this webhook cannot see)`;
+	return `${reading.resolved.value} (a SIP line ${unseenBy(reading.via ?? 'webhook').who} cannot see)`;
 }
 
 function defaultOutgoingItem(
@@ -172,7 +176,7 @@ export const defaultOutgoingFamily: EventFamily<DefaultOutgoingReading, 'default
 			resolved.kind === 'unknownSipLine' && resolved.regId !== null
 				? await readRegistration(portal.client, { TYPE: 'cloud', REG_ID: resolved.regId })
 				: undefined;
-		return { resolved, registration };
+		return { resolved, registration, via: portal.client.authentication };
 	},
 	state: (reading, poll) =>
 		seeDefaultOutgoing(

@@ -5,6 +5,8 @@ import { resolveSearchId } from '../searchId';
 import type { Delivery } from './callEvent';
 import { textField } from './formBody';
 import { integerField, nullableTextField } from './formValues';
+import type { Authentication } from '../transport/connection';
+import { unseenBy } from '../transport/connection';
 
 /**
  * The line a call event went through. An event names it by a search id (PORTAL_NUMBER at Call
@@ -18,6 +20,8 @@ export interface LineKnowledge {
 	lines: IDataObject[] | null;
 	/** why the lookup failed, in words without secrets */
 	lookupError?: string;
+	/** the credential that looked the lines up (webhook when not given) */
+	via?: Authentication;
 }
 
 /** The item's `line`; its ids and title keep the names of voximplant.sip.get's rows. */
@@ -41,6 +45,7 @@ function describeLine(
 	resolved: ResolvedSearchId,
 	lookedUp: boolean,
 	lines: IDataObject[] | null,
+	via: Authentication = 'webhook',
 ): string {
 	const type = resolved.type === 'office' ? 'office' : 'cloud';
 	switch (resolved.kind) {
@@ -50,7 +55,7 @@ function describeLine(
 		}
 		case 'unknownSipLine':
 			return lookedUp
-				? `${type} SIP line ${resolved.value} that this webhook cannot see (a line of an OAuth application, or one deleted since)`
+				? `${type} SIP line ${resolved.value} that ${unseenBy(via).who} cannot see (${unseenBy(via).what}, or one deleted since)`
 				: `${type} SIP line ${resolved.value}`;
 		case 'restApp':
 			return `${NOT_IDENTIFIED}: ${resolved.value} is a call of a REST telephony application, not of a SIP line`;
@@ -98,7 +103,7 @@ export function resolveCallLine(searchId: string | null, knowledge: LineKnowledg
 		CONFIG_ID: line ? numberOrNull(line.CONFIG_ID) : null,
 		TITLE: line && typeof line.TITLE === 'string' ? line.TITLE : null,
 		REG_ID: line ? numberOrNull(line.REG_ID) : resolved.regId,
-		description: describeLine({ ...resolved, kind }, lookedUp, knowledge.lines),
+		description: describeLine({ ...resolved, kind }, lookedUp, knowledge.lines, knowledge.via),
 	};
 	if (knowledge.lookupError !== undefined) out.lookupError = knowledge.lookupError;
 	return out;

@@ -37,7 +37,7 @@ function errorText(error: unknown, secret: Secrets | undefined): string {
 }
 
 /**
- * The lines the inbound webhook can see, or why they could not be read. Never throws: a failed
+ * The lines the credential can see, or why they could not be read. Never throws: a failed
  * lookup must not turn a delivered call into an error run (n8n would answer 500 and lose the call).
  */
 export async function lookUpLines(ctx: IWebhookFunctions): Promise<LineKnowledge> {
@@ -57,7 +57,7 @@ export async function lookUpLines(ctx: IWebhookFunctions): Promise<LineKnowledge
 			};
 			void settled.then(forget, forget);
 		}
-		return { lines: await pending };
+		return { lines: await pending, via: connection.authentication };
 	} catch (error) {
 		return { lines: null, lookupError: errorText(error, secret) };
 	}

@@ -3,6 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import type { Envelope } from './answer';
 import { encodeCommand } from './batch';
 import { Bitrix24Error } from './errors';
+import type { Authentication } from './connection';
 import { connectionOf } from './connection';
 import type { ApiContext } from './http';
 import type { RateLimit } from './limiters';
@@ -88,6 +89,8 @@ export class Bitrix24Client {
 		 * the queue is the webhook's shared one, where other executions' calls join the same requests
 		 */
 		private readonly sharesQueue: boolean,
+		/** the credential's kind: what it can see differs (an application sees only its own lines) */
+		readonly authentication: Authentication,
 	) {}
 
 	/**
@@ -107,7 +110,8 @@ export class Bitrix24Client {
 		options: Partial<ClientOptions> = {},
 	): Promise<Bitrix24Client> {
 		const merged = { ...DEFAULT_CLIENT_OPTIONS, ...options };
-		const lane = laneFor(await connectionOf(ctx), shareOf(merged.rateLimit, merged.processes));
+		const connection = await connectionOf(ctx);
+		const lane = laneFor(connection, shareOf(merged.rateLimit, merged.processes));
 		const shared = merged.batching && merged.mergeExecutions;
 		const queue = shared ? lane.queue : new CallQueue(lane);
 		const runKey = {};
@@ -127,7 +131,7 @@ export class Bitrix24Client {
 		const signal = cancelSignalOf(ctx);
 		if (signal?.aborted) run.cancelled = true;
 		else signal?.addEventListener('abort', () => queue.cancel(run), { once: true });
-		return new Bitrix24Client(queue, run, shared);
+		return new Bitrix24Client(queue, run, shared, connection.authentication);
 	}
 
 	/** Calls one REST method; resolves with its envelope or rejects with a Bitrix24Error. */

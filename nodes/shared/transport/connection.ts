@@ -48,6 +48,19 @@ export function authenticationOf(ctx: CredentialReader): Authentication {
 	return ctx.getNode().parameters?.authentication === 'oAuth2' ? 'oAuth2' : 'webhook';
 }
 
+/**
+ * What a credential cannot see, in words: a webhook sees every line but an application's, an
+ * application only its own (docs/bitrix24-behaviour.md#calling-a-method-with-an-oauth-application).
+ */
+export function unseenBy(via: Authentication): { who: string; what: string } {
+	return via === 'oAuth2'
+		? {
+				who: 'this application',
+				what: 'a line made by hand, through a webhook or by another application',
+			}
+		: { who: 'this webhook', what: 'a line of an OAuth application' };
+}
+
 /** The portal a REST base belongs to: its address and the folder an on-premise install may use. */
 function portalKeyOf(restBase: string): string {
 	const at = restBase.lastIndexOf('/rest/');

@@ -11,6 +11,7 @@ import type {
 import type { Envelope, RawAnswer } from './answer';
 import { decodeAnswer } from './answer';
 import type { Connection } from './connection';
+import { APPLICATION_CREDENTIAL } from './connection';
 import {
 	Bitrix24Error,
 	cancelled,
@@ -255,6 +256,31 @@ async function exchange(
 	};
 }
 
+/** The access token the credential holds now (n8n saves a renewed one there). */
+async function accessTokenOf(ctx: ApiContext): Promise<unknown> {
+	try {
+		const credentials = await ctx.getCredentials(APPLICATION_CREDENTIAL);
+		return (credentials.oauthTokenData as IDataObject | undefined)?.access_token;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * A renewal that failed on the way to Bitrix24's token server: nothing ran, since the call went
+ * only with the expired token, which Bitrix24 refuses before running anything.
+ */
+function tokenServerUnreachable(failure: Bitrix24Error): Bitrix24Error {
+	return new Bitrix24Error({
+		kind: failure.kind,
+		code: failure.code,
+		// the system code goes into the hint: n8n rewrites a message that contains one
+		message: "Bitrix24's token server could not be reached to renew the access token",
+		hint: `Check the Token URL in the Bitrix24 OAuth2 API credential (normally https://oauth.bitrix.info/oauth/token/) and that n8n can reach it (system error ${failure.code}).`,
+		delivery: 'notSent',
+	});
+}
+
 /** Bitrix24's answer to an application's access token that has expired. */
 function tokenExpired(answer: RawAnswer): boolean {
 	return answer.statusCode === 401 && /"error"\s*:\s*"expired_token"/.test(answer.text);
@@ -264,7 +290,8 @@ function tokenExpired(answer: RawAnswer): boolean {
  * An expired token is renewed once, through n8n's OAuth2 helper (which saves the new token in
  * the credential): the call goes again letting HTTP errors throw, since the helper renews only
  * when a 401 throws. The call did not run the first time, so sending it again is safe. Calls that
- * meet the expired token while another call of the credential renews it wait and send again.
+ * meet the expired token while another call of the credential renews it wait and send again. A
+ * refused renewal gets one more plain try, in case another process renewed the token meanwhile.
  */
 async function renewAndResend(
 	ctx: ApiContext,
@@ -278,9 +305,27 @@ async function renewAndResend(
 		const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
 		if (!tokenExpired(again)) return again;
 	}
-	return await renewal.run(
-		async () => await exchange(ctx, requestFor(restMethod, params, settings, true), settings),
-	);
+	const tokenBefore = await accessTokenOf(ctx);
+	let failure: Bitrix24Error;
+	try {
+		return await renewal.run(
+			async () => await exchange(ctx, requestFor(restMethod, params, settings, true), settings),
+		);
+	} catch (error) {
+		// exchange() throws only Bitrix24Errors
+		failure = error as Bitrix24Error;
+	}
+	if (failure.kind === 'network' || failure.kind === 'timeout' || failure.kind === 'tls') {
+		// n8n keeps no trace of which request failed; an unchanged token says the renewal did
+		if ((await accessTokenOf(ctx)) === tokenBefore) throw tokenServerUnreachable(failure);
+		throw failure;
+	}
+	if (failure.code !== 'OAUTH_RENEWAL_REFUSED') throw failure;
+	// another n8n process (a queue-mode worker) may have renewed first, using up the refresh token
+	// this one sent: the token it saved is read afresh for one more try
+	const again = await exchange(ctx, requestFor(restMethod, params, settings, false), settings);
+	if (tokenExpired(again)) throw failure;
+	return again;
 }
 
 /**

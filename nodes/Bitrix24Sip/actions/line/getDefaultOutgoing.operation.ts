@@ -7,6 +7,7 @@ import {
 	readDefaultOutgoingValue,
 	resolveDefaultOutgoing,
 } from '../../../shared/defaultOutgoing';
+import { authenticationOf } from '../../../shared/transport/connection';
 import { outputLine, passwordsOnlyOptions, readIncludePasswords } from '../common';
 import type { ItemRun } from '../types';
 
@@ -26,6 +27,7 @@ export const description = updateDisplayOptions(
  */
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 	const includePasswords = readIncludePasswords(this, itemIndex);
+	const via = authenticationOf(this);
 	return async (client) => {
 		const value = await readDefaultOutgoingValue(client);
 		const resolved = await resolveDefaultOutgoing(client, value);
@@ -34,7 +36,7 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 				defaultOutgoing: value,
 				kind: resolved.kind,
 				...defaultOutgoingIdentity(resolved),
-				description: describeDefaultOutgoing(resolved),
+				description: describeDefaultOutgoing(resolved, via),
 				line: resolved.line ? outputLine(resolved.line, includePasswords) : null,
 			},
 		];

@@ -245,6 +245,7 @@ function readSettings(ctx: IExecuteFunctions): SyncSettings {
 		managedTitles: new Set(),
 		allowTypeChange,
 		sendPasswords,
+		via: authenticationOf(ctx),
 	};
 	if (!deleteUnlisted) return settings;
 	// the prefix as typed: compared without regard to case but never trimmed, so "Team " never

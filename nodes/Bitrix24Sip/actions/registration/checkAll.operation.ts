@@ -33,6 +33,8 @@ import { lineIdentity, identityLabel } from '../../../shared/lineIdentity';
 import { readLinesToCheck, readRegistrations } from '../../../shared/registrationCheck';
 import { readForItem, toBoolean, toChoice, toNumber } from '../../../shared/parameters';
 import type { Bitrix24Client } from '../../../shared/transport/client';
+import type { Authentication } from '../../../shared/transport/connection';
+import { authenticationOf } from '../../../shared/transport/connection';
 import type { ItemRun } from '../types';
 
 export const pendingAsOption: INodeProperties = {
@@ -160,7 +162,11 @@ function plural(count: number, word: string): string {
 	return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-function defaultWords(resolved: DefaultOutgoing, health: StatusHealth | null): string {
+function defaultWords(
+	resolved: DefaultOutgoing,
+	health: StatusHealth | null,
+	via: Authentication,
+): string {
 	if (resolved.kind === 'none') return 'Default outgoing line: no SIP default (LINK_BASE_NUMBER)';
 	if (resolved.kind === 'number')
 		return `Default outgoing line: the number ${resolved.value}, not a SIP line`;
@@ -168,7 +174,7 @@ function defaultWords(resolved: DefaultOutgoing, health: StatusHealth | null): s
 		return `Default outgoing line: a REST telephony application (${resolved.value}), not a SIP line`;
 	const name = resolved.line
 		? identityLabel(lineIdentity(resolved.line))
-		: `${resolved.value}, a SIP line this webhook cannot see`;
+		: `${resolved.value}, a SIP line this ${via === 'oAuth2' ? 'application' : 'webhook'} cannot see`;
 	if (!health) return `Default outgoing line: ${name}, health unknown`;
 	return `Default outgoing line: ${name}, ${health.healthy ? 'healthy' : 'unhealthy'} (${health.summary})`;
 }
@@ -185,6 +191,7 @@ async function summaryItem(
 	connector: ConnectorReading,
 	pendingAs: PendingAs,
 	calls: IDataObject | undefined,
+	via: Authentication,
 ): Promise<IDataObject> {
 	const lines: LineCounts = {
 		total: checks.length,
@@ -207,7 +214,7 @@ async function summaryItem(
 	const now = new Date();
 	const sentence = [
 		`${plural(lines.total, 'line')}: ${lines.healthy} healthy, ${lines.unhealthy} unhealthy${lines.pending > 0 ? `, ${lines.pending} still registering` : ''}`,
-		defaultWords(resolved, health),
+		defaultWords(resolved, health, via),
 		connectorWords(connector, now),
 		...(calls ? [String(calls.summary)] : []),
 	].join('. ');
@@ -219,7 +226,7 @@ async function summaryItem(
 			value: resolved.value,
 			kind: resolved.kind,
 			...defaultOutgoingIdentity(resolved),
-			description: describeDefaultOutgoing(resolved),
+			description: describeDefaultOutgoing(resolved, via),
 			healthy: health ? health.healthy : null,
 			summary: health ? health.summary : null,
 		},
@@ -296,6 +303,8 @@ function overallCalls(grouped: GroupedCalls, stats: CallStats[], calls: CallOpti
 }
 
 export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
+	// what the credential cannot see differs: an application sees only its own lines
+	const via = authenticationOf(this);
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const { includeOffice, onlyUnhealthy, includeSummary, pendingAs } = readForItem(
 		this.getNode(),
@@ -385,6 +394,7 @@ export function prepare(this: IExecuteFunctions, itemIndex: number): ItemRun {
 			readConnector(connector.result ?? {}),
 			pendingAs,
 			overall,
+			via,
 		);
 		return [summary, ...items];
 	};
