@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -65,7 +65,8 @@ export class N8nInstance {
 	readonly major: number;
 	private server?: ChildProcess;
 	private serverOutput = '';
-	private cookie = '';
+	/** The cookies n8n set on the REST API (the auth cookie, and any an OAuth flow sets), by name. */
+	private readonly cookies = new Map<string, string>();
 	port = 0;
 
 	constructor(
@@ -202,21 +203,22 @@ export class N8nInstance {
 		route: string,
 		body?: unknown,
 	): Promise<{ status: number; json: unknown; text: string }> {
-		if (!this.cookie && route !== '/rest/owner/setup') await this.setUpOwner();
+		if (!this.cookies.has('n8n-auth') && route !== '/rest/owner/setup') await this.setUpOwner();
 		const response = await fetch(`${this.baseUrl}${route}`, {
 			method,
 			headers: {
 				'content-type': 'application/json',
 				// n8n binds its auth cookie to the browser-id header the editor sends
 				'browser-id': 'n8n-nodes-bitrix24-sip-test',
-				...(this.cookie ? { cookie: this.cookie } : {}),
+				...(this.cookies.size ? { cookie: this.cookieHeader } : {}),
 			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await response.text();
-		const setCookie = response.headers.get('set-cookie');
-		const auth = setCookie && /n8n-auth=[^;]+/.exec(setCookie);
-		if (auth) this.cookie = auth[0];
+		for (const setCookie of response.headers.getSetCookie()) {
+			const pair = /^([^=;\s]+)=([^;]*)/.exec(setCookie);
+			if (pair) this.cookies.set(pair[1], pair[2]);
+		}
 		let json: unknown;
 		try {
 			json = JSON.parse(text);
@@ -226,6 +228,11 @@ export class N8nInstance {
 		return { status: response.status, json, text };
 	}
 
+	/** The session's cookies as a browser sends them back to n8n. */
+	get cookieHeader(): string {
+		return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+	}
+
 	private async setUpOwner(): Promise<void> {
 		const answer = await this.rest('POST', '/rest/owner/setup', {
 			email: 'owner@example.com',
@@ -233,8 +240,36 @@ export class N8nInstance {
 			lastName: 'Owner',
 			password: 'Passw0rd-for-tests',
 		});
-		if (!this.cookie)
+		if (!this.cookies.has('n8n-auth'))
 			throw new Error(`owner setup failed: ${answer.status} ${answer.text.slice(0, 300)}`);
+	}
+
+	/**
+	 * One credential as `n8n export:credentials --decrypted` writes it: the test reads a saved OAuth
+	 * token this way, since the REST API only says whether there is one. The file is removed at once.
+	 */
+	async exportCredential(
+		id: string,
+		file: string,
+	): Promise<{ cli: CliResult; data?: Record<string, unknown> }> {
+		const cli = await this.cli([
+			'export:credentials',
+			`--id=${id}`,
+			'--decrypted',
+			`--output=${file}`,
+		]);
+		let data: Record<string, unknown> | undefined;
+		try {
+			const exported = JSON.parse(readFileSync(file, 'utf8')) as Array<{
+				data?: Record<string, unknown>;
+			}>;
+			data = exported[0]?.data;
+		} catch {
+			data = undefined;
+		} finally {
+			rmSync(file, { force: true });
+		}
+		return { cli, data };
 	}
 
 	/** Finished executions of one workflow, as the editor's execution list shows them. */

@@ -5,10 +5,13 @@
  * For each target n8n: install it into a cache outside the repository (reused), install the packed
  * tarball into a fresh user folder as the Community Nodes feature does, import a credential and
  * the shipped examples with n8n's CLI, run them with `n8n execute`, then under `n8n start` check
- * the node list, the credential Test button, the webhook example and the polling trigger. Every
+ * the node list, the credential Test button, the webhook example and the polling trigger; last,
+ * connect an OAuth2 credential through n8n's own OAuth flow and run the nodes with it. Every
  * check asserts on what n8n reports and on the sandbox's request log.
  *
- * Env: N8N_TEST_VERSIONS (e.g. "1.123.50") to run only some targets; N8N_TEST_CACHE for the cache.
+ * Env: N8N_TEST_VERSIONS (e.g. "1.123.50") to run only some targets; N8N_TEST_CACHE for the cache;
+ * N8N_TEST_SCENARIOS (e.g. "oauth", of cli, server, oauth) to run only some scenarios while
+ * working on them (the default runs all).
  * Prints `n8n tests: N passed, M failed` and writes .ci/out/n8n.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +26,11 @@ import type { Context } from './context';
 import { CREDENTIAL, PACKAGE_ROOT } from './workflows';
 import { cliScenarios } from './scenarios/cli';
 import { CALL_TOKEN } from './scenarios/callTrigger';
+import { oauthScenario } from './scenarios/oauth';
 import { serverScenarios } from './scenarios/server';
+
+const SCENARIOS = process.env.N8N_TEST_SCENARIOS?.split(',').map((name) => name.trim());
+const wanted = (name: string) => !SCENARIOS || SCENARIOS.includes(name);
 
 function tarballPath(): string {
 	const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -92,8 +99,9 @@ async function runTarget(target: Target, tarball: string, total: Checks): Promis
 			return;
 
 		const context: Context = { n8n, sandbox, checks, dir, secret, headerToken };
-		await cliScenarios(context);
-		await serverScenarios(context);
+		if (wanted('cli')) await cliScenarios(context);
+		if (wanted('server')) await serverScenarios(context);
+		if (wanted('oauth')) await oauthScenario(context);
 	} finally {
 		await n8n?.stop();
 		await sandbox.close();

@@ -85,7 +85,13 @@ export function sipWorkflow(
 	id: string,
 	name: string,
 	parameters: Record<string, unknown>,
-	options: { credentialId?: string; before?: WorkflowNode[]; typeVersion?: number } = {},
+	options: {
+		credentialId?: string;
+		/** The node's credentials when not the webhook credential (e.g. the OAuth2 one). */
+		credentials?: WorkflowNode['credentials'];
+		before?: WorkflowNode[];
+		typeVersion?: number;
+	} = {},
 ): Workflow {
 	const chain: WorkflowNode[] = [
 		{
@@ -102,7 +108,7 @@ export function sipWorkflow(
 			typeVersion: options.typeVersion ?? 1,
 			position: [200 * ((options.before?.length ?? 0) + 1), 0],
 			parameters,
-			credentials: credentials(options.credentialId),
+			credentials: options.credentials ?? credentials(options.credentialId),
 		},
 	];
 	const connections: Workflow['connections'] = {};
@@ -113,7 +119,7 @@ export function sipWorkflow(
 }
 
 /** Nodes that turn the one manual item into one item per value: Edit Fields (an array) → Split Out. */
-export function itemsOf(field: string, values: number[]): WorkflowNode[] {
+export function itemsOf(field: string, values: unknown[]): WorkflowNode[] {
 	return [
 		{
 			name: 'Values',

@@ -93,7 +93,10 @@ export async function serverScenarios(context: Context): Promise<void> {
 				nodeTypeAndVersion: { name: 'n8n-nodes-bitrix24-sip.bitrix24Sip', version: 1 },
 				methodName: 'searchLines',
 				filter,
+				// the editor sends every parameter with its default (it resolves them when it loads a
+				// workflow), so Authentication too: n8n shows a credential only as the parameters say
 				currentNodeParameters: {
+					authentication: 'webhook',
 					resource: 'line',
 					operation: 'get',
 					configId: { __rl: true, mode: 'list', value: '' },
