@@ -150,9 +150,10 @@ export class Bitrix24SipCallTrigger implements INodeType {
 					"Whether to add the line's ID and title to each call, so you can also filter by them. Uses the credential chosen above for Look Up Lines.",
 			},
 			{
+				// no displayOptions: n8n shows this choice in the credential slot, and would hide any
+				// field it depends on (Look Up Lines) from the panel
 				...authenticationProperty,
 				displayName: 'Look Up Lines With',
-				displayOptions: { show: { lookUpLines: [true] } },
 			},
 			{
 				displayName: 'Filters',
