@@ -73,16 +73,19 @@ const sipV1: Record<string, Record<string, string[]>> = {
 	},
 };
 
-/** Version 2: Simplify where lines are output; Get Status opens on "Look Up By: Line" with the Line picker. */
+/**
+ * Version 2: Simplify where lines are output (after Options: n8n shows it there); Get Status opens
+ * on "Look Up By: Line" with the Line picker.
+ */
 const sipV2: Record<string, Record<string, string[]>> = {
 	line: {
-		create: ['PBX Type', 'Title', 'Server', 'Login', 'Password', 'Simplify', 'Options'],
-		update: ['Line ID', 'Update Fields', 'Simplify', 'Options'],
+		create: ['PBX Type', 'Title', 'Server', 'Login', 'Password', 'Options', 'Simplify'],
+		update: ['Line ID', 'Update Fields', 'Options', 'Simplify'],
 		delete: ['Line ID'],
-		get: ['Line ID', 'Simplify', 'Options'],
-		getMany: ['Return All', 'Limit', 'Filters', 'Sort', 'Simplify', 'Options'],
+		get: ['Line ID', 'Options', 'Simplify'],
+		getMany: ['Return All', 'Limit', 'Filters', 'Sort', 'Options', 'Simplify'],
 		setDefaultOutgoing: ['Line ID'],
-		getDefaultOutgoing: ['Simplify', 'Options'],
+		getDefaultOutgoing: ['Options', 'Simplify'],
 		sync: [
 			'Dry Run',
 			'PBX Type',
@@ -91,13 +94,13 @@ const sipV2: Record<string, Record<string, string[]>> = {
 			'Login',
 			'Password',
 			'Delete Lines Not Listed',
-			'Simplify',
 			'Options',
+			'Simplify',
 		],
 	},
 	registration: {
 		getStatus: ['Look Up By', 'Line ID', 'Simplify'],
-		checkAll: ['Simplify', 'Options'],
+		checkAll: ['Options', 'Simplify'],
 	},
 	connector: {
 		getStatus: [],
