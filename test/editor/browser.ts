@@ -36,6 +36,17 @@ export interface PanelReading {
 	notices: string[];
 }
 
+export interface DialogReading {
+	/** Field labels, without the required marker. */
+	labels: string[];
+	/** Each visible field by parameter name, with what its input holds. */
+	fields: Record<string, string>;
+	notices: string[];
+	/** Read-only fields with a copy button (the OAuth Redirect URL). */
+	copyFields: Array<{ label: string; value: string }>;
+	text: string;
+}
+
 /** Where expressions are edited or previewed: a `{{` there is an expression, not a leak. */
 /*
  * The functions given to page.evaluate run in the page. The repository compiles for Node, without
@@ -74,6 +85,8 @@ export class Editor {
 		});
 		const page = await browser.newPage();
 		page.setDefaultTimeout(20_000);
+		// a workflow changed in the editor asks "leave without saving?" when a check moves on
+		page.on('dialog', (dialog) => void dialog.accept());
 		return new Editor(browser, page, baseUrl);
 	}
 
@@ -235,6 +248,67 @@ export class Editor {
 				notices,
 			};
 		}, EXPRESSION_AREAS);
+	}
+
+	/** Reads a dialog (the credential dialog): field labels and names, values, notices, copy fields. */
+	async readDialog(root: string): Promise<DialogReading> {
+		return await this.page.evaluate((root) => {
+			const dialog = document.querySelector(root) as PageElement;
+			if (!dialog) return { labels: [], fields: {}, notices: [], copyFields: [], text: '' };
+			const visible = (element: PageElement) =>
+				element.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true });
+			// a credential field's label sits in a container named after the field, not "input-label"
+			const labels = [...dialog.querySelectorAll('label.n8n-input-label')]
+				.filter(visible)
+				.map((label) =>
+					((label.querySelector('.n8n-text') as PageElement | null)?.innerText ?? label.innerText)
+						.replace(/\s*\*\s*$/, '')
+						.trim(),
+				);
+			const fields: Record<string, string> = {};
+			for (const field of dialog.querySelectorAll('[data-test-id^="parameter-input-"]')) {
+				const name = (field.getAttribute('data-test-id') as string).slice(
+					'parameter-input-'.length,
+				);
+				if (['field', 'hint'].includes(name) || !visible(field) || name in fields) continue;
+				const input = field.querySelector('input, textarea') as PageElement | null;
+				fields[name] = input?.value ?? '';
+			}
+			const notices = [...dialog.querySelectorAll('.notice, .n8n-notice')]
+				.filter(visible)
+				.map((notice) => (notice as PageElement).innerText.trim());
+			const copyFields = [...dialog.querySelectorAll('[data-test-id="copy-input"]')]
+				.filter(visible)
+				.map((copy) => ({
+					label:
+						(copy.parentElement?.querySelector('label') as PageElement | null)?.innerText.trim() ??
+						'',
+					value: (copy.querySelector('span') as PageElement | null)?.innerText.trim() ?? '',
+				}));
+			return { labels, fields, notices, copyFields, text: dialog.innerText as string };
+		}, root);
+	}
+
+	/** Hovers the help icon of every visible field label under `root` and reads its tooltip. */
+	async labelTooltips(root: string): Promise<Array<{ label: string; text: string }>> {
+		const found: Array<{ label: string; text: string }> = [];
+		for (const label of await this.page.$$(`${root} label.n8n-input-label`)) {
+			if (!(await label.evaluate((element: PageElement) => element.checkVisibility()))) continue;
+			const title = await label.evaluate((element) =>
+				((element.querySelector('.n8n-text') as PageElement | null)?.innerText ?? '')
+					.replace(/\s*\*\s*$/, '')
+					.trim(),
+			);
+			await label.scrollIntoView();
+			await label.hover();
+			const icon = await label.$('[data-icon="circle-help"]');
+			if (!icon) continue;
+			await icon.hover();
+			found.push({ label: title, text: await this.openTooltip() });
+			await this.page.mouse.move(5, 5);
+			await until(async () => (await this.openTooltip(0)) === '', 2_000);
+		}
+		return found;
 	}
 
 	/** Hovers each top-level parameter's help icon and reads the tooltip n8n opens for it. */

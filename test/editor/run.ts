@@ -6,11 +6,13 @@
  * the credentials imported, one sandbox portal with a registered cloud line, a cloud line its
  * provider refuses and an office line, and one browser signed in as the owner. For every panel of
  * every node (and each Bitrix24 SIP version n8n offers) it checks what the panel shows, then the
- * Line picker, Line → Get Many executed from its panel, and the credential dialog.
+ * Line picker, Line → Get Many executed from its panel, Authentication as the credential slot offers
+ * it, and the credential dialogs (webhook and OAuth2).
  *
  * Env: CHROMIUM_PATH (default /usr/bin/chromium); N8N_TEST_KEEP to keep n8n's files; N8N_TEST_CACHE
- * for the n8n cache; EDITOR_TEST_GROUPS (panels, picker, execute, credentials) to run only some. Screenshots go to .ci/out/editor/. Prints `editor tests: N passed, M failed`
- * and writes .ci/out/editor.json.
+ * for the n8n cache; EDITOR_TEST_GROUPS (panels, picker, execute, authentication, credentials) to
+ * run only some. Screenshots go to .ci/out/editor/. Prints `editor tests: N passed, M failed` and
+ * writes .ci/out/editor.json.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +24,7 @@ import type { Bitrix24Sandbox } from '../sandbox';
 import { Editor } from './browser';
 import type { EditorContext } from './context';
 import { panelCases, SIP_VERSIONS } from './expected';
+import { authenticationChecks } from './checks/authentication';
 import { credentialChecks } from './checks/credentials';
 import { executeChecks } from './checks/execute';
 import { panelChecks } from './checks/panels';
@@ -86,6 +89,7 @@ async function run(checks: Checks, shots: string): Promise<void> {
 			['panels', async () => await panelChecks(context, panelCases(sipVersions), types)],
 			['picker', async () => await pickerChecks(context)],
 			['execute', async () => await executeChecks(context)],
+			['authentication', async () => await authenticationChecks(context)],
 			['credentials', async () => await credentialChecks(context)],
 		];
 		for (const [name, body] of groups) if (!wanted || wanted.includes(name)) await body();

@@ -17,10 +17,11 @@ import { PACKAGE_ROOT } from '../n8n/workflows';
 /** The editor of n8n 2.x is the one users meet now; the 1.x editor differs in its DOM. */
 export const TARGET: Target = TARGETS.find((target) => target.version.startsWith('2.')) as Target;
 
-export const CREDENTIAL = { bitrix24: '1', outgoing: '2' } as const;
+export const CREDENTIAL = { bitrix24: '1', outgoing: '2', oAuth2: '3' } as const;
 export const CREDENTIAL_NAME = {
 	bitrix24: 'Bitrix24 account',
 	outgoing: 'Bitrix24 outgoing webhook',
+	oAuth2: 'Bitrix24 OAuth2 application',
 } as const;
 /** The owner N8nInstance.rest sets up; the browser signs in with the same. */
 export const OWNER = { email: 'owner@example.com', password: 'Passw0rd-for-tests' } as const;
@@ -38,6 +39,20 @@ export interface Setup {
 	/** The webhook secret of the sandbox URL: it must never show in the editor. */
 	secret: string;
 	work: string;
+}
+
+/**
+ * The imported OAuth2 credential: an application of the sandbox portal, not connected (no token).
+ * The panels only need it to exist; connecting it is the real-n8n test's part.
+ */
+function oAuth2CredentialData(sandbox: Bitrix24Sandbox): Record<string, unknown> {
+	const app = sandbox.addOAuthApp();
+	return {
+		portal: sandbox.baseUrl,
+		clientId: app.clientId,
+		clientSecret: app.clientSecret,
+		accessTokenUrl: sandbox.tokenUrl,
+	};
 }
 
 export function tarballPath(): string {
@@ -107,6 +122,12 @@ export async function startN8n(
 				name: CREDENTIAL_NAME.outgoing,
 				type: 'bitrix24OutgoingWebhookApi',
 				data: { applicationToken: 'editor-test-application-token' },
+			},
+			{
+				id: CREDENTIAL.oAuth2,
+				name: CREDENTIAL_NAME.oAuth2,
+				type: 'bitrix24OAuth2Api',
+				data: oAuth2CredentialData(sandbox),
 			},
 		],
 		path.join(dir, 'credentials.json'),

@@ -5,16 +5,25 @@ import { CREDENTIAL, CREDENTIAL_NAME } from './setup';
 
 export const NODE_ID = 'node-under-test';
 
-const CREDENTIALS: Record<string, Record<string, { id: string; name: string }>> = {
-	bitrix24Sip: { bitrix24WebhookApi: { id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24 } },
-	bitrix24SipTrigger: {
-		bitrix24WebhookApi: { id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24 },
-	},
-	bitrix24SipCallTrigger: {
-		bitrix24OutgoingWebhookApi: { id: CREDENTIAL.outgoing, name: CREDENTIAL_NAME.outgoing },
-		bitrix24WebhookApi: { id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24 },
-	},
-};
+const WEBHOOK = { id: CREDENTIAL.bitrix24, name: CREDENTIAL_NAME.bitrix24 };
+const OAUTH2 = { id: CREDENTIAL.oAuth2, name: CREDENTIAL_NAME.oAuth2 };
+
+/** The credentials a node holds as the editor gives them: the one its Authentication asks for. */
+function credentialsOf(
+	node: string,
+	parameters: Record<string, unknown>,
+): Record<string, { id: string; name: string }> {
+	const bitrix24: Record<string, { id: string; name: string }> =
+		parameters.authentication === 'oAuth2'
+			? { bitrix24OAuth2Api: OAUTH2 }
+			: { bitrix24WebhookApi: WEBHOOK };
+	return node === 'bitrix24SipCallTrigger'
+		? {
+				bitrix24OutgoingWebhookApi: { id: CREDENTIAL.outgoing, name: CREDENTIAL_NAME.outgoing },
+				...bitrix24,
+			}
+		: bitrix24;
+}
 
 /** Creates a workflow holding only `node` with its credential; returns the workflow id. */
 export async function createWorkflow(
@@ -37,7 +46,7 @@ export async function createWorkflow(
 				typeVersion: version,
 				position: [0, 0],
 				parameters,
-				credentials: CREDENTIALS[node],
+				credentials: credentialsOf(node, parameters),
 				// the call trigger's webhook needs an id of its own, as the editor gives it
 				...(node === 'bitrix24SipCallTrigger'
 					? { webhookId: 'c0ffee00-0000-4000-8000-000000000001' }

@@ -62,6 +62,13 @@ export async function panelChecks(
 				'not belonging': extra,
 				shown: reading.labels,
 			});
+			// n8n shows the fields in the order of the description: Authentication first, as the issue asks
+			if (missing.length === 0 && extra.length === 0)
+				checks.that(
+					`${tag}: shows its fields in order (${panel.labels[0]} first)`,
+					panel.labels.every((label, index) => reading.labels[index] === label),
+					{ expected: panel.labels, shown: reading.labels },
+				);
 
 			for (const [pattern, what] of PLAIN_TEXT_PROBLEMS) {
 				const lines = reading.plainText.split('\n').filter((line) => pattern.test(line));
