@@ -1,13 +1,7 @@
-import { CredentialTestContext } from 'n8n-core';
-import type {
-	ICredentialDataDecryptedObject,
-	ICredentialTestFunctions,
-	IDataObject,
-	INodeParameters,
-} from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters } from 'n8n-workflow';
 
 import type { NodeSettings } from './harness/workflows';
-import { allText, NODE, NODE_TYPE, sharedEngine, sipWorkflow } from './helpers/portal';
+import { allText, NODE, sharedEngine, sipWorkflow, testCredential } from './helpers/portal';
 import type { OAuthApp, OAuthAppSpec } from './sandbox';
 import { Bitrix24Sandbox } from './sandbox';
 
@@ -474,18 +468,8 @@ describe('OAuth2 application', () => {
 	});
 
 	describe('the credential’s Test button', () => {
-		const test = async (data: ICredentialDataDecryptedObject) => {
-			const node = sharedEngine().loaded.nodes[NODE_TYPE];
-			const credentialTest = node.methods?.credentialTest?.bitrix24OAuth2ApiTest;
-			if (!credentialTest) throw new Error('the node does not offer bitrix24OAuth2ApiTest');
-			const context = new CredentialTestContext() as unknown as ICredentialTestFunctions;
-			return await credentialTest.call(context, {
-				id: '1',
-				name: 'Bitrix24 app',
-				type: 'bitrix24OAuth2Api',
-				data,
-			});
-		};
+		const test = async (data: ICredentialDataDecryptedObject) =>
+			await testCredential(data, 'bitrix24OAuth2Api');
 
 		it('passes for a connected application with scope and permission', async () => {
 			await start();

@@ -26,20 +26,19 @@ export function sharedEngine(): Engine {
 	return engine;
 }
 
-/** The credential's Test button, as n8n calls it: the node's credentialTest method with the credential's data. */
+/**
+ * A credential's Test button, as n8n calls it: the node's credentialTest method with the
+ * credential's data (the webhook credential unless another type is named).
+ */
 export async function testCredential(
 	data: ICredentialDataDecryptedObject,
+	type: 'bitrix24WebhookApi' | 'bitrix24OAuth2Api' = 'bitrix24WebhookApi',
 ): Promise<INodeCredentialTestResult> {
 	const node = sharedEngine().loaded.nodes[NODE_TYPE];
-	const credentialTest = node.methods?.credentialTest?.bitrix24WebhookApiTest;
-	if (!credentialTest) throw new Error('the node does not offer bitrix24WebhookApiTest');
+	const credentialTest = node.methods?.credentialTest?.[`${type}Test`];
+	if (!credentialTest) throw new Error(`the node does not offer ${type}Test`);
 	const context = new CredentialTestContext() as unknown as ICredentialTestFunctions;
-	return await credentialTest.call(context, {
-		id: '1',
-		name: 'Bitrix24',
-		type: 'bitrix24WebhookApi',
-		data,
-	});
+	return await credentialTest.call(context, { id: '1', name: 'Bitrix24', type, data });
 }
 
 export interface NodeRun extends RunResult {
