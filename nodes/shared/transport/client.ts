@@ -77,8 +77,8 @@ function executionOf(ctx: ApiContext, run: object): unknown {
 
 /**
  * What one node run (an execution's node, a poll, a list search) calls the portal through. Its
- * calls join the webhook's queue (see queue.ts): with merging, the one queue the whole process
- * keeps for that webhook, otherwise a queue of the run's own; either way paced by the portal's one
+ * calls join the credential's queue (see queue.ts): with merging, the one queue the whole process
+ * keeps for that credential, otherwise a queue of the run's own; either way paced by the portal's one
  * bucket. The run's options, waiting budget and cancellation stay its own.
  */
 export class Bitrix24Client {
@@ -86,7 +86,7 @@ export class Bitrix24Client {
 		private readonly queue: CallQueue,
 		private readonly run: RunState,
 		/**
-		 * the queue is the webhook's shared one, where other executions' calls join the same requests
+		 * the queue is the credential's shared one, where other executions' calls join the same requests
 		 */
 		private readonly sharesQueue: boolean,
 		/** the credential's kind: what it can see differs (an application sees only its own lines) */
@@ -94,7 +94,7 @@ export class Bitrix24Client {
 	) {}
 
 	/**
-	 * The webhook's shared queue when this run's calls are merged with other executions' calls, or
+	 * The credential's shared queue when this run's calls are merged with other executions' calls, or
 	 * undefined when the run has a queue of its own: runs of one group may share work in flight.
 	 */
 	get mergeGroup(): object | undefined {

@@ -74,7 +74,7 @@ export interface PendingCall {
 }
 
 /**
- * What all queues of one webhook share in the process: the portal's bucket and the webhook's
+ * What all queues of one credential share in the process: the portal's bucket and the credential's
  * operating times.
  */
 export interface Lane {
@@ -97,8 +97,8 @@ interface Retry {
 const WAKE_EVERY_MS = 25;
 
 /**
- * The calls of one webhook, waiting to be sent. Calls made at about the same moment — the items of
- * a run, and with merging the calls of other executions of the same webhook that arrive while the
+ * The calls of one credential (a webhook or an application), waiting to be sent. Calls made at about the same moment — the items of
+ * a run, and with merging the calls of other executions of the same credential that arrive while the
  * grouping policy holds a request (grouping.ts) — are sent together as `batch` requests of up to
  * 50 commands, one HTTP request at a time, paced by the portal's leaky bucket. Each call keeps its
  * own run's rules: its retries, its waiting budget, its cancellation, and its order among that
@@ -431,7 +431,7 @@ export class CallQueue {
 
 	/**
 	 * Rejects a call. A fatal answer stops the run's further calls, and — unless it is the run's
-	 * own (its cancellation, its budget) — the waiting calls of every run of this webhook, which
+	 * own (its cancellation, its budget) — the waiting calls of every run of this credential, which
 	 * would get the same answer. An error answer to a repeat of a call that may have run already says
 	 * so.
 	 */
