@@ -183,6 +183,33 @@ describe('OAuth2 application', () => {
 			expect(String(deleted?.reason)).toContain('application');
 		});
 
+		it.each([
+			['a prefix of only spaces', { managedPrefix: '  ' }],
+			['Managed Titles of only spaces', { managedTitles: '   ' }],
+		])('Sync deletes nothing when given %s', async (_name, scope) => {
+			await credential.run(createOffice('App stale'));
+
+			const run = await credential.run(
+				{
+					resource: 'line',
+					operation: 'sync',
+					type: 'office',
+					title: 'App new',
+					server: 'pbx.example.com',
+					login: 'office',
+					deleteUnlisted: true,
+					...scope,
+				},
+				[{}],
+			);
+
+			expect(run.failure).toBeDefined();
+			expect(sandbox.lines().map((line) => line.title)).toContain('App stale');
+			expect(
+				sandbox.log.filter((entry) => entry.restMethod === 'voximplant.sip.delete'),
+			).toHaveLength(0);
+		});
+
 		it('Sync through a webhook still refuses to delete without a prefix', async () => {
 			const run = await webhookRun(sandbox, {
 				resource: 'line',

@@ -252,7 +252,9 @@ function readSettings(ctx: IExecuteFunctions): SyncSettings {
 	// reaches "Teamwork"
 	const prefix = asText(ctx, ctx.getNodeParameter('managedPrefix', 0, ''), PREFIX_LABEL, 0);
 	settings.managedTitles = readManagedTitles(ctx);
-	if (prefix === '' && settings.managedTitles.size === 0 && authenticationOf(ctx) === 'oAuth2') {
+	// only when both fields are untouched: spaces typed into either are no answer to act on
+	const titlesTyped = ctx.getNodeParameter('managedTitles', 0, '') !== '';
+	if (prefix === '' && !titlesTyped && authenticationOf(ctx) === 'oAuth2') {
 		// an application sees only the lines it made: no line of the UI or a webhook can be reached
 		settings.manageAll = true;
 		return settings;
